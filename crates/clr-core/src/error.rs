@@ -1,0 +1,219 @@
+//! Typed errors: every constructor names the parameter and the value it refused.
+
+use core::fmt;
+
+/// A value a parameter was given, kept in its own type for the message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Value {
+    /// A real number (learning rates, fractions, factors).
+    Float(f64),
+    /// A count (steps, cycles, batches).
+    Int(u64),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Float(v) => write!(f, "{v}"),
+            Value::Int(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// What a parameter accepts; the tail of the error message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Expected {
+    /// Any finite number.
+    Finite,
+    /// A finite number > 0.
+    Positive,
+    /// A finite number >= 0.
+    NonNegative,
+    /// A finite number in `[0, 1]`.
+    UnitInterval,
+    /// A finite number in `(0, 1)`.
+    OpenUnitInterval,
+    /// A finite number >= the bound.
+    AtLeast(f64),
+    /// An integer >= 1.
+    NonZero,
+    /// A count no larger than the bound.
+    AtMost(u64),
+    /// Fractions that add up to 1.
+    SumToOne,
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expected::Finite => f.write_str("expected a finite number"),
+            Expected::Positive => f.write_str("expected a finite number > 0"),
+            Expected::NonNegative => f.write_str("expected a finite number >= 0"),
+            Expected::UnitInterval => f.write_str("expected a number in [0, 1]"),
+            Expected::OpenUnitInterval => f.write_str("expected a number in (0, 1)"),
+            Expected::AtLeast(b) => write!(f, "expected a finite number >= {b}"),
+            Expected::NonZero => f.write_str("expected an integer >= 1"),
+            Expected::AtMost(b) => write!(f, "expected at most {b}"),
+            Expected::SumToOne => f.write_str("expected fractions that sum to 1"),
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Error {
+    /// One parameter is out of its domain.
+    Invalid {
+        /// The parameter's name, as the reference library spells it.
+        param: &'static str,
+        /// The value given.
+        value: Value,
+        /// What it accepts.
+        expected: Expected,
+    },
+    /// Two parameters are in the wrong order (a lower bound above an upper one).
+    Order {
+        /// The parameter that must be the smaller.
+        low: &'static str,
+        /// Its value.
+        low_value: f64,
+        /// The parameter that must be the larger.
+        high: &'static str,
+        /// Its value.
+        high_value: f64,
+    },
+    /// A computed quantity (such as a step count) does not fit in a `u64`.
+    Overflow {
+        /// The parameter whose value made it overflow.
+        param: &'static str,
+    },
+    /// A combinator needs a finite schedule and got an unbounded one.
+    Unbounded {
+        /// The parameter that must be a finite schedule.
+        param: &'static str,
+    },
+}
+
+impl Error {
+    /// The name of the parameter the error is about (the first, for [`Error::Order`]).
+    pub fn param(&self) -> &'static str {
+        match *self {
+            Error::Invalid { param, .. } => param,
+            Error::Order { low, .. } => low,
+            Error::Overflow { param } | Error::Unbounded { param } => param,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Invalid {
+                param,
+                value,
+                expected,
+            } => write!(f, "invalid {param} = {value}: {expected}"),
+            Error::Order {
+                low,
+                low_value,
+                high,
+                high_value,
+            } => write!(
+                f,
+                "invalid {low} = {low_value}: must not exceed {high} = {high_value}"
+            ),
+            Error::Overflow { param } => write!(f, "invalid {param}: the step count overflows u64"),
+            Error::Unbounded { param } => {
+                write!(f, "invalid {param}: expected a schedule with a finite length")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// Validation helpers shared by every builder.
+pub(crate) mod check {
+    use super::{Error, Expected, Value};
+
+    fn invalid(param: &'static str, value: f64, expected: Expected) -> Error {
+        Error::Invalid {
+            param,
+            value: Value::Float(value),
+            expected,
+        }
+    }
+
+    pub(crate) fn finite(param: &'static str, v: f64) -> Result<f64, Error> {
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(invalid(param, v, Expected::Finite))
+        }
+    }
+
+    pub(crate) fn positive(param: &'static str, v: f64) -> Result<f64, Error> {
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(invalid(param, v, Expected::Positive))
+        }
+    }
+
+    pub(crate) fn non_negative(param: &'static str, v: f64) -> Result<f64, Error> {
+        if v.is_finite() && v >= 0.0 {
+            Ok(v)
+        } else {
+            Err(invalid(param, v, Expected::NonNegative))
+        }
+    }
+
+    pub(crate) fn unit(param: &'static str, v: f64) -> Result<f64, Error> {
+        if (0.0..=1.0).contains(&v) {
+            Ok(v)
+        } else {
+            Err(invalid(param, v, Expected::UnitInterval))
+        }
+    }
+
+    pub(crate) fn at_least(param: &'static str, v: f64, bound: f64) -> Result<f64, Error> {
+        if v.is_finite() && v >= bound {
+            Ok(v)
+        } else {
+            Err(invalid(param, v, Expected::AtLeast(bound)))
+        }
+    }
+
+    pub(crate) fn nonzero(param: &'static str, v: u64) -> Result<u64, Error> {
+        if v >= 1 {
+            Ok(v)
+        } else {
+            Err(Error::Invalid {
+                param,
+                value: Value::Int(v),
+                expected: Expected::NonZero,
+            })
+        }
+    }
+
+    pub(crate) fn ordered(
+        low: &'static str,
+        low_value: f64,
+        high: &'static str,
+        high_value: f64,
+    ) -> Result<(), Error> {
+        if low_value <= high_value {
+            Ok(())
+        } else {
+            Err(Error::Order {
+                low,
+                low_value,
+                high,
+                high_value,
+            })
+        }
+    }
+}

@@ -1,0 +1,557 @@
+//! One-cycle presets: PyTorch's `OneCycleLR`, fastai's `fit_one_cycle` and
+//! the seed's (`keras_one_cycle_clr`) `OneCycle`, each with its own step
+//! convention and formulas so that it reproduces its reference exactly.
+
+use crate::anneal::Anneal;
+use crate::error::{check, Error};
+use crate::hyper::{HyperSchedule, Hypers};
+use crate::phase::{Phase, Piecewise, Span};
+use crate::real::Real;
+use crate::schedule::Schedule;
+
+/// How long a run is: a step count, or PyTorch's `epochs × steps_per_epoch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Length {
+    /// `total_steps`.
+    Steps(u64),
+    /// `epochs × steps_per_epoch`.
+    Epochs {
+        /// Number of epochs.
+        epochs: u64,
+        /// Optimizer steps in one epoch.
+        steps_per_epoch: u64,
+    },
+}
+
+impl Length {
+    /// The number of steps, checked for zero and overflow.
+    pub fn steps(self) -> Result<u64, Error> {
+        match self {
+            Length::Steps(n) => check::nonzero("total_steps", n),
+            Length::Epochs {
+                epochs,
+                steps_per_epoch,
+            } => {
+                check::nonzero("epochs", epochs)?;
+                check::nonzero("steps_per_epoch", steps_per_epoch)?;
+                epochs
+                    .checked_mul(steps_per_epoch)
+                    .ok_or(Error::Overflow { param: "epochs" })
+            }
+        }
+    }
+}
+
+/// PyTorch's `anneal_strategy`: the two curves `OneCycleLR` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum AnnealStrategy {
+    /// `'cos'` (the default).
+    #[default]
+    Cos,
+    /// `'linear'`.
+    Linear,
+}
+
+impl From<AnnealStrategy> for Anneal {
+    fn from(strategy: AnnealStrategy) -> Self {
+        match strategy {
+            AnnealStrategy::Cos => Anneal::Cos,
+            AnnealStrategy::Linear => Anneal::Linear,
+        }
+    }
+}
+
+/// PyTorch 2.13's `torch.optim.lr_scheduler.OneCycleLR`.
+///
+/// Step `k` is the value the optimizer holds after the scheduler is built and
+/// `step()` was called `k` times. The warm-up ends at step
+/// `pct_start * total_steps - 1` and the run at `total_steps - 1`
+/// (three-phase: `pct_start*T - 1`, `2*pct_start*T - 2`, `T - 1`).
+///
+/// ```
+/// use clr_core::{HyperSchedule, OneCycleLr};
+///
+/// let s = OneCycleLr::builder(0.1_f64, 100).build()?;
+/// assert_eq!(s.hypers(0).lr, 0.1 / 25.0);
+/// assert_eq!(s.hypers(29).lr, 0.1); // the peak, at pct_start*T - 1
+/// assert_eq!(s.hypers(0).momentum, Some(0.95));
+/// # Ok::<(), clr_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct OneCycleLr<F> {
+    lr: Piecewise<F>,
+    momentum: Option<Piecewise<F>>,
+}
+
+/// Builder of [`OneCycleLr`] with PyTorch's parameter names and defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct OneCycleLrBuilder<F> {
+    /// Peak learning rate.
+    pub max_lr: F,
+    /// Length of the run.
+    pub length: Length,
+    /// Share of the run spent increasing the learning rate (default 0.3).
+    pub pct_start: f64,
+    /// Curve of every phase (default [`AnnealStrategy::Cos`]).
+    pub anneal: AnnealStrategy,
+    /// `initial_lr = max_lr / div_factor` (default 25).
+    pub div_factor: F,
+    /// `min_lr = initial_lr / final_div_factor` (default 1e4).
+    pub final_div_factor: F,
+    /// fastai-style third phase that anneals to `min_lr` (default false).
+    pub three_phase: bool,
+    /// `(base_momentum, max_momentum)`, default `(0.85, 0.95)`; `None` =
+    /// momentum not cycled (PyTorch's `cycle_momentum=False`).
+    pub momentum: Option<(F, F)>,
+}
+
+impl<F: Real> OneCycleLr<F> {
+    /// A builder for a run of `total_steps` steps peaking at `max_lr`.
+    pub fn builder(max_lr: F, total_steps: u64) -> OneCycleLrBuilder<F> {
+        OneCycleLrBuilder::new(max_lr, Length::Steps(total_steps))
+    }
+
+    /// A builder for a run of `epochs × steps_per_epoch` steps.
+    pub fn builder_epochs(max_lr: F, epochs: u64, steps_per_epoch: u64) -> OneCycleLrBuilder<F> {
+        OneCycleLrBuilder::new(
+            max_lr,
+            Length::Epochs {
+                epochs,
+                steps_per_epoch,
+            },
+        )
+    }
+
+    /// The learning-rate phases.
+    pub fn lr_phases(&self) -> &Piecewise<F> {
+        &self.lr
+    }
+
+    /// The momentum phases, when momentum is cycled.
+    pub fn momentum_phases(&self) -> Option<&Piecewise<F>> {
+        self.momentum.as_ref()
+    }
+}
+
+impl<F: Real> OneCycleLrBuilder<F> {
+    fn new(max_lr: F, length: Length) -> Self {
+        OneCycleLrBuilder {
+            max_lr,
+            length,
+            pct_start: 0.3,
+            anneal: AnnealStrategy::Cos,
+            div_factor: F::from_f64(25.0),
+            final_div_factor: F::from_f64(1e4),
+            three_phase: false,
+            momentum: Some((F::from_f64(0.85), F::from_f64(0.95))),
+        }
+    }
+
+    /// Sets `pct_start`, in `[0, 1]`.
+    pub fn pct_start(mut self, pct_start: f64) -> Self {
+        self.pct_start = pct_start;
+        self
+    }
+
+    /// Sets `anneal_strategy`.
+    pub fn anneal(mut self, anneal: AnnealStrategy) -> Self {
+        self.anneal = anneal;
+        self
+    }
+
+    /// Sets `div_factor`.
+    pub fn div_factor(mut self, div_factor: F) -> Self {
+        self.div_factor = div_factor;
+        self
+    }
+
+    /// Sets `final_div_factor`.
+    pub fn final_div_factor(mut self, final_div_factor: F) -> Self {
+        self.final_div_factor = final_div_factor;
+        self
+    }
+
+    /// Sets `three_phase`.
+    pub fn three_phase(mut self, three_phase: bool) -> Self {
+        self.three_phase = three_phase;
+        self
+    }
+
+    /// Cycles momentum between `base_momentum` (at the peak lr) and `max_momentum`.
+    pub fn momentum(mut self, base_momentum: F, max_momentum: F) -> Self {
+        self.momentum = Some((base_momentum, max_momentum));
+        self
+    }
+
+    /// Leaves momentum alone (PyTorch's `cycle_momentum=False`).
+    pub fn no_momentum(mut self) -> Self {
+        self.momentum = None;
+        self
+    }
+
+    /// Validates the configuration and builds the schedule.
+    pub fn build(&self) -> Result<OneCycleLr<F>, Error> {
+        let total = self.length.steps()?;
+        check::positive("max_lr", self.max_lr.to_f64())?;
+        check::unit("pct_start", self.pct_start)?;
+        check::positive("div_factor", self.div_factor.to_f64())?;
+        check::positive("final_div_factor", self.final_div_factor.to_f64())?;
+        let initial = self.max_lr / self.div_factor;
+        let min = initial / self.final_div_factor;
+        let ends = self.phase_ends(total);
+        let lr = self.phases(&ends, [initial, self.max_lr, initial, min], total)?;
+        let momentum = match self.momentum {
+            None => None,
+            Some((base, max)) => {
+                check::unit("base_momentum", base.to_f64())?;
+                check::unit("max_momentum", max.to_f64())?;
+                Some(self.phases(&ends, [max, base, max, max], total)?)
+            }
+        };
+        Ok(OneCycleLr { lr, momentum })
+    }
+
+    fn phase_ends(&self, total: u64) -> [f64; 3] {
+        let t = total as f64;
+        // Same expressions as PyTorch, so the boundaries round the same way.
+        [
+            self.pct_start * t - 1.0,
+            2.0 * self.pct_start * t - 2.0,
+            t - 1.0,
+        ]
+    }
+
+    // `v` = [start, peak, back, last]: two phases go start→peak→last, three go
+    // start→peak→back→last.
+    fn phases(&self, ends: &[f64; 3], v: [F; 4], total: u64) -> Result<Piecewise<F>, Error> {
+        let a = Anneal::from(self.anneal);
+        if self.three_phase {
+            Piecewise::from_phases(
+                total,
+                &[
+                    Phase::new(ends[0], v[0], v[1], a),
+                    Phase::new(ends[1], v[1], v[2], a),
+                    Phase::new(ends[2], v[2], v[3], a),
+                ],
+            )
+        } else {
+            Piecewise::from_phases(
+                total,
+                &[
+                    Phase::new(ends[0], v[0], v[1], a),
+                    Phase::new(ends[2], v[1], v[3], a),
+                ],
+            )
+        }
+    }
+}
+
+impl<F: Real> HyperSchedule<F> for OneCycleLr<F> {
+    #[inline]
+    fn hypers(&self, step: u64) -> Hypers<F> {
+        Hypers {
+            lr: self.lr.at(step),
+            momentum: self.momentum.as_ref().map(|m| m.at(step)),
+            weight_decay: None,
+        }
+    }
+    fn total_steps(&self) -> Option<u64> {
+        Schedule::total_steps(&self.lr)
+    }
+    fn has_momentum(&self) -> bool {
+        self.momentum.is_some()
+    }
+}
+
+/// fastai's `Learner.fit_one_cycle`: `combined_cos(pct_start, lr_max/div,
+/// lr_max, lr_max/div_final)` for the learning rate and
+/// `combined_cos(pct_start, *moms)` for momentum, at position `k / n`.
+///
+/// ```
+/// use clr_core::{FitOneCycle, HyperSchedule};
+///
+/// let s = FitOneCycle::builder(1e-3_f64, 100).build()?;
+/// assert!((s.hypers(25).lr - 1e-3).abs() < 1e-15); // peak at pct_start = 0.25
+/// assert_eq!(s.hypers(0).momentum, Some(0.95));
+/// # Ok::<(), clr_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FitOneCycle<F> {
+    lr: Piecewise<F>,
+    momentum: Piecewise<F>,
+}
+
+/// Builder of [`FitOneCycle`] with fastai's names and defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FitOneCycleBuilder<F> {
+    /// Peak learning rate.
+    pub lr_max: F,
+    /// Number of steps (`n_epoch × batches per epoch`).
+    pub total_steps: u64,
+    /// Start at `lr_max / div` (default 25).
+    pub div: F,
+    /// End at `lr_max / div_final` (default 1e5).
+    pub div_final: F,
+    /// Share of the warm-up (default 0.25).
+    pub pct_start: f64,
+    /// Momentum at the start, the peak and the end (default 0.95, 0.85, 0.95).
+    pub moms: (F, F, F),
+}
+
+impl<F: Real> FitOneCycle<F> {
+    /// A builder with fastai's defaults.
+    pub fn builder(lr_max: F, total_steps: u64) -> FitOneCycleBuilder<F> {
+        FitOneCycleBuilder {
+            lr_max,
+            total_steps,
+            div: F::from_f64(25.0),
+            div_final: F::from_f64(1e5),
+            pct_start: 0.25,
+            moms: (F::from_f64(0.95), F::from_f64(0.85), F::from_f64(0.95)),
+        }
+    }
+}
+
+impl<F: Real> FitOneCycleBuilder<F> {
+    /// Sets `div`.
+    pub fn div(mut self, div: F) -> Self {
+        self.div = div;
+        self
+    }
+
+    /// Sets `div_final`.
+    pub fn div_final(mut self, div_final: F) -> Self {
+        self.div_final = div_final;
+        self
+    }
+
+    /// Sets `pct_start`, in `[0, 1]`.
+    pub fn pct_start(mut self, pct_start: f64) -> Self {
+        self.pct_start = pct_start;
+        self
+    }
+
+    /// Sets `moms`.
+    pub fn moms(mut self, start: F, middle: F, end: F) -> Self {
+        self.moms = (start, middle, end);
+        self
+    }
+
+    /// Validates the configuration and builds the schedule.
+    pub fn build(&self) -> Result<FitOneCycle<F>, Error> {
+        check::nonzero("total_steps", self.total_steps)?;
+        check::positive("lr_max", self.lr_max.to_f64())?;
+        check::positive("div", self.div.to_f64())?;
+        check::positive("div_final", self.div_final.to_f64())?;
+        let pct = check::unit("pct_start", self.pct_start)?;
+        let (m0, m1, m2) = self.moms;
+        for m in [m0, m1, m2] {
+            check::unit("moms", m.to_f64())?;
+        }
+        let lr = combined_cos(
+            self.total_steps,
+            pct,
+            self.lr_max / self.div,
+            self.lr_max,
+            self.lr_max / self.div_final,
+        )?;
+        let momentum = combined_cos(self.total_steps, pct, m0, m1, m2)?;
+        Ok(FitOneCycle { lr, momentum })
+    }
+}
+
+/// fastai's `combined_cos(pct, start, middle, end)` over `total_steps` steps.
+pub fn combined_cos<F: Real>(
+    total_steps: u64,
+    pct: f64,
+    start: F,
+    middle: F,
+    end: F,
+) -> Result<Piecewise<F>, Error> {
+    Piecewise::by_fractions(
+        total_steps,
+        &[
+            Span::new(pct, start, middle, Anneal::Cos),
+            Span::new(1.0 - pct, middle, end, Anneal::Cos),
+        ],
+    )
+}
+
+impl<F: Real> HyperSchedule<F> for FitOneCycle<F> {
+    #[inline]
+    fn hypers(&self, step: u64) -> Hypers<F> {
+        Hypers {
+            lr: self.lr.at(step),
+            momentum: Some(self.momentum.at(step)),
+            weight_decay: None,
+        }
+    }
+    fn total_steps(&self) -> Option<u64> {
+        Schedule::total_steps(&self.lr)
+    }
+    fn has_momentum(&self) -> bool {
+        true
+    }
+}
+
+/// The seed's `keras_one_cycle_clr.OneCycle`, formulas and quirks included:
+/// a cosine rise from `lr_range.0` to `lr_range.1` over `phase_one_fraction`
+/// of the run, then a cosine fall to 0 (not to `lr_range.0`); momentum goes
+/// `m1 → m2 → m1`. Step `k` of `n` sits at `x = k / n`.
+///
+/// ```
+/// use clr_core::{HyperSchedule, KerasOneCycle};
+///
+/// let s = KerasOneCycle::builder((0.01_f64, 0.1), 1000).momentum_range(0.95, 0.85).build()?;
+/// assert_eq!(s.hypers(0).lr, 0.01);
+/// assert_eq!(s.hypers(300).lr, 0.1);
+/// assert_eq!(s.hypers(300).momentum, Some(0.85));
+/// # Ok::<(), clr_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct KerasOneCycle<F> {
+    config: KerasOneCycleBuilder<F>,
+}
+
+/// Builder of [`KerasOneCycle`] with the seed's names and defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct KerasOneCycleBuilder<F> {
+    /// `(lo, hi)`: start and peak learning rate.
+    pub lr_range: (F, F),
+    /// Iterations in the cycle (`epochs × batches per epoch`).
+    pub total_steps: u64,
+    /// `(m1, m2)`: momentum at the start/end and at the peak; `None` = not cycled.
+    pub momentum_range: Option<(F, F)>,
+    /// Share of the rise (default 0.3).
+    pub phase_one_fraction: f64,
+}
+
+impl<F: Real> KerasOneCycle<F> {
+    /// A builder with the seed's defaults.
+    pub fn builder(lr_range: (F, F), total_steps: u64) -> KerasOneCycleBuilder<F> {
+        KerasOneCycleBuilder {
+            lr_range,
+            total_steps,
+            momentum_range: None,
+            phase_one_fraction: 0.3,
+        }
+    }
+}
+
+impl<F: Real> KerasOneCycleBuilder<F> {
+    /// Cycles momentum `m1 → m2 → m1`.
+    pub fn momentum_range(mut self, m1: F, m2: F) -> Self {
+        self.momentum_range = Some((m1, m2));
+        self
+    }
+
+    /// Sets `phase_one_fraction`, in `[0, 1]`.
+    pub fn phase_one_fraction(mut self, fraction: f64) -> Self {
+        self.phase_one_fraction = fraction;
+        self
+    }
+
+    /// Validates the configuration and builds the schedule.
+    pub fn build(&self) -> Result<KerasOneCycle<F>, Error> {
+        check::nonzero("total_steps", self.total_steps)?;
+        check_lr_range(self.lr_range)?;
+        check_momentum_range(self.momentum_range)?;
+        check::unit("phase_one_fraction", self.phase_one_fraction)?;
+        Ok(KerasOneCycle { config: *self })
+    }
+}
+
+pub(crate) fn check_lr_range<F: Real>((lo, hi): (F, F)) -> Result<(), Error> {
+    check::non_negative("lr_range.0", lo.to_f64())?;
+    check::positive("lr_range.1", hi.to_f64())?;
+    check::ordered("lr_range.0", lo.to_f64(), "lr_range.1", hi.to_f64())
+}
+
+pub(crate) fn check_momentum_range<F: Real>(range: Option<(F, F)>) -> Result<(), Error> {
+    if let Some((m1, m2)) = range {
+        check::unit("momentum_range.0", m1.to_f64())?;
+        check::unit("momentum_range.1", m2.to_f64())?;
+    }
+    Ok(())
+}
+
+/// The seed's two cosine half-waves at cycle position `x` in `[0, 1)`:
+/// `amp` times a rise from 0 to 1 before `f`, a fall from 1 to 0 after.
+/// The expressions are the seed's, operation for operation.
+#[inline]
+pub(crate) fn seed_wave<F: Real>(x: f64, f: f64) -> SeedWave<F> {
+    let one = F::one();
+    let pi = F::PI();
+    let xf = F::from_f64(x);
+    let ff = F::from_f64(f);
+    if x < f {
+        SeedWave::Rise((xf * pi / ff - pi).cos() + one)
+    } else {
+        SeedWave::Fall(((xf - ff) * pi / (one - ff)).cos() + one)
+    }
+}
+
+/// One of the seed's half-waves, kept apart because the seed multiplies the
+/// amplitude in at different points of each formula.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SeedWave<F> {
+    /// `cos(x*pi/f - pi) + 1`.
+    Rise(F),
+    /// `cos((x - f)*pi/(1 - f)) + 1` (still to be halved).
+    Fall(F),
+}
+
+impl<F: Real> SeedWave<F> {
+    /// `wave * amp` in the seed's operation order.
+    #[inline]
+    pub(crate) fn times(self, amp: F) -> F {
+        let two = F::one() + F::one();
+        match self {
+            // (cos(...) + 1) * amp / 2.0
+            SeedWave::Rise(full) => full * amp / two,
+            // (cos(...) + 1) / 2.0 * amp
+            SeedWave::Fall(full) => full / two * amp,
+        }
+    }
+}
+
+impl<F: Real> KerasOneCycle<F> {
+    #[inline]
+    fn x(&self, step: u64) -> f64 {
+        let n = self.config.total_steps;
+        step.min(n - 1) as f64 / n as f64
+    }
+}
+
+impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
+    #[inline]
+    fn hypers(&self, step: u64) -> Hypers<F> {
+        let c = &self.config;
+        let (lo, hi) = c.lr_range;
+        let wave = seed_wave::<F>(self.x(step), c.phase_one_fraction);
+        let lr = match wave {
+            SeedWave::Rise(_) => wave.times(hi - lo) + lo,
+            SeedWave::Fall(_) => wave.times(hi),
+        };
+        let momentum = c.momentum_range.map(|(m1, m2)| wave.times(m2 - m1) + m1);
+        Hypers {
+            lr,
+            momentum,
+            weight_decay: None,
+        }
+    }
+    fn total_steps(&self) -> Option<u64> {
+        Some(self.config.total_steps)
+    }
+    fn has_momentum(&self) -> bool {
+        self.config.momentum_range.is_some()
+    }
+}

@@ -1,0 +1,91 @@
+//! The learning-rate range test's sweep: the learning rate of each of its steps.
+
+use crate::error::{check, Error};
+use crate::real::Real;
+use crate::schedule::Schedule;
+
+/// How the sweep spaces its learning rates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum SweepMode {
+    /// Evenly in `log10` (the seed's `10**linspace(log10 lo, log10 hi, steps)`).
+    #[default]
+    Exp,
+    /// Evenly in the learning rate (`linspace(lo, hi, steps)`).
+    Linear,
+}
+
+/// `steps` learning rates from `lo` to `hi`, both included, computed as
+/// numpy's `linspace` does (`start + i * step`, the last point set to `stop`).
+///
+/// ```
+/// use clr_core::{LrSweep, Schedule, SweepMode};
+///
+/// let s = LrSweep::new((1e-5_f64, 10.0), 100, SweepMode::Exp)?;
+/// assert_eq!(s.at(99), 10.0);
+/// assert!((s.at(0) - 1e-5).abs() < 1e-20);
+/// # Ok::<(), clr_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LrSweep<F> {
+    start: f64,
+    stop: f64,
+    step: f64,
+    steps: u64,
+    mode: SweepMode,
+    _value: core::marker::PhantomData<F>,
+}
+
+impl<F: Real> LrSweep<F> {
+    /// A sweep of `steps` learning rates over `lr_range = (lo, hi)`.
+    pub fn new(lr_range: (F, F), steps: u64, mode: SweepMode) -> Result<Self, Error> {
+        let (lo, hi) = (lr_range.0.to_f64(), lr_range.1.to_f64());
+        check::positive("lr_range.0", lo)?;
+        check::positive("lr_range.1", hi)?;
+        check::ordered("lr_range.0", lo, "lr_range.1", hi)?;
+        let steps = check::nonzero("steps", steps)?;
+        let (start, stop) = match mode {
+            SweepMode::Exp => (libm::log10(lo), libm::log10(hi)),
+            SweepMode::Linear => (lo, hi),
+        };
+        let step = if steps > 1 {
+            (stop - start) / (steps - 1) as f64
+        } else {
+            0.0
+        };
+        Ok(LrSweep {
+            start,
+            stop,
+            step,
+            steps,
+            mode,
+            _value: core::marker::PhantomData,
+        })
+    }
+
+    /// The spacing of the sweep.
+    pub fn mode(&self) -> SweepMode {
+        self.mode
+    }
+}
+
+impl<F: Real> Schedule<F> for LrSweep<F> {
+    #[inline]
+    fn at(&self, step: u64) -> F {
+        let i = step.min(self.steps - 1);
+        let y = if i == self.steps - 1 && self.steps > 1 {
+            self.stop
+        } else {
+            i as f64 * self.step + self.start
+        };
+        F::from_f64(match self.mode {
+            SweepMode::Exp => libm::pow(10.0, y),
+            SweepMode::Linear => y,
+        })
+    }
+
+    fn total_steps(&self) -> Option<u64> {
+        Some(self.steps)
+    }
+}
