@@ -96,7 +96,7 @@ pub struct CyclicLrBuilder<F> {
     pub max_lr: F,
     /// Steps of the rise (default 2000).
     pub step_size_up: u64,
-    /// Steps of the fall (default: `step_size_up`).
+    /// Steps of the fall (default: `step_size_up`; 0 makes a saw-tooth).
     pub step_size_down: Option<u64>,
     /// The amplitude policy (default triangular).
     pub mode: CyclicMode,
@@ -156,16 +156,12 @@ impl<F: Real> CyclicLrBuilder<F> {
 
     /// Validates the configuration and builds the schedule.
     pub fn build(&self) -> Result<CyclicLr<F>, Error> {
+        // PyTorch accepts base_lr > max_lr (an inverted triangle), and so do we.
         check::non_negative("base_lr", self.base_lr.to_f64())?;
-        check::positive("max_lr", self.max_lr.to_f64())?;
-        check::ordered(
-            "base_lr",
-            self.base_lr.to_f64(),
-            "max_lr",
-            self.max_lr.to_f64(),
-        )?;
+        check::non_negative("max_lr", self.max_lr.to_f64())?;
         let up = check::nonzero("step_size_up", self.step_size_up)?;
-        let down = check::nonzero("step_size_down", self.step_size_down.unwrap_or(up))?;
+        // A fall of 0 steps is PyTorch's saw-tooth; only the rise divides.
+        let down = self.step_size_down.unwrap_or(up);
         let total = up
             .checked_add(down)
             .filter(|t| *t <= 1 << 53)

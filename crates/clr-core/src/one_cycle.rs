@@ -320,6 +320,7 @@ impl<F: Real> FitOneCycle<F> {
 
 impl<F: Real> FitOneCycleBuilder<F> {
     /// Sets `div`.
+    #[allow(clippy::should_implement_trait)] // fastai's parameter name
     pub fn div(mut self, div: F) -> Self {
         self.div = div;
         self

@@ -129,7 +129,6 @@ impl<F: Real> CosineRestartsBuilder<F> {
         let t0 = check::nonzero("t0", self.t0)?;
         let m = check::at_least("t_mult", self.t_mult, 1.0)?;
         check::non_negative("eta_min", self.eta_min.to_f64())?;
-        check::ordered("eta_min", self.eta_min.to_f64(), "lr", self.lr.to_f64())?;
         check::positive("peak_decay", self.peak_decay)?;
         if self.warmup >= t0 {
             return Err(Error::Order {
