@@ -127,7 +127,10 @@ impl fmt::Display for Error {
             ),
             Error::Overflow { param } => write!(f, "invalid {param}: the step count overflows u64"),
             Error::Unbounded { param } => {
-                write!(f, "invalid {param}: expected a schedule with a finite length")
+                write!(
+                    f,
+                    "invalid {param}: expected a schedule with a finite length"
+                )
             }
         }
     }

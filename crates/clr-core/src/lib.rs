@@ -63,8 +63,7 @@ mod sweep;
 pub use anneal::Anneal;
 pub use combine::{Clamped, Constant, Repeat, Scaled, Sequence};
 pub use cyclic::{
-    Amplitude, ClrBuilder, CosineCycles, CyclicLr, CyclicLrBuilder, CyclicMode, KerasClr,
-    ScaleMode,
+    Amplitude, ClrBuilder, CosineCycles, CyclicLr, CyclicLrBuilder, CyclicMode, KerasClr, ScaleMode,
 };
 pub use error::{Error, Expected, Value};
 pub use hyper::{even_mults, Bundle, HyperSchedule, Hypers, Lr, Momentum, WithWeightDecay};
