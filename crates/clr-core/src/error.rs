@@ -95,6 +95,22 @@ pub enum Error {
         /// The parameter that must be a finite schedule.
         param: &'static str,
     },
+    /// A training loop asked for a step past the end of its cycle under
+    /// [`PastEnd::Error`](crate::PastEnd::Error).
+    PastEnd {
+        /// The step asked for.
+        step: u64,
+        /// The cycle's length.
+        total_steps: u64,
+    },
+    /// A state machine was told something out of turn (a loss when it asked
+    /// for a restore, say).
+    OutOfTurn {
+        /// What it was told.
+        got: &'static str,
+        /// What it expected.
+        expected: &'static str,
+    },
 }
 
 impl Error {
@@ -104,6 +120,8 @@ impl Error {
             Error::Invalid { param, .. } => param,
             Error::Order { low, .. } => low,
             Error::Overflow { param } | Error::Unbounded { param } => param,
+            Error::PastEnd { .. } => "step",
+            Error::OutOfTurn { .. } => "report",
         }
     }
 }
@@ -126,6 +144,13 @@ impl fmt::Display for Error {
                 "invalid {low} = {low_value}: must not exceed {high} = {high_value}"
             ),
             Error::Overflow { param } => write!(f, "invalid {param}: the step count overflows u64"),
+            Error::PastEnd { step, total_steps } => write!(
+                f,
+                "invalid step = {step}: past the end of a cycle of {total_steps} steps"
+            ),
+            Error::OutOfTurn { got, expected } => {
+                write!(f, "invalid report: got {got}, expected {expected}")
+            }
             Error::Unbounded { param } => {
                 write!(
                     f,

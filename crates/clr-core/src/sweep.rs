@@ -17,6 +17,7 @@ pub enum SweepMode {
 
 /// `steps` learning rates from `lo` to `hi`, both included, computed as
 /// numpy's `linspace` does (`start + i * step`, the last point set to `stop`).
+/// Like numpy, a range given high-to-low sweeps downwards.
 ///
 /// ```
 /// use clr_core::{LrSweep, Schedule, SweepMode};
@@ -43,7 +44,6 @@ impl<F: Real> LrSweep<F> {
         let (lo, hi) = (lr_range.0.to_f64(), lr_range.1.to_f64());
         check::positive("lr_range.0", lo)?;
         check::positive("lr_range.1", hi)?;
-        check::ordered("lr_range.0", lo, "lr_range.1", hi)?;
         let steps = check::nonzero("steps", steps)?;
         let (start, stop) = match mode {
             SweepMode::Exp => (libm::log10(lo), libm::log10(hi)),

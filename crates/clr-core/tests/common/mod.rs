@@ -11,6 +11,16 @@ use serde_json::{Map, Value};
 pub struct Fixture {
     pub source: String,
     pub cases: Vec<Case>,
+    /// Configurations the reference refused, or failed on part-way
+    /// (`raised_at_step > 0`, with the rows it produced before).
+    pub errors: Vec<RefError>,
+}
+
+/// A configuration the reference raised on.
+pub struct RefError {
+    pub case: Case,
+    pub error: String,
+    pub raised_at_step: u64,
 }
 
 /// One reference run.
@@ -39,22 +49,34 @@ pub fn load(file: &str) -> Fixture {
             .map(|x| x.as_f64().expect("number"))
             .collect()
     };
-    let cases = json["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .map(|c| Case {
-            name: c["name"].as_str().expect("name").to_owned(),
-            kind: c["kind"].as_str().expect("kind").to_owned(),
-            params: c["params"].as_object().expect("params").clone(),
-            steps: c["steps"].as_u64().expect("steps") as usize,
-            lr: floats(&c["lr"]),
-            momentum: c.get("momentum").map(floats),
+    let case = |c: &Value| Case {
+        name: c["name"].as_str().expect("name").to_owned(),
+        kind: c["kind"].as_str().expect("kind").to_owned(),
+        params: c["params"].as_object().expect("params").clone(),
+        steps: c["steps"].as_u64().unwrap_or(0) as usize,
+        lr: c.get("lr").map(floats).unwrap_or_default(),
+        momentum: c.get("momentum").map(floats),
+    };
+    let errors = json
+        .get("errors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|e| RefError {
+            case: case(e),
+            error: e["error"].as_str().expect("error").to_owned(),
+            raised_at_step: e["raised_at_step"].as_u64().expect("raised_at_step"),
         })
         .collect();
     Fixture {
         source: json["source"].as_str().unwrap_or_default().to_owned(),
-        cases,
+        cases: json["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .map(case)
+            .collect(),
+        errors,
     }
 }
 
