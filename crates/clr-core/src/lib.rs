@@ -55,9 +55,13 @@ mod error;
 mod hyper;
 mod one_cycle;
 mod phase;
+#[cfg(feature = "alloc")]
+pub mod range_test;
 mod real;
 mod restarts;
 mod schedule;
+mod scheduler;
+pub mod suggest;
 mod sweep;
 
 pub use anneal::Anneal;
@@ -72,7 +76,15 @@ pub use one_cycle::{
     KerasOneCycleBuilder, Length, OneCycleLr, OneCycleLrBuilder,
 };
 pub use phase::{Phase, Piecewise, Span, MAX_PHASES};
+#[cfg(feature = "alloc")]
+pub use range_test::{
+    moving_average, Action, RangeTest, RangeTestConfig, RangeTestResult, Report, Smoothing,
+    SweepResult, SweepStop,
+};
 pub use real::Real;
 pub use restarts::{CosineRestarts, CosineRestartsBuilder};
 pub use schedule::{Iter, Schedule};
+pub use scheduler::{batches_per_epoch, Control, Cycle, PastEnd, Scheduler, SchedulerState};
+#[cfg(feature = "alloc")]
+pub use scheduler::{BatchRecord, EpochRecord, Records};
 pub use sweep::{LrSweep, SweepMode};

@@ -1,0 +1,513 @@
+//! The learning-rate range test as a state machine: it tells the driver what
+//! to do next (train a batch at a learning rate and weight decay, evaluate
+//! validation, restore the model, stop) and takes the losses back.
+//!
+//! It reproduces the seed's `LrRangeTest` (sweep, averaging over
+//! `batches_per_step`, early stop when the loss exceeds `threshold_multiplier`
+//! × the best, a weight-decay grid, restoring the model between sweeps and at
+//! the end) and adds loss smoothing, gradient accumulation, a linear sweep
+//! and non-finite losses treated as divergence.
+//!
+//! ```
+//! use clr_core::{Action, RangeTest, RangeTestConfig, Report};
+//!
+//! let mut test = RangeTest::new(RangeTestConfig::<f64> { steps: 20, ..Default::default() })?;
+//! let mut action = test.start();
+//! loop {
+//!     action = match action {
+//!         // A model whose loss is best at lr = 0.01 and explodes past 1.
+//!         Action::Train { lr, .. } => test.report(Report::TrainLoss(1.0 + (lr.log10() + 2.0).powi(2)))?,
+//!         Action::Validate { .. } => unreachable!("no validation configured"),
+//!         Action::Restore { .. } => test.report(Report::Restored)?,
+//!         Action::Done => break,
+//!     };
+//! }
+//! let result = test.result();
+//! assert!(result.sweeps[0].stop.is_early());
+//! # Ok::<(), clr_core::Error>(())
+//! ```
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::error::{check, Error};
+use crate::real::Real;
+use crate::schedule::Schedule;
+use crate::sweep::{LrSweep, SweepMode};
+
+/// How losses are smoothed before the divergence check and the suggestions.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Smoothing {
+    /// Raw step losses (the seed).
+    #[default]
+    None,
+    /// `avg = beta·avg + (1-beta)·loss; smoothed = avg / (1 - beta^(i+1))`
+    /// (fastai's and Lightning's, beta 0.98).
+    EmaDebiased {
+        /// The decay, in `[0, 1)`.
+        beta: f64,
+    },
+    /// `smoothed = f·loss + (1-f)·previous`, the first loss unsmoothed
+    /// (torch-lr-finder, `smooth_f` 0.05).
+    Ema {
+        /// The weight of the new loss, in `(0, 1]`.
+        smooth_f: f64,
+    },
+}
+
+impl Smoothing {
+    /// fastai's and Lightning's default.
+    pub const FASTAI: Smoothing = Smoothing::EmaDebiased { beta: 0.98 };
+    /// torch-lr-finder's default.
+    pub const TORCH_LR_FINDER: Smoothing = Smoothing::Ema { smooth_f: 0.05 };
+
+    fn validate(self) -> Result<Self, Error> {
+        match self {
+            Smoothing::None => {}
+            Smoothing::EmaDebiased { beta } => {
+                check::unit("beta", beta)?;
+                if beta >= 1.0 {
+                    return Err(Error::Invalid {
+                        param: "beta",
+                        value: crate::error::Value::Float(beta),
+                        expected: crate::error::Expected::AtLeast(0.0),
+                    });
+                }
+            }
+            Smoothing::Ema { smooth_f } => {
+                check::unit("smooth_f", smooth_f)?;
+                check::positive("smooth_f", smooth_f)?;
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// The range test's parameters, with the seed's names and defaults.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RangeTestConfig<F> {
+    /// Lowest and highest learning rate (default `(1e-5, 10)`).
+    pub lr_range: (F, F),
+    /// Learning rates in the sweep (default 100).
+    pub steps: u64,
+    /// Optimizer steps averaged per learning rate (default 5).
+    pub batches_per_step: u64,
+    /// A sweep stops when the loss exceeds this × the best loss (default 5).
+    pub threshold_multiplier: F,
+    /// One sweep per weight decay; empty = one sweep at the optimizer's own
+    /// (default empty).
+    pub wd_list: Vec<F>,
+    /// `Some(n)`: evaluate `n` validation batches after every step and judge
+    /// divergence on the validation loss (the seed's `batches_per_val`, 10).
+    pub validation_batches: Option<u64>,
+    /// Exponential (default) or linear spacing.
+    pub mode: SweepMode,
+    /// Loss smoothing (default none, as the seed).
+    pub smoothing: Smoothing,
+    /// Micro-batches whose gradients make one optimizer step (default 1).
+    pub accumulation_steps: u64,
+}
+
+impl<F: Real> Default for RangeTestConfig<F> {
+    fn default() -> Self {
+        RangeTestConfig {
+            lr_range: (F::from_f64(1e-5), F::from_f64(10.0)),
+            steps: 100,
+            batches_per_step: 5,
+            threshold_multiplier: F::from_f64(5.0),
+            wd_list: Vec::new(),
+            validation_batches: None,
+            mode: SweepMode::Exp,
+            smoothing: Smoothing::None,
+            accumulation_steps: 1,
+        }
+    }
+}
+
+impl<F: Real> RangeTestConfig<F> {
+    /// The seed's `find_n_epoch`: epochs a fit must run for the whole grid,
+    /// `ceil(steps × batches_per_step × accumulation / batches_per_epoch) × n_wd`.
+    pub fn n_epochs(&self, batches_per_epoch: u64) -> Result<u64, Error> {
+        let bpe = check::nonzero("batches_per_epoch", batches_per_epoch)?;
+        let batches = self
+            .steps
+            .checked_mul(self.batches_per_step)
+            .and_then(|b| b.checked_mul(self.accumulation_steps))
+            .ok_or(Error::Overflow { param: "steps" })?;
+        let n_wd = self.wd_list.len().max(1) as u64;
+        batches
+            .div_ceil(bpe)
+            .checked_mul(n_wd)
+            .ok_or(Error::Overflow { param: "wd_list" })
+    }
+
+    fn validate(&self) -> Result<LrSweep<F>, Error> {
+        let (lo, hi) = (self.lr_range.0.to_f64(), self.lr_range.1.to_f64());
+        check::ordered("lr_range.0", lo, "lr_range.1", hi)?;
+        let sweep = LrSweep::new(self.lr_range, self.steps, self.mode)?;
+        check::nonzero("batches_per_step", self.batches_per_step)?;
+        check::at_least(
+            "threshold_multiplier",
+            self.threshold_multiplier.to_f64(),
+            1.0,
+        )?;
+        for wd in &self.wd_list {
+            check::non_negative("wd_list", Real::to_f64(*wd))?;
+        }
+        if let Some(n) = self.validation_batches {
+            check::nonzero("validation_batches", n)?;
+        }
+        self.smoothing.validate()?;
+        check::nonzero("accumulation_steps", self.accumulation_steps)?;
+        Ok(sweep)
+    }
+}
+
+/// What the driver should do next.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Action<F> {
+    /// Train one (micro-)batch at `lr` (and `weight_decay`, when given), then
+    /// [`Report::TrainLoss`]. Step the optimizer only when `optimizer_step`
+    /// (the last micro-batch of an accumulation group).
+    Train {
+        /// Learning rate to set.
+        lr: F,
+        /// Weight decay to set; `None` = keep the optimizer's own.
+        weight_decay: Option<F>,
+        /// Whether this micro-batch ends an accumulation group.
+        optimizer_step: bool,
+    },
+    /// Evaluate the mean loss over `batches` validation batches, then
+    /// [`Report::ValidationLoss`].
+    Validate {
+        /// How many validation batches.
+        batches: u64,
+    },
+    /// Restore the model and optimizer state saved before the test, then
+    /// [`Report::Restored`]. When `finished`, also put back the original
+    /// learning rate (and weight decay): the test is over.
+    Restore {
+        /// Whether this is the final restore.
+        finished: bool,
+    },
+    /// The test is over; read [`RangeTest::result`].
+    Done,
+}
+
+/// What the driver reports back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Report<F> {
+    /// The loss of the batch just trained.
+    TrainLoss(F),
+    /// The mean validation loss just evaluated.
+    ValidationLoss(F),
+    /// The model and optimizer are restored.
+    Restored,
+}
+
+/// Why a sweep ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum SweepStop<F> {
+    /// Every learning rate was tried.
+    Completed,
+    /// The loss exceeded `threshold_multiplier × best` at `step`.
+    Diverged {
+        /// The sweep step (index into the learning rates).
+        step: u64,
+        /// The judged (possibly smoothed) loss.
+        loss: F,
+        /// The best loss before it.
+        best: F,
+    },
+    /// The loss was NaN or infinite at `step`.
+    NonFinite {
+        /// The sweep step.
+        step: u64,
+    },
+}
+
+impl<F> SweepStop<F> {
+    /// Whether the sweep stopped before the last learning rate.
+    pub fn is_early(&self) -> bool {
+        !matches!(self, SweepStop::Completed)
+    }
+}
+
+/// One weight decay's sweep.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SweepResult<F> {
+    /// The weight decay (`None` = the optimizer's own).
+    pub weight_decay: Option<F>,
+    /// Mean train loss per step; NaN where the sweep never got.
+    pub train_loss: Vec<F>,
+    /// Mean validation loss per step (empty without validation).
+    pub val_loss: Vec<F>,
+    /// The judged loss after smoothing (validation when configured).
+    pub smoothed: Vec<F>,
+    /// Why it ended.
+    pub stop: SweepStop<F>,
+}
+
+/// The whole test's result.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RangeTestResult<F> {
+    /// The learning rates of the sweep.
+    pub lrs: Vec<F>,
+    /// One sweep per weight decay, in the order of `wd_list`.
+    pub sweeps: Vec<SweepResult<F>>,
+}
+
+impl<F: Real> RangeTestResult<F> {
+    /// The seed's moving-window average (pandas `rolling(window,
+    /// min_periods=1).mean()`, NaN skipped) of a loss curve.
+    pub fn moving_average(values: &[F], window: usize) -> Vec<F> {
+        moving_average(values, window)
+    }
+}
+
+/// pandas' `rolling(window, min_periods=1).mean()`: the mean of the
+/// non-NaN values among the last `window`, NaN when there are none.
+pub fn moving_average<F: Real>(values: &[F], window: usize) -> Vec<F> {
+    let window = window.max(1);
+    (0..values.len())
+        .map(|i| {
+            let start = (i + 1).saturating_sub(window);
+            let (sum, n) = values[start..=i]
+                .iter()
+                .filter(|v| !v.is_nan())
+                .fold((0.0, 0u32), |(s, n), v| (s + Real::to_f64(*v), n + 1));
+            if n == 0 {
+                F::nan()
+            } else {
+                F::from_f64(sum / f64::from(n))
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    NotStarted,
+    Training,
+    Validating,
+    Restoring { finished: bool },
+    Done,
+}
+
+/// The range test's state machine; see the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct RangeTest<F> {
+    config: RangeTestConfig<F>,
+    sweep: LrSweep<F>,
+    phase: Phase,
+    wd_index: usize,
+    step: u64,
+    micro: u64,
+    loss_sum: f64,
+    best: f64,
+    ema: f64,
+    result: RangeTestResult<F>,
+}
+
+impl<F: Real> RangeTest<F> {
+    /// Validates `config` and prepares the test.
+    pub fn new(config: RangeTestConfig<F>) -> Result<Self, Error> {
+        let sweep = config.validate()?;
+        let n = usize::try_from(config.steps).map_err(|_| Error::Overflow { param: "steps" })?;
+        let lrs: Vec<F> = sweep.iter().collect();
+        let validating = config.validation_batches.is_some();
+        let wds: Vec<Option<F>> = if config.wd_list.is_empty() {
+            vec![None]
+        } else {
+            config.wd_list.iter().map(|w| Some(*w)).collect()
+        };
+        let sweeps = wds
+            .into_iter()
+            .map(|weight_decay| SweepResult {
+                weight_decay,
+                train_loss: vec![F::nan(); n],
+                val_loss: if validating {
+                    vec![F::nan(); n]
+                } else {
+                    Vec::new()
+                },
+                smoothed: vec![F::nan(); n],
+                stop: SweepStop::Completed,
+            })
+            .collect();
+        Ok(RangeTest {
+            config,
+            sweep,
+            phase: Phase::NotStarted,
+            wd_index: 0,
+            step: 0,
+            micro: 0,
+            loss_sum: 0.0,
+            best: f64::INFINITY,
+            ema: 0.0,
+            result: RangeTestResult { lrs, sweeps },
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RangeTestConfig<F> {
+        &self.config
+    }
+
+    /// Starts (or restarts) the test; the first action is always a batch to train.
+    pub fn start(&mut self) -> Action<F> {
+        let config = self.config.clone();
+        if let Ok(fresh) = Self::new(config) {
+            *self = fresh;
+        }
+        self.phase = Phase::Training;
+        self.action()
+    }
+
+    /// The action the test waits on.
+    pub fn action(&self) -> Action<F> {
+        match self.phase {
+            Phase::NotStarted | Phase::Training => {
+                let per_step = self.config.accumulation_steps;
+                Action::Train {
+                    lr: self.sweep.at(self.step),
+                    weight_decay: self.result.sweeps[self.wd_index].weight_decay,
+                    optimizer_step: (self.micro + 1) % per_step == 0,
+                }
+            }
+            Phase::Validating => Action::Validate {
+                batches: self.config.validation_batches.unwrap_or(1),
+            },
+            Phase::Restoring { finished } => Action::Restore { finished },
+            Phase::Done => Action::Done,
+        }
+    }
+
+    /// Takes the driver's report and returns the next action.
+    pub fn report(&mut self, report: Report<F>) -> Result<Action<F>, Error> {
+        match (self.phase, report) {
+            (Phase::Training, Report::TrainLoss(loss)) => self.on_train(loss),
+            (Phase::Validating, Report::ValidationLoss(loss)) => {
+                let i = self.step as usize;
+                self.result.sweeps[self.wd_index].val_loss[i] = loss;
+                self.end_step(loss.to_f64());
+            }
+            (Phase::Restoring { finished }, Report::Restored) => {
+                self.phase = if finished {
+                    Phase::Done
+                } else {
+                    Phase::Training
+                };
+            }
+            (phase, got) => {
+                return Err(Error::OutOfTurn {
+                    got: match got {
+                        Report::TrainLoss(_) => "a train loss",
+                        Report::ValidationLoss(_) => "a validation loss",
+                        Report::Restored => "a restore",
+                    },
+                    expected: match phase {
+                        Phase::NotStarted => "start() first",
+                        Phase::Training => "a train loss",
+                        Phase::Validating => "a validation loss",
+                        Phase::Restoring { .. } => "a restore",
+                        Phase::Done => "nothing: the test is done",
+                    },
+                })
+            }
+        }
+        Ok(self.action())
+    }
+
+    fn on_train(&mut self, loss: F) {
+        self.loss_sum += loss.to_f64();
+        self.micro += 1;
+        let per_step = self.config.batches_per_step * self.config.accumulation_steps;
+        if self.micro < per_step {
+            return;
+        }
+        // Mean over optimizer steps of the mean over micro-batches.
+        let mean = self.loss_sum / per_step as f64;
+        let i = self.step as usize;
+        self.result.sweeps[self.wd_index].train_loss[i] = F::from_f64(mean);
+        if self.config.validation_batches.is_some() {
+            self.phase = Phase::Validating;
+        } else {
+            self.end_step(mean);
+        }
+    }
+
+    fn end_step(&mut self, loss: f64) {
+        let judged = self.smooth(loss);
+        let i = self.step as usize;
+        let sweep = &mut self.result.sweeps[self.wd_index];
+        sweep.smoothed[i] = F::from_f64(judged);
+        let stop = if !judged.is_finite() {
+            Some(SweepStop::NonFinite { step: self.step })
+        } else {
+            self.best = self.best.min(judged);
+            (judged > self.best * self.config.threshold_multiplier.to_f64()).then(|| {
+                SweepStop::Diverged {
+                    step: self.step,
+                    loss: F::from_f64(judged),
+                    best: F::from_f64(self.best),
+                }
+            })
+        };
+        self.step += 1;
+        self.micro = 0;
+        self.loss_sum = 0.0;
+        match stop {
+            Some(stop) => self.end_sweep(stop),
+            None if self.step == self.config.steps => self.end_sweep(SweepStop::Completed),
+            None => self.phase = Phase::Training,
+        }
+    }
+
+    fn smooth(&mut self, loss: f64) -> f64 {
+        let i = self.step as i32;
+        match self.config.smoothing {
+            Smoothing::None => loss,
+            Smoothing::EmaDebiased { beta } => {
+                self.ema = beta * self.ema + (1.0 - beta) * loss;
+                self.ema / (1.0 - libm::pow(beta, f64::from(i) + 1.0))
+            }
+            Smoothing::Ema { smooth_f } => {
+                self.ema = if i == 0 {
+                    loss
+                } else {
+                    smooth_f * loss + (1.0 - smooth_f) * self.ema
+                };
+                self.ema
+            }
+        }
+    }
+
+    fn end_sweep(&mut self, stop: SweepStop<F>) {
+        self.result.sweeps[self.wd_index].stop = stop;
+        let last = self.wd_index + 1 == self.result.sweeps.len();
+        if !last {
+            self.wd_index += 1;
+        }
+        self.step = 0;
+        self.best = f64::INFINITY;
+        self.ema = 0.0;
+        self.phase = Phase::Restoring { finished: last };
+    }
+
+    /// Whether the test is over.
+    pub fn is_done(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
+    /// The losses so far (complete once [`Action::Done`]).
+    pub fn result(&self) -> &RangeTestResult<F> {
+        &self.result
+    }
+}
