@@ -15,6 +15,8 @@ pub enum Value {
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // Scientific notation where plain digits would run long (1e-320).
+            Value::Float(v) if *v != 0.0 && !(1e-5..1e16).contains(&v.abs()) => write!(f, "{v:e}"),
             Value::Float(v) => write!(f, "{v}"),
             Value::Int(v) => write!(f, "{v}"),
         }
@@ -63,6 +65,7 @@ impl fmt::Display for Expected {
 
 /// Why a configuration was refused.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Error {
     /// One parameter is out of its domain.

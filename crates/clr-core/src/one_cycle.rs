@@ -202,6 +202,9 @@ impl<F: Real> OneCycleLrBuilder<F> {
         check::positive("final_div_factor", self.final_div_factor.to_f64())?;
         let initial = self.max_lr / self.div_factor;
         let min = initial / self.final_div_factor;
+        // The quotients can overflow or vanish even when both operands are fine.
+        check_quotient("div_factor", self.div_factor, initial)?;
+        check_quotient("final_div_factor", self.final_div_factor, min)?;
         let ends = self.phase_ends(total);
         let lr = self.phases(&ends, [initial, self.max_lr, initial, min], total)?;
         let momentum = match self.momentum {
@@ -352,9 +355,12 @@ impl<F: Real> FitOneCycleBuilder<F> {
         check::positive("div_final", self.div_final.to_f64())?;
         let pct = check::unit("pct_start", self.pct_start)?;
         let (m0, m1, m2) = self.moms;
-        for m in [m0, m1, m2] {
-            check::unit("moms", m.to_f64())?;
-        }
+        check::unit("moms.0", m0.to_f64())?;
+        check::unit("moms.1", m1.to_f64())?;
+        check::unit("moms.2", m2.to_f64())?;
+        let (start, end) = (self.lr_max / self.div, self.lr_max / self.div_final);
+        check_quotient("div", self.div, start)?;
+        check_quotient("div_final", self.div_final, end)?;
         let lr = combined_cos(
             self.total_steps,
             pct,
@@ -364,6 +370,21 @@ impl<F: Real> FitOneCycleBuilder<F> {
         )?;
         let momentum = combined_cos(self.total_steps, pct, m0, m1, m2)?;
         Ok(FitOneCycle { lr, momentum })
+    }
+}
+
+// A quotient can overflow or vanish even when both operands are fine: blame
+// the divisor, which is what the user typed.
+fn check_quotient<F: Real>(param: &'static str, divisor: F, quotient: F) -> Result<(), Error> {
+    let q = quotient.to_f64();
+    if q.is_finite() && q > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::Invalid {
+            param,
+            value: crate::error::Value::Float(divisor.to_f64()),
+            expected: crate::error::Expected::Positive,
+        })
     }
 }
 
