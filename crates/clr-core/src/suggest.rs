@@ -333,7 +333,7 @@ pub fn gradient<F: Real>(lrs: &[F], losses: &[F]) -> Option<F> {
 /// default 100), not the number recorded (a run stopped early by `stop_div`
 /// records fewer); the last 5 recorded points are dropped; then the curve is
 /// cut before its first **NaN** loss (infinite losses are kept). See
-/// [`window`].
+/// [`fastai::window`].
 ///
 /// fastai's `tensor()` turns both lists into **float32** tensors, and the
 /// suggestion functions compute on them: every function here rounds the
