@@ -33,6 +33,7 @@ use alloc::vec::Vec;
 use crate::error::{check, Error};
 use crate::real::Real;
 use crate::schedule::Schedule;
+use crate::suggest::Suggestions;
 use crate::sweep::{LrSweep, SweepMode};
 
 /// How losses are smoothed before the divergence check and the suggestions.
@@ -264,6 +265,21 @@ pub struct RangeTestResult<F> {
 }
 
 impl<F: Real> RangeTestResult<F> {
+    /// Every suggestion for sweep `index` (in `wd_list` order), over its
+    /// judged (smoothed, or validation when configured) losses, as fastai's
+    /// `lr_find` and torch-lr-finder would make them on that curve. `None`
+    /// for an index past the last sweep.
+    pub fn suggestions(&self, index: usize) -> Option<Suggestions<F>> {
+        let sweep = self.sweeps.get(index)?;
+        let mut scratch = vec![0usize; self.lrs.len()];
+        Some(Suggestions::compute(
+            &self.lrs,
+            &sweep.smoothed,
+            self.lrs.len(),
+            &mut scratch,
+        ))
+    }
+
     /// The seed's moving-window average (pandas `rolling(window,
     /// min_periods=1).mean()`, NaN skipped) of a loss curve.
     pub fn moving_average(values: &[F], window: usize) -> Vec<F> {

@@ -324,3 +324,24 @@ fn invalid_configs_name_the_parameter() {
     );
     assert_eq!(bad(|c| c.accumulation_steps = 0), "accumulation_steps");
 }
+
+#[test]
+fn result_suggests_on_the_judged_curve() {
+    let mut c = config(100);
+    c.threshold_multiplier = 1e9;
+    let (test, _) = drive(c, |lr, _, _| bowl(lr), |_| 0.0);
+    let result = test.result();
+    let s = result.suggestions(0).expect("one sweep");
+    // The bowl's minimum is at 1e-2: fastai's `minimum` gives a tenth of it.
+    let lr_min = s.minimum.expect("a minimum");
+    assert!((lr_min.log10() + 3.0).abs() < 0.1, "{lr_min}");
+    let mut scratch = vec![0; 100];
+    let direct = clr_core::suggest::Suggestions::compute(
+        &result.lrs,
+        &result.sweeps[0].smoothed,
+        100,
+        &mut scratch,
+    );
+    assert_eq!(s, direct);
+    assert!(result.suggestions(1).is_none());
+}
