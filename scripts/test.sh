@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, tests (unit, integration, doc,
-# property), the no_std proof and the docs. Run from anywhere:
+# property), the no_std proof, a fuzz smoke run (with a nightly toolchain)
+# and the docs. Run from anywhere:
 #   bash scripts/test.sh
 # Idempotent; whatever it needs beyond the Rust toolchain it provisions
 # itself under the repo (git-ignored).
@@ -25,6 +26,26 @@ cargo test -p clr-core --all-features --locked
 step "clr-core is no_std: link it into a #![no_std] staticlib"
 CARGO_TARGET_DIR="$PWD/target/nostd" cargo build --locked --manifest-path ci/nostd/Cargo.toml
 CARGO_TARGET_DIR="$PWD/target/nostd" cargo build --locked --manifest-path ci/nostd/Cargo.toml --features alloc
+
+step "fuzz smoke run: 30 s of cargo-fuzz on fuzz/ (nightly only)"
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  # cargo-fuzz goes in the git-ignored .cache/, installed once.
+  fuzz_root="$PWD/.cache/cargo-fuzz"
+  if [ ! -x "$fuzz_root/bin/cargo-fuzz" ]; then
+    cargo install --locked --root "$fuzz_root" cargo-fuzz
+  fi
+  # libFuzzer writes new inputs into its first corpus folder: give it a
+  # scratch copy so the committed seeds stay as they are.
+  fuzz_corpus="$(mktemp -d)"
+  cp fuzz/corpus/state_machines/* "$fuzz_corpus/"
+  # No sanitizer (clr-core forbids unsafe code); debug assertions on.
+  PATH="$fuzz_root/bin:$PATH" cargo +nightly fuzz run state_machines \
+    --fuzz-dir fuzz --target-dir fuzz/target --sanitizer none --debug-assertions \
+    "$fuzz_corpus" -- -max_total_time=30 -timeout=10 -print_final_stats=1
+  rm -rf "$fuzz_corpus"
+else
+  echo "no nightly toolchain (rustup toolchain list): fuzz smoke run skipped"
+fi
 
 step "cargo doc (no warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked

@@ -5,6 +5,10 @@
 //! and their defaults are those of the libraries they reproduce: PyTorch,
 //! fastai and `keras_one_cycle_clr`.
 //!
+//! `clr suggest --input FILE` reads a range-test curve (CSV `lr,loss`) and
+//! prints fastai's and torch-lr-finder's suggested learning rates as CSV
+//! `method,lr`.
+//!
 //! Bad input prints one line on stderr and exits with status 2; nothing is
 //! written to stdout then. A closed stdout (`clr schedule ... | head -1`)
 //! ends the command quietly with status 0.
@@ -17,6 +21,7 @@
 pub mod error;
 pub mod output;
 pub mod schedule;
+pub mod suggest;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -53,6 +58,8 @@ pub enum Command {
         disable_help_subcommand = true
     )]
     Schedule(schedule::ScheduleArgs),
+    /// Suggest learning rates from a range-test curve (CSV `lr,loss`).
+    Suggest(suggest::SuggestArgs),
 }
 
 /// Parses `args` (program name first) and runs the command, writing to stdout.
@@ -73,6 +80,10 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
             let built = args.kind.build()?;
             let writer = args.output.format.writer();
             write_stdout(|out| writer.write_table(&built.table(), out))
+        }
+        Command::Suggest(args) => {
+            let suggestions = args.suggestions()?;
+            write_stdout(|out| suggest::write_csv(&suggestions, out))
         }
     }
 }

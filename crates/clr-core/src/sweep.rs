@@ -30,6 +30,9 @@ pub enum SweepMode {
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LrSweep<F> {
+    // The learning rates' bounds: `10^(log10 x)` can round past them.
+    min: f64,
+    max: f64,
     start: f64,
     stop: f64,
     step: f64,
@@ -55,6 +58,8 @@ impl<F: Real> LrSweep<F> {
             0.0
         };
         Ok(LrSweep {
+            min: lo.min(hi),
+            max: lo.max(hi),
             start,
             stop,
             step,
@@ -80,7 +85,7 @@ impl<F: Real> Schedule<F> for LrSweep<F> {
             i as f64 * self.step + self.start
         };
         F::from_f64(match self.mode {
-            SweepMode::Exp => libm::pow(10.0, y),
+            SweepMode::Exp => libm::pow(10.0, y).clamp(self.min, self.max),
             SweepMode::Linear => y,
         })
     }

@@ -375,3 +375,13 @@ fn even_mults_like_fastai() {
     let h = OneCycleLr::builder(1e-2_f64, 10).build().unwrap().hypers(2);
     assert!(close(h.scale_lr(out[0] / 1e-2).lr, h.lr / 100.0));
 }
+
+#[test]
+fn exp_sweep_stays_within_its_range_even_when_subnormal() {
+    for (lo, hi) in [(1e-323, 2.7e-322), (1e-300, f64::MAX), (1e-5, 10.0)] {
+        let s = LrSweep::new((lo, hi), 97, SweepMode::Exp).unwrap();
+        for lr in s.iter() {
+            assert!((lo..=hi).contains(&lr), "{lr:e} outside [{lo:e}, {hi:e}]");
+        }
+    }
+}
