@@ -78,8 +78,8 @@ pub use one_cycle::{
 pub use phase::{Phase, Piecewise, Span, MAX_PHASES};
 #[cfg(feature = "alloc")]
 pub use range_test::{
-    moving_average, Action, RangeTest, RangeTestConfig, RangeTestResult, Report, Smoothing,
-    SweepResult, SweepStop,
+    moving_average, Action, RangeTest, RangeTestConfig, RangeTestDriver, RangeTestResult, Report,
+    Smoothing, SweepResult, SweepStop,
 };
 pub use real::Real;
 pub use restarts::{CosineRestarts, CosineRestartsBuilder};

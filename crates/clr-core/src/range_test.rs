@@ -316,6 +316,26 @@ enum Phase {
     Done,
 }
 
+/// What a framework adapter implements to run a [`RangeTest`] with
+/// [`RangeTest::run`]: the four things the test asks of a driver.
+pub trait RangeTestDriver<F> {
+    /// The framework's error.
+    type Error;
+    /// Sets `lr` (and `weight_decay` when `Some`), trains one (micro-)batch,
+    /// steps the optimizer when `optimizer_step`, and returns the loss.
+    fn train(
+        &mut self,
+        lr: F,
+        weight_decay: Option<F>,
+        optimizer_step: bool,
+    ) -> Result<F, Self::Error>;
+    /// The mean loss over `batches` validation batches.
+    fn validate(&mut self, batches: u64) -> Result<F, Self::Error>;
+    /// Restores the model and optimizer saved before the test; when
+    /// `finished`, also the original learning rate and weight decay.
+    fn restore(&mut self, finished: bool) -> Result<(), Self::Error>;
+}
+
 /// The range test's state machine; see the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct RangeTest<F> {
@@ -515,6 +535,33 @@ impl<F: Real> RangeTest<F> {
         self.best = f64::INFINITY;
         self.ema = 0.0;
         self.phase = Phase::Restoring { finished: last };
+    }
+
+    /// Runs the whole test with `driver`, from the start. On a driver error
+    /// the test stops where it is and the error is returned (the driver
+    /// should then restore the model itself).
+    pub fn run<D: RangeTestDriver<F>>(
+        &mut self,
+        driver: &mut D,
+    ) -> Result<&RangeTestResult<F>, D::Error> {
+        let mut action = self.start();
+        loop {
+            let report = match action {
+                Action::Train {
+                    lr,
+                    weight_decay,
+                    optimizer_step,
+                } => Report::TrainLoss(driver.train(lr, weight_decay, optimizer_step)?),
+                Action::Validate { batches } => Report::ValidationLoss(driver.validate(batches)?),
+                Action::Restore { finished } => {
+                    driver.restore(finished)?;
+                    Report::Restored
+                }
+                Action::Done => return Ok(&self.result),
+            };
+            // The report always answers the action just taken.
+            action = self.report(report).unwrap_or(Action::Done);
+        }
     }
 
     /// Whether the test is over.

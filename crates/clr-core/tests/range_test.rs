@@ -345,3 +345,46 @@ fn result_suggests_on_the_judged_curve() {
     assert_eq!(s, direct);
     assert!(result.suggestions(1).is_none());
 }
+
+/// A driver over the bowl, logging what it was asked.
+struct BowlDriver {
+    log: Vec<Seen>,
+    lr: f64,
+}
+
+impl clr_core::RangeTestDriver<f64> for BowlDriver {
+    type Error = &'static str;
+    fn train(&mut self, lr: f64, wd: Option<f64>, step: bool) -> Result<f64, Self::Error> {
+        self.log.push(Seen::Train(lr, wd, step));
+        self.lr = lr;
+        Ok(bowl(lr))
+    }
+    fn validate(&mut self, batches: u64) -> Result<f64, Self::Error> {
+        self.log.push(Seen::Validate(batches));
+        Ok(bowl(self.lr))
+    }
+    fn restore(&mut self, finished: bool) -> Result<(), Self::Error> {
+        self.log.push(Seen::Restore(finished));
+        if self.log.len() > 10_000 {
+            return Err("too long");
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn run_drives_the_same_actions_as_the_manual_loop() {
+    let mut c = config(30);
+    c.wd_list = vec![0.0, 1e-3];
+    c.validation_batches = Some(3);
+    let (manual, seen) = drive(c.clone(), |lr, _, _| bowl(lr), bowl);
+    let mut driver = BowlDriver {
+        log: vec![],
+        lr: 0.0,
+    };
+    let mut test = RangeTest::new(c).unwrap();
+    let result = test.run(&mut driver).unwrap().clone();
+    assert_eq!(driver.log, seen);
+    // NaN marks steps never reached, so compare the printed form.
+    assert_eq!(format!("{result:?}"), format!("{:?}", manual.result()));
+}
