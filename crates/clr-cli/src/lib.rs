@@ -5,12 +5,17 @@
 //! and their defaults are those of the libraries they reproduce: PyTorch,
 //! fastai and `keras_one_cycle_clr`.
 //!
+//! `--format term|svg|png` draws it instead (a braille chart, or an image of
+//! the learning-rate and momentum panels with phase and cycle boundaries),
+//! and `--output FILE` writes to a file.
+//!
 //! `clr suggest --input FILE` reads a range-test curve (CSV `lr,loss`) and
 //! prints fastai's and torch-lr-finder's suggested learning rates as CSV
-//! `method,lr`.
+//! `method,lr`; `--plot FILE.png|FILE.svg` also draws the curve with every
+//! suggestion marked.
 //!
-//! Bad input prints one line on stderr and exits with status 2; nothing is
-//! written to stdout then. A closed stdout (`clr schedule ... | head -1`)
+//! Bad input, and an output file that cannot be written, print one line on
+//! stderr and exit with status 2; nothing is written to stdout then. A closed stdout (`clr schedule ... | head -1`)
 //! ends the command quietly with status 0.
 
 #![forbid(unsafe_code)]
@@ -24,7 +29,8 @@ pub mod schedule;
 pub mod suggest;
 
 use std::ffi::OsString;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
@@ -78,14 +84,49 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
     match cli.command {
         Command::Schedule(args) => {
             let built = args.kind.build()?;
-            let writer = args.output.format.writer();
-            write_stdout(|out| writer.write_table(&built.table(), out))
+            let format = args.output.format;
+            match &args.output.output {
+                Some(path) => {
+                    let writer = format.sized_writer(args.output.size, false);
+                    let mut bytes = Vec::new();
+                    writer
+                        .write_table(&built.table(), &mut bytes)
+                        .map_err(CliError::Io)?;
+                    write_file(path, &bytes)
+                }
+                None => {
+                    let stdout_is_terminal = io::stdout().is_terminal();
+                    if format.is_binary() && stdout_is_terminal {
+                        return Err(CliError::usage(
+                            "'--format png' writes binary data: give '--output FILE' or redirect stdout",
+                        ));
+                    }
+                    let color = stdout_is_terminal && std::env::var_os("NO_COLOR").is_none();
+                    let writer = format.sized_writer(args.output.size, color);
+                    write_stdout(|out| writer.write_table(&built.table(), out))
+                }
+            }
         }
         Command::Suggest(args) => {
-            let suggestions = args.suggestions()?;
+            if let Some(path) = &args.plot {
+                // Refuse a bad file name before reading the input.
+                clr_viz::Format::from_path(path)
+                    .map_err(|e| CliError::usage(format!("invalid value for '--plot': {e}")))?;
+            }
+            let (curve, suggestions) = args.curve_and_suggestions()?;
+            if let Some(path) = &args.plot {
+                let bytes = suggest::plot(&args.input, &curve, &suggestions, path)?;
+                write_file(path, &bytes)?;
+            }
             write_stdout(|out| suggest::write_csv(&suggestions, out))
         }
     }
+}
+
+/// Writes `bytes` to `path`; failing is bad input (exit 2), naming the file.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    std::fs::write(path, bytes)
+        .map_err(|e| CliError::usage(format!("cannot write '{}': {e}", path.display())))
 }
 
 /// Runs `clr` on `args` and reports: the error line on stderr, the exit status.

@@ -9,6 +9,7 @@ use std::io::{self, Write};
 
 use clap::ValueEnum;
 use clr_core::HyperSchedule;
+use clr_viz::{Boundary, Figure, SchedulePlot};
 
 /// The output formats of `clr schedule`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -21,15 +22,46 @@ pub enum Format {
     /// `{"kind":KIND,"steps":N,"rows":[{"step":0,"lr":LR,"momentum":M},...]}`,
     /// `momentum` present only when it is scheduled.
     Json,
+    /// A braille chart for the terminal: learning rate (and momentum) per
+    /// step, phase and cycle boundaries dotted.
+    Term,
+    /// An SVG image of the learning-rate (and momentum) panels.
+    Svg,
+    /// A PNG image of the learning-rate (and momentum) panels.
+    Png,
 }
 
 impl Format {
-    /// The writer of this format.
+    /// The writer of this format, at its default size.
     pub fn writer(self) -> Box<dyn TableWriter> {
+        self.sized_writer(None, false)
+    }
+
+    /// The writer of this format; `size` is the image's width and height in
+    /// pixels (svg, png) or the chart's columns and lines (term); `color`
+    /// colours the terminal chart.
+    pub fn sized_writer(self, size: Option<(u32, u32)>, color: bool) -> Box<dyn TableWriter> {
         match self {
             Format::Csv => Box::new(Csv),
             Format::Json => Box::new(Json),
+            Format::Term => Box::new(Term {
+                size: size.unwrap_or((80, 24)),
+                color,
+            }),
+            Format::Svg | Format::Png => Box::new(Image {
+                format: if self == Format::Svg {
+                    clr_viz::Format::Svg
+                } else {
+                    clr_viz::Format::Png
+                },
+                size,
+            }),
         }
+    }
+
+    /// Whether the output is binary (not for a terminal).
+    pub fn is_binary(self) -> bool {
+        self == Format::Png
     }
 }
 
@@ -50,6 +82,8 @@ pub struct Table<'a> {
     kind: &'a str,
     steps: u64,
     schedule: &'a dyn HyperSchedule<f64>,
+    title: &'a str,
+    boundaries: &'a [Boundary],
 }
 
 impl<'a> Table<'a> {
@@ -59,7 +93,50 @@ impl<'a> Table<'a> {
             kind,
             steps,
             schedule,
+            title: kind,
+            boundaries: &[],
         }
+    }
+
+    /// The title of a plot of the table (default: the kind).
+    pub fn with_title(mut self, title: &'a str) -> Self {
+        self.title = title;
+        self
+    }
+
+    /// The phase and cycle boundaries a plot marks.
+    pub fn with_boundaries(mut self, boundaries: &'a [Boundary]) -> Self {
+        self.boundaries = boundaries;
+        self
+    }
+
+    /// The title of a plot of the table.
+    pub fn title(&self) -> &str {
+        self.title
+    }
+
+    /// The boundaries a plot marks.
+    pub fn boundaries(&self) -> &[Boundary] {
+        self.boundaries
+    }
+
+    /// The table as a plot: the learning rate, and the momentum when it is
+    /// scheduled, against the step.
+    pub fn plot(&self) -> SchedulePlot {
+        let rows: Vec<Row> = self.rows().collect();
+        let lr: Vec<f64> = rows.iter().map(|r| r.lr).collect();
+        let mut plot = SchedulePlot::from_lr(&lr)
+            .title(self.title)
+            .boundaries(self.boundaries);
+        if self.has_momentum() {
+            let momentum: Vec<f64> = rows
+                .iter()
+                .map(|r| r.momentum.unwrap_or(f64::NAN))
+                .collect();
+            // Same length as `lr` by construction.
+            plot = plot.clone().momentum(&momentum).unwrap_or(plot);
+        }
+        plot
     }
 
     /// The schedule's kind, as typed on the command line.
@@ -159,6 +236,51 @@ impl TableWriter for Json {
             out.write_all(b"}")?;
         }
         out.write_all(b"\n]}\n")
+    }
+}
+
+/// A braille chart of `size` (columns, lines).
+#[derive(Debug, Clone, Copy)]
+pub struct Term {
+    /// Columns and lines.
+    pub size: (u32, u32),
+    /// Colour the curves (ANSI).
+    pub color: bool,
+}
+
+impl TableWriter for Term {
+    fn write_table(&self, table: &Table<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let (cols, rows) = self.size;
+        out.write_all(
+            table
+                .plot()
+                .to_terminal(cols as usize, rows as usize, self.color)
+                .as_bytes(),
+        )
+    }
+}
+
+/// An SVG or PNG image, at `size` pixels or the plot's default.
+#[derive(Debug, Clone, Copy)]
+pub struct Image {
+    /// SVG or PNG.
+    pub format: clr_viz::Format,
+    /// Width and height in pixels.
+    pub size: Option<(u32, u32)>,
+}
+
+impl TableWriter for Image {
+    fn write_table(&self, table: &Table<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let mut plot = table.plot();
+        if let Some((w, h)) = self.size {
+            plot = plot.with_size(w, h);
+        }
+        let bytes = match self.format {
+            clr_viz::Format::Svg => plot.to_svg().map(String::into_bytes),
+            clr_viz::Format::Png => plot.to_png(),
+        }
+        .map_err(io::Error::other)?;
+        out.write_all(&bytes)
     }
 }
 

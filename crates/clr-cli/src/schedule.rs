@@ -6,10 +6,13 @@
 //! commas (`--lr-range 0.001,0.1`).
 
 use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
 use clr_core::{
     AnnealStrategy, Bundle, ClrBuilder, CosineRestarts, CyclicLr, CyclicMode, FitOneCycle,
     HyperSchedule, KerasClr, KerasOneCycle, LrSweep, OneCycleLr, SweepMode,
 };
+use clr_viz::Boundary;
 
 use crate::error::{number, CliError, OptionRef};
 use crate::output::{Format, Table};
@@ -22,7 +25,13 @@ Output: one row per step 0..N-1; row k is what the optimizer holds for its k-th 
   json: {\"kind\":KIND,\"steps\":N,\"rows\":[{\"step\":0,\"lr\":LR,\"momentum\":M},...]}
     with one row per line; \"momentum\" only when it is scheduled; a non-finite
     value is null.
-Bad input prints one line on stderr and exits with status 2.";
+  term: a braille chart of the learning rate (and momentum) per step, phase ends
+    and cycle starts dotted; --size COLSxLINES (default 80x24).
+  svg, png: the same as an image (--size WIDTHxHEIGHT in pixels); png needs
+    --output FILE or a redirected stdout.
+--output FILE writes there instead of stdout.
+Bad input, and an --output that cannot be written, print one line on stderr and
+exit with status 2.";
 
 /// The arguments of `clr schedule`.
 #[derive(Debug, Args)]
@@ -39,9 +48,31 @@ pub struct ScheduleArgs {
 /// Options of the output, shared by every kind.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format: csv (`step,lr[,momentum]`) or json (shapes in --help).
+    /// Output format: csv (`step,lr[,momentum]`), json, term (a chart in the terminal), svg or png (shapes in --help).
     #[arg(long, value_enum, default_value_t = Format::Csv, global = true, help_heading = "Output")]
     pub format: Format,
+    /// Write to FILE instead of stdout.
+    #[arg(long, value_name = "FILE", global = true, help_heading = "Output")]
+    pub output: Option<PathBuf>,
+    /// Size of a plot: WIDTHxHEIGHT pixels (svg, png) or COLSxLINES (term).
+    #[arg(long, value_name = "WxH", value_parser = size, global = true, help_heading = "Output")]
+    pub size: Option<(u32, u32)>,
+}
+
+/// `WIDTHxHEIGHT`, both at least 1 (e.g. `1200x500`).
+pub fn size(text: &str) -> Result<(u32, u32), String> {
+    let shape = || "expected WIDTHxHEIGHT, e.g. 1200x500".to_string();
+    let (w, h) = text.trim().split_once(['x', 'X']).ok_or_else(shape)?;
+    let parse = |t: &str| {
+        t.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|&v| (1..=16_384).contains(&v))
+    };
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => Err(format!("{} (each between 1 and 16384)", shape())),
+    }
 }
 
 /// The schedules `clr schedule` prints.
@@ -371,6 +402,10 @@ pub struct Built {
     pub steps: u64,
     /// The schedule.
     pub schedule: Box<dyn HyperSchedule<f64>>,
+    /// A plot's title: the kind, the library it reproduces, the steps.
+    pub title: String,
+    /// The phase ends and cycle starts among the rows.
+    pub boundaries: Vec<Boundary>,
 }
 
 impl std::fmt::Debug for Built {
@@ -386,6 +421,8 @@ impl Built {
     /// The table of the rows to print.
     pub fn table(&self) -> Table<'_> {
         Table::new(self.kind, self.steps, self.schedule.as_ref())
+            .with_title(&self.title)
+            .with_boundaries(&self.boundaries)
     }
 }
 
@@ -418,12 +455,145 @@ impl Kind {
         let steps = steps
             .or(schedule.total_steps())
             .ok_or_else(|| CliError::usage(format!("'{kind}' needs '--steps': it is unbounded")))?;
+        let mut boundaries = self.boundaries(steps);
+        boundaries.retain(|b| b.step < steps);
+        boundaries.sort_by_key(|b| b.step);
+        boundaries.dedup();
         Ok(Built {
             kind,
             steps,
+            title: format!("{kind} ({}), {steps} steps", self.reference()),
             schedule,
+            boundaries,
         })
     }
+
+    /// The class or function the kind reproduces, for a plot's title.
+    pub fn reference(&self) -> &'static str {
+        match self {
+            Kind::OneCycle(_) => "PyTorch OneCycleLR",
+            Kind::Cyclic(_) => "PyTorch CyclicLR",
+            Kind::CosineRestarts(_) => "PyTorch CosineAnnealingWarmRestarts",
+            Kind::KerasOneCycle(_) => "keras_one_cycle_clr OneCycle",
+            Kind::KerasClr(_) => "keras_one_cycle_clr CLR",
+            Kind::FastaiOneCycle(_) => "fastai fit_one_cycle",
+            Kind::RangeTest(_) => "keras_one_cycle_clr LrRangeTest",
+        }
+    }
+
+    /// The phase ends and cycle starts of the first `steps` steps, from the
+    /// options (each kind's own step convention):
+    /// - `one-cycle`: the phases end at `pct_start·T - 1` (and
+    ///   `2·pct_start·T - 2` with three phases), rounded;
+    /// - `cyclic`: cycles start at `k·(up + down)`, peak `up` steps later;
+    /// - `cosine-restarts`: the restarts, `T_0`, `T_0 + T_0·T_mult`, …;
+    /// - `keras-one-cycle`, `fastai-one-cycle`: the first step `k` with
+    ///   `k/T >= fraction` (the peak);
+    /// - `keras-clr`: each cycle's first step (`floor(k/T·cycles)` changes)
+    ///   and its peak (the position in the cycle reaches the fraction);
+    /// - `range-test`: none.
+    pub fn boundaries(&self, steps: u64) -> Vec<Boundary> {
+        match self {
+            Kind::OneCycle(a) => {
+                let t = match (a.total_steps, a.epochs, a.steps_per_epoch) {
+                    (Some(n), _, _) => n,
+                    (None, Some(e), Some(s)) => e.saturating_mul(s),
+                    _ => return Vec::new(),
+                } as f64;
+                let mut ends = vec![a.pct_start * t - 1.0];
+                if a.three_phase {
+                    ends.push(2.0 * a.pct_start * t - 2.0);
+                }
+                ends.into_iter()
+                    .filter(|e| e.is_finite() && *e >= 0.0 && *e < t - 1.0)
+                    .map(|e| Boundary::phase(e.round() as u64))
+                    .collect()
+            }
+            Kind::Cyclic(a) => {
+                let up = a.step_size_up;
+                let cycle = up.saturating_add(a.step_size_down.unwrap_or(up));
+                let mut out = Vec::new();
+                let mut start = 0_u64;
+                while start < steps && cycle > 0 {
+                    if start > 0 {
+                        out.push(Boundary::cycle(start));
+                    }
+                    if up > 0 && a.step_size_down != Some(0) {
+                        out.push(Boundary::phase(start.saturating_add(up)));
+                    }
+                    start = start.saturating_add(cycle);
+                }
+                out
+            }
+            Kind::CosineRestarts(a) => {
+                let mut out = Vec::new();
+                let mut len = a.t0;
+                let mut start = a.t0;
+                while start < steps && len > 0 {
+                    out.push(Boundary::cycle(start));
+                    len = len.saturating_mul(a.t_mult);
+                    start = start.saturating_add(len);
+                }
+                out
+            }
+            Kind::KerasOneCycle(a) => {
+                let n = a.total_steps;
+                first_step(n, |k| k as f64 / n as f64 >= a.phase_one_fraction)
+                    .filter(|&k| k > 0)
+                    .map(Boundary::phase)
+                    .into_iter()
+                    .collect()
+            }
+            Kind::FastaiOneCycle(a) => {
+                let n = a.total_steps;
+                first_step(n, |k| k as f64 / n as f64 >= a.pct_start)
+                    .filter(|&k| k > 0)
+                    .map(Boundary::phase)
+                    .into_iter()
+                    .collect()
+            }
+            Kind::KerasClr(a) => {
+                let n = a.total_steps;
+                let cyc = a.cycles as f64;
+                // The seed's (cycle, position) of step k.
+                let position = |k: u64| {
+                    let x = k as f64 / n as f64;
+                    let c = (x * cyc).floor();
+                    (c, (x - c / cyc) * cyc)
+                };
+                let mut out = Vec::new();
+                for c in 0..a.cycles.min(10_000) {
+                    let c = c as f64;
+                    if let Some(k) = first_step(n, |k| position(k).0 >= c).filter(|&k| k > 0) {
+                        out.push(Boundary::cycle(k));
+                    }
+                    let peak = first_step(n, |k| {
+                        let (kc, x) = position(k);
+                        kc > c || (kc == c && x >= a.phase_one_fraction)
+                    });
+                    if let Some(k) = peak.filter(|&k| k > 0) {
+                        out.push(Boundary::phase(k));
+                    }
+                }
+                out
+            }
+            Kind::RangeTest(_) => Vec::new(),
+        }
+    }
+}
+
+/// The first `k` in `0..n` where the monotone `reached(k)` holds (binary search).
+fn first_step(n: u64, reached: impl Fn(u64) -> bool) -> Option<u64> {
+    let (mut lo, mut hi) = (0_u64, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if reached(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    (lo < n).then_some(lo)
 }
 
 /// Maps a core error with the usual `snake_case` → `--kebab-case` names.
@@ -618,5 +788,18 @@ mod tests {
         assert!(pair("1,2,3").is_err());
         assert!(pair("1,x").is_err());
         assert_eq!(triple("1,2,3"), Ok(Triple(1.0, 2.0, 3.0)));
+        assert_eq!(size("1200x500"), Ok((1200, 500)));
+        assert_eq!(size(" 80X24 "), Ok((80, 24)));
+        assert!(size("0x10").is_err());
+        assert!(size("100").is_err());
+        assert!(size("axb").is_err());
+    }
+
+    #[test]
+    fn first_step_is_exact() {
+        assert_eq!(first_step(10, |k| k >= 3), Some(3));
+        assert_eq!(first_step(10, |_| true), Some(0));
+        assert_eq!(first_step(10, |_| false), None);
+        assert_eq!(first_step(1000, |k| k as f64 / 1000.0 >= 0.3), Some(300));
     }
 }

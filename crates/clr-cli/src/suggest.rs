@@ -31,7 +31,10 @@ Output: CSV `method,lr`, one row each for valley, slide, minimum, steep (fastai'
   lr_find: lrs[num_it//10:-5], cut at the first NaN loss, float32) and gradient
   (torch-lr-finder's plot: lrs[10:-5], float64); the lr field is empty where a
   method has no answer. Numbers in Rust's Display for f64 (shortest round trip).
-A bad file prints one line on stderr naming the file and the line, and exits with status 2.";
+--plot FILE.png|FILE.svg also draws the curve (loss against lr, log x) with every
+  suggestion marked and, where the loss first becomes nan or inf, where the run stopped.
+A bad file, and a plot that cannot be written, print one line on stderr naming the file
+(and the line), and exit with status 2.";
 
 /// The arguments of `clr suggest`.
 #[derive(Debug, Args)]
@@ -44,6 +47,9 @@ pub struct SuggestArgs {
     /// first N/10 points) [default: the number of rows].
     #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
     pub num_it: Option<u64>,
+    /// Also draw the curve with the suggestions marked, as PNG or SVG (by the extension).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
 }
 
 /// A range-test curve read from a file.
@@ -58,19 +64,59 @@ pub struct Curve {
 impl SuggestArgs {
     /// Reads the file and computes the five suggestions.
     pub fn suggestions(&self) -> Result<Suggestions<f64>, CliError> {
+        self.curve_and_suggestions().map(|(_, s)| s)
+    }
+
+    /// Reads the file; the curve and its five suggestions.
+    pub fn curve_and_suggestions(&self) -> Result<(Curve, Suggestions<f64>), CliError> {
         let curve = read_curve(&self.input)?;
         let num_it = match self.num_it {
             Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
             None => curve.lrs.len(),
         };
         let mut scratch = vec![0_usize; curve.lrs.len()];
-        Ok(Suggestions::compute(
-            &curve.lrs,
-            &curve.losses,
-            num_it,
-            &mut scratch,
-        ))
+        let suggestions = Suggestions::compute(&curve.lrs, &curve.losses, num_it, &mut scratch);
+        Ok((curve, suggestions))
     }
+}
+
+/// The plot of `curve` (read from `input`) with its suggestions, rendered
+/// in the format `path`'s extension names.
+pub fn plot(
+    input: &Path,
+    curve: &Curve,
+    suggestions: &Suggestions<f64>,
+    path: &Path,
+) -> Result<Vec<u8>, CliError> {
+    use clr_viz::{Figure, RangeTestPlot, Sweep, XScale};
+
+    let bad =
+        |e: clr_viz::Error| CliError::usage(format!("cannot plot '{}': {e}", input.display()));
+    let format = clr_viz::Format::from_path(path)
+        .map_err(|e| CliError::usage(format!("invalid value for '--plot': {e}")))?;
+    let mut sweep = Sweep::new("loss", &curve.losses);
+    sweep.stopped_at = curve.losses.iter().position(|l| !l.is_finite());
+    for (method, lr) in suggestions.iter() {
+        if let Some(lr) = lr {
+            sweep = sweep.suggest(method, lr);
+        }
+    }
+    let name = input.file_name().map_or_else(
+        || input.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut plot = RangeTestPlot::new(&curve.lrs)
+        .title(format!("LR range test: {name}"))
+        .sweep(sweep)
+        .map_err(bad)?;
+    if curve.lrs.iter().any(|&lr| lr <= 0.0) {
+        plot = plot.x_scale(XScale::Linear);
+    }
+    match format {
+        clr_viz::Format::Svg => plot.to_svg().map(String::into_bytes),
+        clr_viz::Format::Png => plot.to_png(),
+    }
+    .map_err(bad)
 }
 
 /// Writes the suggestions as CSV `method,lr` (an empty `lr` for `None`).

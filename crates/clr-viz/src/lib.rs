@@ -1,0 +1,73 @@
+//! `clr-viz`: plots of learning-rate schedules, LR range tests and training
+//! histories, as PNG, SVG or terminal text, with no system dependency (the
+//! font, DejaVu Sans, ships inside the `dejavu` crate).
+//!
+//! ```
+//! use clr_core::{HyperSchedule, OneCycleLr};
+//! use clr_viz::{Boundary, Figure, History, HistoryPlot, SchedulePlot};
+//!
+//! // The seed's `test_run()`: lr and momentum per iteration, the peak marked.
+//! let s = OneCycleLr::builder(0.01_f64, 200).build()?;
+//! let (lr, momentum): (Vec<f64>, Vec<f64>) = (0..200)
+//!     .map(|i| { let h = s.hypers(i); (h.lr, h.momentum.unwrap_or(0.9)) })
+//!     .unzip();
+//! let plot = SchedulePlot::from_lr(&lr)
+//!     .momentum(&momentum)?
+//!     .boundaries(&[Boundary::phase(59)])
+//!     .title("one-cycle");
+//! let png: Vec<u8> = plot.to_png()?; // or plot.save(Path::new("schedule.svg"))
+//! assert!(png.starts_with(b"\x89PNG"));
+//! print!("{}", plot.to_terminal(80, 24, false));
+//!
+//! // A training history, saved as the seed's CSV and drawn per epoch.
+//! let mut history = History::new();
+//! history.push_epoch(0, &[("loss", 0.9), ("val_loss", 1.1)]);
+//! history.push_epoch(1, &[("loss", 0.5), ("val_loss", 0.7)]);
+//! let svg = HistoryPlot::new(&history).to_svg()?;
+//! assert!(svg.contains("validation"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What is here
+//! - [`SchedulePlot`]: learning rate and momentum against the iteration, with
+//!   phase ends and cycle starts ([`Boundary`]) marked.
+//! - [`RangeTestPlot`]: loss against learning rate (log or linear x), one
+//!   curve per weight decay, raw or smoothed ([`Curve`]), suggestions and
+//!   early stops marked; [`RangeTestPlot::from_result`] takes a
+//!   [`clr_core::RangeTestResult`] as it is.
+//! - [`History`] (per-epoch series, [`History::concatenate`], CSV) and
+//!   [`HistoryPlot`] (one run, or several compared).
+//! - [`Figure`]: every plot renders to PNG ([`Figure::to_png`]), SVG
+//!   ([`Figure::to_svg`]) or a file by its extension ([`Figure::save`]);
+//!   schedules and range tests also to terminal text (`to_terminal`).
+//!
+//! Plots take plain data (slices of values, names), so they draw any
+//! schedule, not only this workspace's presets. Nothing here panics on bad
+//! data: lengths, empty or non-finite series and unwritable files are
+//! [`Error`]s that name the file.
+//!
+//! # Features
+//! - `serde`: [`History`] (de)serializes as
+//!   `{"epochs": [..], "series": {"loss": [..], ..}}`, NaN as `null`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod error;
+pub mod figure;
+pub mod history;
+pub mod history_plot;
+pub mod range_test_plot;
+pub mod schedule_plot;
+mod style;
+mod terminal;
+
+pub use error::Error;
+pub use figure::{Figure, Format};
+pub use history::History;
+pub use history_plot::HistoryPlot;
+pub use range_test_plot::{wd_label, Curve, LossKind, RangeTestPlot, Suggestion, Sweep, XScale};
+pub use schedule_plot::{Boundary, BoundaryKind, SchedulePlot};
+pub use style::{FONT, TAB10};

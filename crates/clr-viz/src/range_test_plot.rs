@@ -1,0 +1,727 @@
+//! [`RangeTestPlot`]: loss against learning rate, one curve per weight decay,
+//! the seed's `LrRangeTest.plot()` with suggestions and stops marked.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use clr_core::{RangeTestResult, Real, SweepStop};
+
+use crate::error::Error;
+use crate::figure::sealed::Draw;
+use crate::style::{self, Axes, Entry, Glyph, Scale, Shape};
+use crate::terminal::{self, Panel, Series, VLine};
+
+/// The x axis of a range-test plot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum XScale {
+    /// Logarithmic, ticks at every decade (the default).
+    #[default]
+    Log,
+    /// Linear.
+    Linear,
+}
+
+/// Which curve of each sweep is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Curve {
+    /// The losses as recorded (the default).
+    #[default]
+    Raw,
+    /// The seed's moving average: the mean of the last `window` losses
+    /// (pandas `rolling(window, min_periods=1).mean()`, NaN skipped).
+    MovingAverage {
+        /// Points averaged, at least 1.
+        window: usize,
+    },
+    /// fastai's debiased exponential moving average with decay `beta`
+    /// (`0.98` in fastai): `avg = β·avg + (1-β)·loss`, drawn as
+    /// `avg / (1 - β^(i+1))`; NaN losses are skipped.
+    Ema {
+        /// The decay, in `[0, 1)`.
+        beta: f64,
+    },
+}
+
+impl Curve {
+    /// The curve drawn for `losses`.
+    pub fn apply(self, losses: &[f64]) -> Vec<f64> {
+        match self {
+            Curve::Raw => losses.to_vec(),
+            Curve::MovingAverage { window } => clr_core::moving_average(losses, window),
+            Curve::Ema { beta } => {
+                let beta = if (0.0..1.0).contains(&beta) {
+                    beta
+                } else {
+                    0.98
+                };
+                let mut avg = 0.0;
+                let mut n = 0_i32;
+                losses
+                    .iter()
+                    .map(|&loss| {
+                        if !loss.is_finite() {
+                            return loss;
+                        }
+                        avg = beta * avg + (1.0 - beta) * loss;
+                        n = n.saturating_add(1);
+                        avg / (1.0 - beta.powi(n))
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn describe(self) -> Option<String> {
+        match self {
+            Curve::Raw => None,
+            Curve::MovingAverage { window } => Some(format!("moving average of {window}")),
+            Curve::Ema { beta } => Some(format!("EMA β={beta}")),
+        }
+    }
+}
+
+/// Which recorded loss [`RangeTestPlot::from_result`] draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LossKind {
+    /// The training loss of each step (the default).
+    #[default]
+    Train,
+    /// The validation loss of each step (needs a test run with validation).
+    Validation,
+}
+
+/// A suggested learning rate to mark on a curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// The method's name (`valley`, `slide`, `minimum`, `steep`, `gradient`, …).
+    pub method: String,
+    /// The learning rate it suggests.
+    pub lr: f64,
+}
+
+/// One sweep (one weight decay) of a range test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    /// The legend entry, e.g. `wd=1.0e-4`.
+    pub label: String,
+    /// The loss at each learning rate (NaN where the sweep never got).
+    pub losses: Vec<f64>,
+    /// The index of the step where the sweep stopped early, if it did.
+    pub stopped_at: Option<usize>,
+    /// The suggestions to mark on this curve.
+    pub suggestions: Vec<Suggestion>,
+}
+
+impl Sweep {
+    /// A sweep with its losses, no stop and no suggestion.
+    pub fn new(label: impl Into<String>, losses: &[f64]) -> Self {
+        Sweep {
+            label: label.into(),
+            losses: losses.to_vec(),
+            stopped_at: None,
+            suggestions: Vec::new(),
+        }
+    }
+
+    /// Marks where the sweep stopped.
+    pub fn stopped_at(mut self, index: usize) -> Self {
+        self.stopped_at = Some(index);
+        self
+    }
+
+    /// Adds a suggestion to mark.
+    pub fn suggest(mut self, method: impl Into<String>, lr: f64) -> Self {
+        self.suggestions.push(Suggestion {
+            method: method.into(),
+            lr,
+        });
+        self
+    }
+}
+
+/// The legend label of a weight decay: `wd=1.0e-4`, `wd=0`, or `wd=default`
+/// when the optimizer's own was kept.
+pub fn wd_label(weight_decay: Option<f64>) -> String {
+    match weight_decay {
+        Some(wd) => format!("wd={}", style::sci(wd)),
+        None => "wd=default".to_owned(),
+    }
+}
+
+/// A range-test plot: loss against learning rate, one curve per sweep.
+///
+/// ```
+/// use clr_viz::{Figure, RangeTestPlot, Sweep};
+///
+/// let lrs: Vec<f64> = (0..50).map(|i| 10f64.powf(-5.0 + i as f64 / 10.0)).collect();
+/// let loss: Vec<f64> = lrs.iter().map(|lr| 1.0 + (lr.log10() + 2.0).powi(2) / 4.0).collect();
+/// let plot = RangeTestPlot::new(&lrs)
+///     .sweep(Sweep::new("wd=0", &loss).suggest("valley", 1e-2))?;
+/// let svg = plot.to_svg()?;
+/// assert!(svg.contains("wd=0") && svg.contains("valley 1.0e-2"));
+/// # Ok::<(), clr_viz::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeTestPlot {
+    lrs: Vec<f64>,
+    sweeps: Vec<Sweep>,
+    curve: Curve,
+    x_scale: XScale,
+    loss_label: String,
+    title: String,
+    size: Option<(u32, u32)>,
+}
+
+impl RangeTestPlot {
+    /// A plot over these learning rates (add curves with [`sweep`](Self::sweep)).
+    pub fn new(lrs: &[f64]) -> Self {
+        RangeTestPlot {
+            lrs: lrs.to_vec(),
+            sweeps: Vec::new(),
+            curve: Curve::Raw,
+            x_scale: XScale::Log,
+            loss_label: "loss".into(),
+            title: "LR range test".into(),
+            size: None,
+        }
+    }
+
+    /// Every sweep of a range test: its train or validation losses, labelled
+    /// by weight decay, with where it stopped and the five suggestions of
+    /// [`RangeTestResult::suggestions`] (on the curve the test judged).
+    pub fn from_result<F: Real>(
+        result: &RangeTestResult<F>,
+        loss: LossKind,
+    ) -> Result<Self, Error> {
+        let lrs: Vec<f64> = result.lrs.iter().map(|&v| Real::to_f64(v)).collect();
+        let mut plot = RangeTestPlot::new(&lrs).loss_label(match loss {
+            LossKind::Train => "train loss",
+            LossKind::Validation => "validation loss",
+        });
+        for (i, sweep) in result.sweeps.iter().enumerate() {
+            let losses = match loss {
+                LossKind::Train => &sweep.train_loss,
+                LossKind::Validation => &sweep.val_loss,
+            };
+            if losses.is_empty() {
+                return Err(Error::Empty {
+                    what: "the range test recorded no validation loss",
+                });
+            }
+            let losses: Vec<f64> = losses.iter().map(|&v| Real::to_f64(v)).collect();
+            let mut curve = Sweep::new(wd_label(sweep.weight_decay.map(Real::to_f64)), &losses);
+            curve.stopped_at = match sweep.stop {
+                SweepStop::Completed => None,
+                SweepStop::Diverged { step, .. } | SweepStop::NonFinite { step } => {
+                    usize::try_from(step).ok()
+                }
+            };
+            if let Some(suggestions) = result.suggestions(i) {
+                for (method, lr) in suggestions.iter() {
+                    if let Some(lr) = lr {
+                        curve = curve.suggest(method, Real::to_f64(lr));
+                    }
+                }
+            }
+            plot = plot.sweep(curve)?;
+        }
+        Ok(plot)
+    }
+
+    /// Adds a curve (one loss per learning rate).
+    pub fn sweep(mut self, sweep: Sweep) -> Result<Self, Error> {
+        if sweep.losses.len() != self.lrs.len() {
+            return Err(Error::Length {
+                name: sweep.label,
+                expected: self.lrs.len(),
+                found: sweep.losses.len(),
+            });
+        }
+        self.sweeps.push(sweep);
+        Ok(self)
+    }
+
+    /// Keeps only the suggestions of these methods (e.g. `["valley"]`).
+    pub fn methods(mut self, methods: &[&str]) -> Self {
+        for sweep in &mut self.sweeps {
+            sweep
+                .suggestions
+                .retain(|s| methods.contains(&s.method.as_str()));
+        }
+        self
+    }
+
+    /// Raw losses, a moving average or an EMA (default raw).
+    pub fn curve(mut self, curve: Curve) -> Self {
+        self.curve = curve;
+        self
+    }
+
+    /// Log (default) or linear x axis.
+    pub fn x_scale(mut self, x_scale: XScale) -> Self {
+        self.x_scale = x_scale;
+        self
+    }
+
+    /// The y axis' name (default `loss`).
+    pub fn loss_label(mut self, label: impl Into<String>) -> Self {
+        self.loss_label = label.into();
+        self
+    }
+
+    /// The title (default `LR range test`).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// The image size in pixels (default 1100 × 620, taller when the legend
+    /// needs it).
+    pub fn with_size(mut self, width: u32, height: u32) -> Self {
+        self.size = Some((width, height));
+        self
+    }
+
+    /// The x position of a learning rate (log10 on a log axis).
+    fn x_of(&self, lr: f64) -> f64 {
+        match self.x_scale {
+            XScale::Log if lr > 0.0 => lr.log10(),
+            XScale::Log => f64::NAN,
+            XScale::Linear => lr,
+        }
+    }
+
+    fn y_desc(&self) -> String {
+        match self.curve.describe() {
+            Some(d) => format!("{} ({d})", self.loss_label),
+            None => self.loss_label.clone(),
+        }
+    }
+
+    /// Each sweep's drawn points `(x, y)`, in sweep order.
+    fn curves(&self) -> Vec<Vec<(f64, f64)>> {
+        self.sweeps
+            .iter()
+            .map(|sweep| {
+                let ys = self.curve.apply(&sweep.losses);
+                self.lrs
+                    .iter()
+                    .zip(ys)
+                    .map(|(&lr, y)| (self.x_of(lr), y))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn x_range(&self) -> Option<(f64, f64)> {
+        let xs = self
+            .lrs
+            .iter()
+            .map(|&lr| self.x_of(lr))
+            .filter(|x| x.is_finite());
+        let (lo, hi) = xs.fold(None, |acc: Option<(f64, f64)>, x| match acc {
+            None => Some((x, x)),
+            Some((lo, hi)) => Some((lo.min(x), hi.max(x))),
+        })?;
+        if hi > lo {
+            Some((lo, hi))
+        } else {
+            Some((lo - 0.5, hi + 0.5))
+        }
+    }
+
+    /// The y range: every value up to each sweep's stop, its top capped at
+    /// three times the drop from the start so a divergence does not flatten
+    /// the interesting part.
+    fn y_range(&self, curves: &[Vec<(f64, f64)>], pad: f64) -> Option<(f64, f64)> {
+        let mut values = Vec::new();
+        let mut start = f64::NEG_INFINITY;
+        for (sweep, points) in self.sweeps.iter().zip(curves) {
+            let end = sweep
+                .stopped_at
+                .map_or(points.len(), |k| (k + 1).min(points.len()));
+            let finite: Vec<f64> = points[..end]
+                .iter()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .map(|p| p.1)
+                .collect();
+            if let Some(&first) = finite.first() {
+                start = start.max(first);
+            }
+            values.extend(finite);
+        }
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !lo.is_finite() {
+            return None;
+        }
+        let cap = lo + 3.0 * (start - lo);
+        let hi = if cap > lo && cap < hi { cap } else { hi };
+        style::padded_range([lo, hi].into_iter(), pad)
+    }
+
+    fn legend(&self) -> Vec<Entry> {
+        let single = self.sweeps.len() == 1;
+        let mut entries = Vec::new();
+        for (i, sweep) in self.sweeps.iter().enumerate() {
+            entries.push(Entry::new(
+                Glyph::Line {
+                    color: style::color(i),
+                    dashed: false,
+                    marker: None,
+                },
+                sweep.label.clone(),
+            ));
+            for (j, s) in sweep.suggestions.iter().enumerate() {
+                let (shape, color) = self.suggestion_style(i, j, &s.method);
+                let label = if single {
+                    format!("{} {}", s.method, style::sci(s.lr))
+                } else {
+                    format!("  {} {}", s.method, style::sci(s.lr))
+                };
+                entries.push(Entry::new(Glyph::Marker { shape, color }, label));
+            }
+        }
+        let stops: Vec<(usize, usize)> = self
+            .sweeps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.stopped_at.map(|k| (i, k)))
+            .collect();
+        if let [(i, k)] = stops.as_slice() {
+            let label = match self.lrs.get(*k) {
+                Some(&lr) if single => format!("stopped at {}", style::sci(lr)),
+                _ => format!("{} stopped", self.sweeps[*i].label),
+            };
+            entries.push(Entry::new(
+                Glyph::Marker {
+                    shape: Shape::Cross,
+                    color: style::MUTED,
+                },
+                label,
+            ));
+        } else if !stops.is_empty() {
+            entries.push(Entry::new(
+                Glyph::Marker {
+                    shape: Shape::Cross,
+                    color: style::MUTED,
+                },
+                "where a sweep stopped",
+            ));
+        }
+        entries
+    }
+
+    /// Marker shape and colour of suggestion `j` of sweep `i`: one shape per
+    /// method; with one sweep each its own colour, else the sweep's colour.
+    fn suggestion_style(&self, i: usize, j: usize, method: &str) -> (Shape, RGBColor) {
+        let k = clr_core::suggest::Suggestions::<f64>::METHODS
+            .iter()
+            .position(|m| *m == method)
+            .unwrap_or(j);
+        let shape = Shape::ALL[k % Shape::ALL.len()];
+        let color = if self.sweeps.len() == 1 {
+            style::color(k + 1)
+        } else {
+            style::color(i)
+        };
+        (shape, color)
+    }
+
+    fn legend_rows(&self) -> usize {
+        self.legend().len()
+    }
+
+    /// The plot as text for a terminal, `cols` characters wide and about
+    /// `rows` lines high: a title line, the braille chart (x in log10 of the
+    /// learning rate on a log axis; stops as dotted columns), then one line
+    /// per sweep with its label and suggestions. With `color`, curves and
+    /// their lines are coloured (ANSI; the curves only when stdout is a
+    /// terminal); without, the text has no escape sequence at all.
+    pub fn to_terminal(&self, cols: usize, rows: usize, color: bool) -> String {
+        let cols = cols.clamp(terminal::MIN_COLS, terminal::MAX_COLS);
+        let rows = rows.min(terminal::MAX_ROWS);
+        let curves = self.curves();
+        let x = self.x_range().unwrap_or((0.0, 1.0));
+        let y = self.y_range(&curves, 0.0).unwrap_or((0.0, 1.0));
+        let footer = self.sweeps.len().max(1);
+        let chart_rows = rows.saturating_sub(footer).max(terminal::MIN_ROWS);
+        let log = self.x_scale == XScale::Log;
+        let y_fmt = style::tick_format(y.0, y.1);
+        let panel = Panel {
+            heading: format!("{}: {} vs learning rate", self.title, self.y_desc()),
+            x,
+            y,
+            series: curves
+                .iter()
+                .enumerate()
+                .map(|(i, points)| Series {
+                    points: points.clone(),
+                    color: style::TAB10[i % style::TAB10.len()],
+                })
+                .collect(),
+            vlines: self
+                .sweeps
+                .iter()
+                .filter_map(|s| s.stopped_at)
+                .filter_map(|k| self.lrs.get(k))
+                .map(|&lr| VLine {
+                    x: self.x_of(lr),
+                    dense: false,
+                })
+                .collect(),
+            x_label: &|v: f64| {
+                if log {
+                    format!("lr {}", style::sci(10_f64.powf(v)))
+                } else {
+                    format!("lr {}", style::sci(v))
+                }
+            },
+            y_label: &|v: f64| y_fmt(&v),
+        };
+        let mut out = panel.render(cols, chart_rows);
+        if self.sweeps.is_empty() {
+            out.push_str("(no sweep)\n");
+        }
+        for (i, sweep) in self.sweeps.iter().enumerate() {
+            let mut line = format!("━━ {}", sweep.label);
+            for s in &sweep.suggestions {
+                line.push_str(&format!("  {} {}", s.method, style::sci(s.lr)));
+            }
+            if let Some(&lr) = sweep.stopped_at.and_then(|k| self.lrs.get(k)) {
+                line.push_str(&format!("  stopped at {}", style::sci(lr)));
+            }
+            let line = terminal::truncate(&line, cols);
+            if color {
+                out.push_str(&terminal::paint(
+                    &line,
+                    style::TAB10[i % style::TAB10.len()],
+                ));
+            } else {
+                out.push_str(&line);
+            }
+            out.push('\n');
+        }
+        terminal::finish(out, color)
+    }
+}
+
+/// Linear interpolation of `points` (x increasing) at `x`.
+fn interpolate(points: &[(f64, f64)], x: f64) -> f64 {
+    let finite: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .collect();
+    for w in finite.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        if (x0 <= x && x <= x1) || (x1 <= x && x <= x0) {
+            if x1 == x0 {
+                return y0;
+            }
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0);
+        }
+    }
+    match finite.as_slice() {
+        [(px, py)] if *px == x => *py,
+        _ => f64::NAN,
+    }
+}
+
+/// The y of the finite point of `points` nearest to `x`.
+fn nearest(points: &[(f64, f64)], x: f64) -> f64 {
+    points
+        .iter()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .min_by(|a, b| (a.0 - x).abs().total_cmp(&(b.0 - x).abs()))
+        .map_or(f64::NAN, |p| p.1)
+}
+
+impl Draw for RangeTestPlot {
+    fn dimensions(&self) -> (u32, u32) {
+        let (w, h) = self.size.unwrap_or((1100, 620));
+        // Title, legend rows, paddings: keep every legend row inside.
+        let needed = 48 + 40 + 22 * self.legend_rows() as u32 + 20;
+        (w, h.max(needed))
+    }
+
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        s: Scale,
+    ) -> Result<(), Error> {
+        if self.sweeps.is_empty() {
+            return Err(Error::Empty {
+                what: "the range-test plot has no sweep",
+            });
+        }
+        let curves = self.curves();
+        let (x0, x1) = self.x_range().ok_or(Error::Empty {
+            what: "no positive learning rate for a log axis",
+        })?;
+        let (y0, y1) = self.y_range(&curves, 0.05).ok_or(Error::Empty {
+            what: "no finite loss in any sweep",
+        })?;
+        root.fill(&WHITE).map_err(style::draw_err)?;
+        let top = style::draw_title(root, &self.title, s)?;
+        let (_, body) = root.split_vertically(top);
+        let legend = self.legend();
+        let legend_w = style::legend_width(&body, None, &legend, s);
+        let (w, _) = body.dim_in_pixel();
+        let (area, side) = body.split_horizontally(w.saturating_sub(legend_w));
+        let area = area.margin(0, s.px(8.0), s.px(10.0), s.px(6.0));
+
+        let log = self.x_scale == XScale::Log;
+        let (x_ticks, x_minor) = if log {
+            decades(x0, x1)
+        } else {
+            (style::nice_ticks(x0, x1, 6), Vec::new())
+        };
+        let lin_fmt = style::tick_format(x0, x1);
+        let x_fmt = move |v: &f64| {
+            if log {
+                style::decade_label(v.round() as i32)
+            } else {
+                lin_fmt(v)
+            }
+        };
+        let y_fmt = style::tick_format(y0, y1);
+        let axes = Axes {
+            x: (x0, x1),
+            y: (y0, y1),
+            x_ticks,
+            x_minor,
+            y_ticks: style::nice_ticks(y0, y1, 6),
+            x_desc: if log {
+                "learning rate (log scale)".into()
+            } else {
+                "learning rate".into()
+            },
+            y_desc: self.y_desc(),
+            caption: None,
+            x_fmt: &x_fmt,
+            y_fmt: &y_fmt,
+        };
+        let mut chart = style::chart(&area, &axes, s)?;
+
+        // Where each sweep stopped: a dotted rule, a cross on the x axis.
+        for (i, (sweep, points)) in self.sweeps.iter().zip(&curves).enumerate() {
+            let Some(k) = sweep.stopped_at else { continue };
+            let Some(&(x, _)) = points.get(k) else {
+                continue;
+            };
+            if !(x >= x0 && x <= x1) {
+                continue;
+            }
+            let color = style::color(i);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x, y0), (x, y1)],
+                    s.px(2.0),
+                    s.px(4.0),
+                    color.mix(0.7).stroke_width(s.upx(1.0)),
+                ))
+                .map_err(style::draw_err)?;
+            style::marker(
+                chart.plotting_area(),
+                (x, y0),
+                Shape::Cross,
+                style::MUTED,
+                s.px(6.0),
+                s,
+            )?;
+        }
+
+        let (pw, _) = chart.plotting_area().dim_in_pixel();
+        for (i, points) in curves.iter().enumerate() {
+            let points = style::decimate(points, pw as usize);
+            for run in style::clip(&points, (x0, x1), (y0, y1)) {
+                chart
+                    .draw_series(LineSeries::new(run, s.line(style::color(i))))
+                    .map_err(style::draw_err)?;
+            }
+        }
+
+        // Suggestions: a marker on the curve (at the nearest finite value
+        // when the curve has none there), kept inside the box.
+        for (i, (sweep, points)) in self.sweeps.iter().zip(&curves).enumerate() {
+            for (j, sug) in sweep.suggestions.iter().enumerate() {
+                let x = self.x_of(sug.lr);
+                if !(x >= x0 && x <= x1) {
+                    continue;
+                }
+                let y = interpolate(points, x);
+                let y = if y.is_finite() { y } else { nearest(points, x) };
+                let y = if y.is_finite() { y.clamp(y0, y1) } else { y0 };
+                let (shape, color) = self.suggestion_style(i, j, &sug.method);
+                style::marker(chart.plotting_area(), (x, y), shape, color, s.px(6.0), s)?;
+            }
+        }
+        style::draw_legend(&side, s.px(6.0), None, &legend, s)
+    }
+}
+
+/// Decade ticks (integer log10 values) and the minor ticks between them.
+fn decades(x0: f64, x1: f64) -> (Vec<f64>, Vec<f64>) {
+    let (a, b) = (x0.ceil() as i64, x1.floor() as i64);
+    let mut major: Vec<f64> = (a..=b).map(|k| k as f64).collect();
+    let mut minor = Vec::new();
+    for k in (x0.floor() as i64)..=(x1.floor() as i64) {
+        for m in 2..10 {
+            let v = k as f64 + f64::from(m).log10();
+            if v >= x0 && v <= x1 {
+                minor.push(v);
+            }
+        }
+    }
+    if major.len() < 2 {
+        // Less than a decade: label round values inside it instead.
+        major = style::nice_ticks(x0, x1, 4);
+        minor.clear();
+    }
+    (major, minor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curves() {
+        let raw = [1.0, 3.0, f64::NAN, 5.0];
+        assert_eq!(Curve::Raw.apply(&raw)[..2], [1.0, 3.0]);
+        let ma = Curve::MovingAverage { window: 2 }.apply(&raw);
+        assert_eq!(ma[1], 2.0);
+        assert_eq!(ma[2], 3.0);
+        let ema = Curve::Ema { beta: 0.5 }.apply(&raw);
+        assert_eq!(ema[0], 1.0);
+        // avg = 0.5·0.5 + 0.5·3 = 1.75, / (1 - 0.25)
+        assert!((ema[1] - 1.75 / 0.75).abs() < 1e-12);
+        assert!(ema[2].is_nan());
+    }
+
+    #[test]
+    fn labels_and_interpolation() {
+        assert_eq!(wd_label(Some(1e-4)), "wd=1.0e-4");
+        assert_eq!(wd_label(Some(0.0)), "wd=0");
+        assert_eq!(wd_label(None), "wd=default");
+        let pts = [(0.0, 0.0), (1.0, 2.0), (2.0, f64::NAN)];
+        assert_eq!(interpolate(&pts, 0.5), 1.0);
+        assert!(interpolate(&pts, 1.5).is_nan());
+        assert_eq!(nearest(&pts, 1.9), 2.0);
+        let (major, minor) = decades(-5.0, 1.0);
+        assert_eq!(major, vec![-5.0, -4.0, -3.0, -2.0, -1.0, 0.0, 1.0]);
+        assert_eq!(minor.len(), 6 * 8);
+    }
+
+    #[test]
+    fn length_mismatch_is_an_error() {
+        let e = RangeTestPlot::new(&[1e-3, 1e-2])
+            .sweep(Sweep::new("wd=0", &[1.0]))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "series `wd=0` has 1 values where 2 are needed"
+        );
+    }
+}
