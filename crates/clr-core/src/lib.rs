@@ -55,6 +55,9 @@ mod error;
 mod hyper;
 mod one_cycle;
 mod phase;
+/// proptest strategies for valid configurations and invariant checkers.
+#[cfg(feature = "proptest")]
+pub mod proptest;
 #[cfg(feature = "alloc")]
 pub mod range_test;
 mod real;
