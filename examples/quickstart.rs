@@ -1,187 +1,328 @@
-//! The seed's demo, core only: a 1→20→1 ReLU network on the seed's 1-D
-//! regression data, trained by a hand-written SGD with momentum under three
-//! policies — one-cycle (40 epochs), CLR (60 epochs, 3 cycles, amplitude
-//! 1/3 per cycle) and a constant learning rate (40 epochs) — and a table of
-//! their validation losses.
+//! The seed's demo on Candle: a 1→20→1 network (batch norm, ReLU) on the
+//! seed's 1-D regression data, SGD with momentum 0.95, batches of 16.
+//!
+//! 1. A learning-rate range test, and its suggestions.
+//! 2. Three trainings from the same initial weights: one-cycle (40 epochs,
+//!    lr 2e-3 → 1e-2 then down to ~0, momentum 0.95 → 0.85 → 0.95, the
+//!    seed's `OneCycle`), CLR (60 epochs,
+//!    3 cycles, amplitude × 1/3 per cycle) and a constant lr of 5e-3 (40
+//!    epochs), with a table of their final and best validation losses.
+//! 3. Plots (PNG and SVG) and histories (CSV) in `target/clr-quickstart/`.
 //!
 //! ```text
 //! cargo run --release --example quickstart
 //! ```
 
-use clr::core::{Amplitude, HyperSchedule, Hypers, KerasClr, KerasOneCycle};
+use std::path::{Path, PathBuf};
+
+use clr_candle::candle_core::Tensor;
+use clr_candle::candle_nn::VarMap;
+use clr_candle::clr_core::{
+    Amplitude, Bundle, Constant, Cycle, HyperSchedule, KerasClr, KerasOneCycle, RangeTestConfig,
+    SweepStop,
+};
+use clr_candle::{
+    Error, Evaluation, Fit, MomentumSgd, RangeTestOutcome, RangeTestRunner, SgdParams,
+    VarMapSnapshot,
+};
+use clr_viz::{Boundary, Figure, History, HistoryPlot, LossKind, RangeTestPlot, SchedulePlot};
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use rand_distr::{Distribution, Normal};
 
-const HIDDEN: usize = 20;
-const BATCH: usize = 16;
+#[path = "common/seed_demo.rs"]
+mod seed_demo;
+use seed_demo::{seed_data, Batches, Mlp};
 
-/// `(x, y)` samples.
-type Data = Vec<(f64, f64)>;
-
-/// The seed's data: `x` on [-1, 1] in 1001 points, its formula, noise 0.1,
-/// 20% held out for validation.
-fn seed_data(rng: &mut StdRng) -> (Data, Data) {
-    let noise = Normal::new(0.0, 0.1).expect("valid normal");
-    let mut points: Data = (0..1001)
-        .map(|i| {
-            let x = -1.0 + 2.0 * i as f64 / 1000.0;
-            let y = x.powi(3) - 0.5 * x * x - x + noise.sample(rng) + (-x.abs()).exp()
-                - ((x + 1.0) / 2.0).round() * (3.0 - x * x).sqrt()
-                + ((x + 1.0 - 0.5) / 2.0).round() * (3.0 - x).powf(0.33);
-            (x, y)
-        })
-        .collect();
-    points.shuffle(rng);
-    let split = (0.8 * points.len() as f64).ceil() as usize;
-    let valid = points.split_off(split);
-    (points, valid)
+/// How big a run is: the README's (`full`) or a test's (`small`).
+pub struct Settings {
+    /// Epochs of the one-cycle, CLR and constant-lr runs.
+    pub epochs: [u64; 3],
+    /// Learning rates in the range test.
+    pub range_steps: u64,
+    /// Where the plots and histories go (`None`: nowhere).
+    pub out_dir: Option<PathBuf>,
+    /// No progress bars.
+    pub quiet: bool,
 }
 
-/// A 1→20→1 ReLU network with He-normal initial weights.
-#[derive(Clone)]
-struct Mlp {
-    w1: [f64; HIDDEN],
-    b1: [f64; HIDDEN],
-    w2: [f64; HIDDEN],
-    b2: f64,
-}
-
-impl Mlp {
-    fn new(rng: &mut StdRng) -> Self {
-        let he1 = Normal::new(0.0, 2.0_f64.sqrt()).expect("valid normal");
-        let he2 = Normal::new(0.0, (2.0 / HIDDEN as f64).sqrt()).expect("valid normal");
-        Mlp {
-            w1: std::array::from_fn(|_| he1.sample(rng)),
-            b1: [0.0; HIDDEN],
-            w2: std::array::from_fn(|_| he2.sample(rng)),
-            b2: 0.0,
+impl Settings {
+    /// The demo as the README runs it.
+    pub fn full() -> Self {
+        Settings {
+            epochs: [40, 60, 40],
+            range_steps: 100,
+            out_dir: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/clr-quickstart")),
+            quiet: false,
         }
     }
 
-    fn predict(&self, x: f64) -> f64 {
-        (0..HIDDEN)
-            .map(|j| self.w2[j] * (self.w1[j] * x + self.b1[j]).max(0.0))
-            .sum::<f64>()
-            + self.b2
+    /// A quarter of the epochs, for tests.
+    pub fn small(out_dir: Option<PathBuf>) -> Self {
+        Settings {
+            epochs: [10, 15, 10],
+            range_steps: 40,
+            out_dir,
+            quiet: true,
+        }
+    }
+}
+
+/// One training's outcome.
+pub struct Run {
+    /// `one-cycle`, `clr` or `constant`.
+    pub name: &'static str,
+    /// Its per-epoch history (`loss`, `val_loss`, `momentum`, `lr`).
+    pub history: History,
+}
+
+impl Run {
+    /// The last epoch's validation loss.
+    pub fn final_val(&self) -> f64 {
+        self.history.last("val_loss").unwrap_or(f64::NAN)
     }
 
-    fn mse(&self, data: &[(f64, f64)]) -> f64 {
-        data.iter()
-            .map(|&(x, y)| (self.predict(x) - y).powi(2))
-            .sum::<f64>()
-            / data.len() as f64
-    }
-
-    /// Mean-squared-error gradient over a batch, flattened like `params`.
-    fn grad(&self, batch: &[(f64, f64)]) -> Vec<f64> {
-        let mut g = vec![0.0; 3 * HIDDEN + 1];
-        let scale = 2.0 / batch.len() as f64;
-        for &(x, y) in batch {
-            let err = (self.predict(x) - y) * scale;
-            for j in 0..HIDDEN {
-                let pre = self.w1[j] * x + self.b1[j];
-                if pre > 0.0 {
-                    g[j] += err * self.w2[j] * x;
-                    g[HIDDEN + j] += err * self.w2[j];
+    /// The best validation loss and its epoch.
+    pub fn best_val(&self) -> (f64, u64) {
+        let val = self.history.get("val_loss").unwrap_or(&[]);
+        val.iter()
+            .zip(self.history.epochs())
+            .filter(|(v, _)| v.is_finite())
+            .fold((f64::NAN, 0), |best, (&v, &e)| {
+                if best.0.is_nan() || v < best.0 {
+                    (v, e)
+                } else {
+                    best
                 }
-                g[2 * HIDDEN + j] += err * pre.max(0.0);
-            }
-            g[3 * HIDDEN] += err;
-        }
-        g
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = &mut f64> {
-        self.w1
-            .iter_mut()
-            .chain(self.b1.iter_mut())
-            .chain(self.w2.iter_mut())
-            .chain(std::iter::once(&mut self.b2))
+            })
     }
 }
 
-/// SGD with momentum as Keras applies it: `v = m·v - lr·g; p += v`.
-fn sgd_step(model: &mut Mlp, velocity: &mut [f64], grad: &[f64], h: Hypers<f64>) {
-    let m = h.momentum.unwrap_or(0.95);
-    for ((p, v), g) in model.params_mut().zip(velocity.iter_mut()).zip(grad) {
-        *v = m * *v - h.lr * g;
-        *p += *v;
-    }
+/// What the demo found.
+pub struct Report {
+    /// The range test.
+    pub range_test: RangeTestOutcome,
+    /// The three trainings, in the order one-cycle, CLR, constant.
+    pub runs: Vec<Run>,
+    /// The files written.
+    pub files: Vec<PathBuf>,
 }
 
-/// Trains `epochs` epochs under `policy`; returns validation loss per epoch.
-fn fit(
-    start: &Mlp,
-    train: &[(f64, f64)],
-    valid: &[(f64, f64)],
-    epochs: usize,
-    policy: &dyn HyperSchedule<f64>,
-    rng: &mut StdRng,
-) -> Vec<f64> {
-    let mut model = start.clone();
-    let mut velocity = vec![0.0; 3 * HIDDEN + 1];
-    let mut order: Vec<usize> = (0..train.len()).collect();
-    let mut step = 0u64;
-    (0..epochs)
-        .map(|_| {
-            order.shuffle(rng);
-            for chunk in order.chunks(BATCH) {
-                let batch: Vec<(f64, f64)> = chunk.iter().map(|&i| train[i]).collect();
-                let grad = model.grad(&batch);
-                sgd_step(&mut model, &mut velocity, &grad, policy.hypers(step));
-                step += 1;
-            }
-            model.mse(valid)
-        })
-        .collect()
+const SEED: u64 = 99;
+
+fn sgd(varmap: &VarMap) -> Result<MomentumSgd, Error> {
+    MomentumSgd::new(
+        varmap.all_vars(),
+        SgdParams {
+            lr: 5e-3,
+            momentum: 0.95,
+            ..SgdParams::default()
+        },
+    )
 }
 
-/// A learning rate that never changes, momentum 0.95.
-struct ConstantLr(f64);
-
-impl HyperSchedule<f64> for ConstantLr {
-    fn hypers(&self, _step: u64) -> Hypers<f64> {
-        Hypers {
-            lr: self.0,
-            momentum: Some(0.95),
-            weight_decay: None,
-        }
-    }
-    fn total_steps(&self) -> Option<u64> {
-        None
-    }
-    fn has_momentum(&self) -> bool {
-        true
-    }
+/// Trains one policy from the weights in `start`.
+fn train<S: HyperSchedule<f64>>(
+    name: &'static str,
+    schedule: S,
+    cycle: Cycle,
+    settings: &Settings,
+    (varmap, model, start): (&VarMap, &Mlp, &VarMapSnapshot),
+    data: &[Tensor; 4],
+) -> Result<Run, Error> {
+    start.restore(varmap)?;
+    let mut opt = sgd(varmap)?;
+    let mut batches = Batches::new(&data[0], &data[1], SEED + 1);
+    let history = Fit::new(schedule, cycle)?
+        .quiet(settings.quiet)
+        .label(name)
+        .validation(|_| Ok(Evaluation::new(model.eval_mse(&data[2], &data[3])?)))
+        .run(&mut opt, |batch| {
+            let (x, y) = batches.get(batch.index)?;
+            model.mse(&x, &y, true)
+        })?;
+    Ok(Run { name, history })
 }
 
-fn main() -> Result<(), clr::core::Error> {
-    let mut rng = StdRng::seed_from_u64(99);
-    let (train, valid) = seed_data(&mut rng);
-    let start = Mlp::new(&mut rng);
-    let batches = train.len().div_ceil(BATCH) as u64;
+/// The whole demo.
+pub fn run(settings: &Settings) -> Result<Report, Error> {
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let data = seed_data(&mut rng)?;
+    let varmap = VarMap::new();
+    let model = Mlp::new(&varmap, &mut rng)?;
+    let start = VarMapSnapshot::take(&varmap)?;
+    let bpe = Batches::new(&data[0], &data[1], 0).per_epoch();
 
-    let one_cycle = KerasOneCycle::builder((1e-2 / 5.0, 1e-2), 40 * batches)
+    // 1. The range test (the seed's defaults but a narrower range).
+    let config = RangeTestConfig {
+        lr_range: (1e-4, 1.0),
+        steps: settings.range_steps,
+        batches_per_step: 5,
+        ..RangeTestConfig::default()
+    };
+    let mut opt = sgd(&varmap)?;
+    let mut batches = Batches::new(&data[0], &data[1], SEED + 2);
+    let range_test = RangeTestRunner::new(config, |i| {
+        let (x, y) = batches.get(i)?;
+        model.mse(&x, &y, true)
+    })
+    .quiet(settings.quiet)
+    .run(&varmap, &mut opt)?;
+
+    // 2. Three policies from the same weights.
+    let (lo, hi) = (1e-2 / 5.0, 1e-2);
+    let [e_one, e_clr, e_const] = settings.epochs;
+    let one_cycle_len = Cycle::new(e_one, bpe)?;
+    let one_cycle = KerasOneCycle::builder((lo, hi), one_cycle_len.iterations())
         .momentum_range(0.95, 0.85)
         .build()?;
-    let clr = KerasClr::builder(3, (1e-2 / 5.0, 1e-2), 60 * batches)
+    let clr_len = Cycle::new(e_clr, bpe)?;
+    let clr = KerasClr::builder(3, (lo, hi), clr_len.iterations())
         .momentum_range(0.95, 0.85)
         .amplitude(Amplitude::Decay(1.0 / 3.0))
         .build_fixed()?;
-    let runs: [(&str, usize, &dyn HyperSchedule<f64>); 3] = [
-        ("one-cycle", 40, &one_cycle),
-        ("clr", 60, &clr),
-        ("constant", 40, &ConstantLr(5e-3)),
+    let constant = Bundle::lr_only(Constant::new(5e-3)?);
+    let model_parts = (&varmap, &model, &start);
+    let runs = vec![
+        train(
+            "one-cycle",
+            one_cycle,
+            one_cycle_len,
+            settings,
+            model_parts,
+            &data,
+        )?,
+        train("clr", clr, clr_len, settings, model_parts, &data)?,
+        train(
+            "constant",
+            constant,
+            Cycle::new(e_const, bpe)?,
+            settings,
+            model_parts,
+            &data,
+        )?,
     ];
 
-    println!("policy      epochs  final val_loss  best val_loss");
-    for (name, epochs, policy) in runs {
-        let losses = fit(&start, &train, &valid, epochs, policy, &mut rng);
-        let best = losses.iter().copied().fold(f64::INFINITY, f64::min);
-        let last = losses.last().copied().unwrap_or(f64::NAN);
-        println!("{name:<10}  {epochs:>6}  {last:>14.5}  {best:>13.5}");
+    // 3. Plots and histories.
+    let mut files = Vec::new();
+    if let Some(dir) = &settings.out_dir {
+        std::fs::create_dir_all(dir).map_err(|e| Error::user(format!("{}: {e}", dir.display())))?;
+        let mut save = |name: &str, figure: &dyn Fn(&Path) -> Result<(), clr_viz::Error>| {
+            for ext in ["png", "svg"] {
+                let path = dir.join(format!("{name}.{ext}"));
+                figure(&path)?;
+                files.push(path);
+            }
+            Ok::<(), Error>(())
+        };
+        let rt = RangeTestPlot::from_result(&range_test.result, LossKind::Train)?
+            .title("LR range test (SGD, momentum 0.95)");
+        save("range_test", &|p| rt.save(p))?;
+
+        let n = one_cycle_len.iterations();
+        let lr: Vec<f64> = (0..n).map(|i| one_cycle.hypers(i).lr).collect();
+        let momentum: Vec<f64> = (0..n)
+            .map(|i| one_cycle.hypers(i).momentum.unwrap_or(f64::NAN))
+            .collect();
+        let peak = lr
+            .iter()
+            .enumerate()
+            .fold(0, |best, (i, v)| if *v > lr[best] { i } else { best });
+        let schedule = SchedulePlot::from_lr(&lr)
+            .momentum(&momentum)?
+            .boundaries(&[Boundary::phase(peak as u64)])
+            .title(format!("One cycle: {e_one} epochs of {bpe} batches"));
+        save("schedule", &|p| schedule.save(p))?;
+
+        let n = clr_len.iterations();
+        let lr: Vec<f64> = (0..n).map(|i| clr.hypers(i).lr).collect();
+        let momentum: Vec<f64> = (0..n)
+            .map(|i| clr.hypers(i).momentum.unwrap_or(f64::NAN))
+            .collect();
+        let starts: Vec<Boundary> = (1..3).map(|c| Boundary::cycle(c * n / 3)).collect();
+        let schedule = SchedulePlot::from_lr(&lr)
+            .momentum(&momentum)?
+            .boundaries(&starts)
+            .title(format!(
+                "CLR: 3 cycles over {e_clr} epochs, amplitude x1/3 per cycle"
+            ));
+        save("schedule_clr", &|p| schedule.save(p))?;
+
+        let history =
+            HistoryPlot::new(&runs[0].history).title("One cycle: train and validation loss");
+        save("history", &|p| history.save(p))?;
+
+        let named: Vec<(&str, &History)> = runs.iter().map(|r| (r.name, &r.history)).collect();
+        let comparison = HistoryPlot::compare(&named)
+            .series(&["val_loss"])
+            .y_label("validation loss")
+            .title("Validation loss: one-cycle, CLR, constant lr");
+        save("comparison", &|p| comparison.save(p))?;
+
+        for run in &runs {
+            let path = dir.join(format!("history_{}.csv", run.name));
+            run.history.save_csv(&path)?;
+            files.push(path);
+        }
     }
+    Ok(Report {
+        range_test,
+        runs,
+        files,
+    })
+}
+
+fn main() -> Result<(), Error> {
+    let started = std::time::Instant::now();
+    let report = run(&Settings::full())?;
+
+    let result = &report.range_test.result;
+    let sweep = &result.sweeps[0];
+    let stop = match sweep.stop {
+        SweepStop::Completed => "completed".to_owned(),
+        SweepStop::Diverged { step, .. } => {
+            format!(
+                "stopped at lr {:.2e}: loss above 5x the best",
+                result.lrs[step as usize]
+            )
+        }
+        SweepStop::NonFinite { step } => {
+            format!(
+                "stopped at lr {:.2e}: loss not finite",
+                result.lrs[step as usize]
+            )
+        }
+    };
+    println!(
+        "LR range test, {} learning rates from {:.0e} to {:.0e}: {stop}",
+        result.lrs.len(),
+        result.lrs[0],
+        result.lrs[result.lrs.len() - 1],
+    );
+    println!("suggested learning rates:");
+    if let Some(s) = report.range_test.suggestions.first() {
+        for (method, lr) in s.iter() {
+            match lr {
+                Some(lr) => println!("  {method:<9} {lr:.2e}"),
+                None => println!("  {method:<9} (too few points)"),
+            }
+        }
+    }
+    println!();
+    println!("policy      epochs  final val_loss  best val_loss (epoch)");
+    for run in &report.runs {
+        let (best, epoch) = run.best_val();
+        println!(
+            "{:<10}  {:>6}  {:>14.5}  {:>13.5} ({epoch})",
+            run.name,
+            run.history.len(),
+            run.final_val(),
+            best,
+        );
+    }
+    println!();
+    if let Some(dir) = report.files.first().and_then(|f| f.parent()) {
+        println!("{} files in {}", report.files.len(), dir.display());
+    }
+    println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

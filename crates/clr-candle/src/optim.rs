@@ -1,0 +1,339 @@
+//! [`ScheduledOptimizer`]: what a schedule's hyper-parameters are applied to,
+//! implemented for candle-nn's [`SGD`] and [`AdamW`], this crate's
+//! [`MomentumSgd`], and [`ParamGroups`] of them.
+//!
+//! | optimizer | `lr` | `momentum` | `weight_decay` |
+//! |---|---|---|---|
+//! | [`candle_nn::SGD`] | yes | error | error |
+//! | [`candle_nn::AdamW`] | yes | `beta1` | yes (decoupled) |
+//! | [`MomentumSgd`] | yes | yes | yes (L2, PyTorch's) |
+//!
+//! A hyper-parameter the optimizer has no slot for is an
+//! [`Error::Unsupported`], never silently dropped; a value out of range is an
+//! [`Error::Invalid`]. On error the optimizer is left as it was.
+//!
+//! ```
+//! use candle_core::{Device, Var};
+//! use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+//! use clr_candle::{Error, ScheduledOptimizer};
+//! use clr_core::Hypers;
+//!
+//! let w = Var::zeros(3, candle_core::DType::F32, &Device::Cpu)?;
+//! let mut adam = AdamW::new(vec![w], ParamsAdamW::default())?;
+//! let h = Hypers { lr: 0.01, momentum: Some(0.85), weight_decay: Some(1e-4) };
+//! adam.apply(0, &h)?;
+//! assert_eq!(adam.params().beta1, 0.85);
+//! assert_eq!(adam.learning_rate(), 0.01);
+//!
+//! let mut sgd = candle_nn::SGD::new(vec![], 0.1)?;
+//! assert!(matches!(sgd.apply(0, &h), Err(Error::Unsupported { param: "momentum", .. })));
+//! # Ok::<(), clr_candle::Error>(())
+//! ```
+
+use candle_core::backprop::GradStore;
+use candle_nn::{AdamW, Optimizer, ParamsAdamW, SGD};
+use clr_core::Hypers;
+
+use crate::error::{self, Error};
+use crate::sgd::{MomentumSgd, SgdParams};
+
+/// An optimizer whose hyper-parameters a schedule sets before every step.
+///
+/// The names avoid those of [`candle_nn::Optimizer`] (`learning_rate`,
+/// `step`), so both traits can be in scope together.
+pub trait ScheduledOptimizer {
+    /// The optimizer's name, for messages (`candle_nn::AdamW`).
+    fn name(&self) -> &'static str;
+
+    /// How many parameter groups it has (each with its own hyper-parameters).
+    fn groups(&self) -> usize {
+        1
+    }
+
+    /// Sets group `group`'s hyper-parameters for the next step: `h.lr`
+    /// always, `h.momentum` and `h.weight_decay` when `Some` (`None` leaves
+    /// the optimizer's own). All or nothing: on error nothing changed.
+    fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error>;
+
+    /// Group `group`'s hyper-parameters as the optimizer holds them;
+    /// `momentum` / `weight_decay` are `None` when it has no such slot.
+    fn current(&self, group: usize) -> Result<Hypers<f64>, Error>;
+
+    /// Group `group`'s learning rate.
+    fn lr(&self, group: usize) -> Result<f64, Error> {
+        Ok(self.current(group)?.lr)
+    }
+
+    /// One update with `grads` (from `loss.backward()`).
+    fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error>;
+}
+
+impl<O: ScheduledOptimizer + ?Sized> ScheduledOptimizer for &mut O {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn groups(&self) -> usize {
+        (**self).groups()
+    }
+    fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error> {
+        (**self).apply(group, h)
+    }
+    fn current(&self, group: usize) -> Result<Hypers<f64>, Error> {
+        (**self).current(group)
+    }
+    fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
+        (**self).optimizer_step(grads)
+    }
+}
+
+/// Sets `h` on every group of `optimizer`, group `i`'s learning rate times
+/// `lr_factors[i]` (discriminative learning rates). An empty `lr_factors`
+/// means 1 for every group; otherwise it needs one finite factor `>= 0` per
+/// group. All or nothing: when a group refuses its values, the groups
+/// already set are put back.
+pub fn apply_all<O: ScheduledOptimizer + ?Sized>(
+    optimizer: &mut O,
+    h: &Hypers<f64>,
+    lr_factors: &[f64],
+) -> Result<(), Error> {
+    let groups = optimizer.groups();
+    check_factors(groups, lr_factors)?;
+    let before = (0..groups)
+        .map(|group| optimizer.current(group))
+        .collect::<Result<Vec<_>, _>>()?;
+    for group in 0..groups {
+        let factor = lr_factors.get(group).copied().unwrap_or(1.0);
+        if let Err(e) = optimizer.apply(group, &h.scale_lr(factor)) {
+            // Put back the groups already changed: all or nothing.
+            for (g, old) in before.iter().enumerate().take(group) {
+                let _ = optimizer.apply(g, old);
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Checks per-group learning-rate factors against `groups` (empty = all 1).
+pub fn check_factors(groups: usize, lr_factors: &[f64]) -> Result<(), Error> {
+    if !lr_factors.is_empty() && lr_factors.len() != groups {
+        return Err(Error::GroupFactors {
+            groups,
+            factors: lr_factors.len(),
+        });
+    }
+    for (group, &value) in lr_factors.iter().enumerate() {
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(Error::InvalidFactor { group, value });
+        }
+    }
+    Ok(())
+}
+
+fn only_group(group: usize) -> Result<(), Error> {
+    if group == 0 {
+        Ok(())
+    } else {
+        Err(Error::NoSuchGroup { group, groups: 1 })
+    }
+}
+
+fn unsupported(
+    optimizer: &'static str,
+    param: &'static str,
+    value: Option<f64>,
+) -> Result<(), Error> {
+    match value {
+        Some(value) => Err(Error::Unsupported {
+            optimizer,
+            param,
+            value,
+        }),
+        None => Ok(()),
+    }
+}
+
+const SGD_NAME: &str = "candle_nn::SGD";
+const ADAMW_NAME: &str = "candle_nn::AdamW";
+
+/// candle-nn's plain SGD: the learning rate only. A scheduled momentum or
+/// weight decay is an [`Error::Unsupported`]: use [`MomentumSgd`].
+impl ScheduledOptimizer for SGD {
+    fn name(&self) -> &'static str {
+        SGD_NAME
+    }
+    fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error> {
+        only_group(group)?;
+        error::non_negative(SGD_NAME, "lr", h.lr)?;
+        unsupported(SGD_NAME, "momentum", h.momentum)?;
+        unsupported(SGD_NAME, "weight_decay", h.weight_decay)?;
+        self.set_learning_rate(h.lr);
+        Ok(())
+    }
+    fn current(&self, group: usize) -> Result<Hypers<f64>, Error> {
+        only_group(group)?;
+        Ok(Hypers {
+            lr: self.learning_rate(),
+            momentum: None,
+            weight_decay: None,
+        })
+    }
+    fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
+        Ok(self.step(grads)?)
+    }
+}
+
+/// candle-nn's AdamW through `set_params`: momentum is `beta1` (in
+/// `[0, 1)`), weight decay is AdamW's decoupled decay.
+impl ScheduledOptimizer for AdamW {
+    fn name(&self) -> &'static str {
+        ADAMW_NAME
+    }
+    fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error> {
+        only_group(group)?;
+        let old = self.params();
+        let params = ParamsAdamW {
+            lr: error::non_negative(ADAMW_NAME, "lr", h.lr)?,
+            beta1: match h.momentum {
+                Some(b) => error::unit(ADAMW_NAME, "beta1", b, true)?,
+                None => old.beta1,
+            },
+            weight_decay: match h.weight_decay {
+                Some(wd) => error::non_negative(ADAMW_NAME, "weight_decay", wd)?,
+                None => old.weight_decay,
+            },
+            ..old.clone()
+        };
+        self.set_params(params);
+        Ok(())
+    }
+    fn current(&self, group: usize) -> Result<Hypers<f64>, Error> {
+        only_group(group)?;
+        let p = self.params();
+        Ok(Hypers {
+            lr: p.lr,
+            momentum: Some(p.beta1),
+            weight_decay: Some(p.weight_decay),
+        })
+    }
+    fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
+        Ok(self.step(grads)?)
+    }
+}
+
+/// This crate's SGD: learning rate, momentum and (L2) weight decay.
+impl ScheduledOptimizer for MomentumSgd {
+    fn name(&self) -> &'static str {
+        "MomentumSgd"
+    }
+    fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error> {
+        only_group(group)?;
+        let old = *self.params();
+        self.set_params(SgdParams {
+            lr: h.lr,
+            momentum: h.momentum.unwrap_or(old.momentum),
+            weight_decay: h.weight_decay.unwrap_or(old.weight_decay),
+            ..old
+        })
+    }
+    fn current(&self, group: usize) -> Result<Hypers<f64>, Error> {
+        only_group(group)?;
+        let p = self.params();
+        Ok(Hypers {
+            lr: p.lr,
+            momentum: Some(p.momentum),
+            weight_decay: Some(p.weight_decay),
+        })
+    }
+    fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
+        self.step(grads)
+    }
+}
+
+/// Several optimizers, each over its own parameter set, stepped together
+/// from one backward pass: the parameter groups of discriminative learning
+/// rates. Their groups are numbered in order (an optimizer of one group per
+/// entry is the usual case).
+///
+/// ```
+/// use candle_core::{DType, Device, Var};
+/// use clr_candle::{apply_all, MomentumSgd, ParamGroups, ScheduledOptimizer, SgdParams};
+/// use clr_core::Hypers;
+///
+/// let body = Var::zeros(4, DType::F32, &Device::Cpu)?;
+/// let head = Var::zeros(2, DType::F32, &Device::Cpu)?;
+/// let params = SgdParams { momentum: 0.9, ..SgdParams::default() };
+/// let mut groups = ParamGroups::new(vec![
+///     MomentumSgd::new(vec![body], params)?,
+///     MomentumSgd::new(vec![head], params)?,
+/// ]);
+/// let h = Hypers { lr: 0.01, momentum: Some(0.95), weight_decay: None };
+/// apply_all(&mut groups, &h, &[0.1, 1.0])?; // the body trains 10x slower
+/// assert_eq!(groups.lr(0)?, 0.01 * 0.1);
+/// assert_eq!(groups.lr(1)?, 0.01);
+/// # Ok::<(), clr_candle::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ParamGroups<O> {
+    optimizers: Vec<O>,
+}
+
+impl<O: ScheduledOptimizer> ParamGroups<O> {
+    /// The groups of `optimizers`, in order.
+    pub fn new(optimizers: Vec<O>) -> Self {
+        ParamGroups { optimizers }
+    }
+
+    /// The optimizers.
+    pub fn optimizers(&self) -> &[O] {
+        &self.optimizers
+    }
+
+    /// The optimizers, mutably.
+    pub fn optimizers_mut(&mut self) -> &mut [O] {
+        &mut self.optimizers
+    }
+
+    /// The optimizers, giving the groups up.
+    pub fn into_inner(self) -> Vec<O> {
+        self.optimizers
+    }
+
+    /// The optimizer holding global group `group`, and the group's index in it.
+    fn locate(&self, group: usize) -> Result<(usize, usize), Error> {
+        let mut first = 0;
+        for (i, o) in self.optimizers.iter().enumerate() {
+            let n = o.groups();
+            if group < first + n {
+                return Ok((i, group - first));
+            }
+            first += n;
+        }
+        Err(Error::NoSuchGroup {
+            group,
+            groups: first,
+        })
+    }
+}
+
+impl<O: ScheduledOptimizer> ScheduledOptimizer for ParamGroups<O> {
+    fn name(&self) -> &'static str {
+        self.optimizers.first().map_or("ParamGroups", |o| o.name())
+    }
+    fn groups(&self) -> usize {
+        self.optimizers.iter().map(|o| o.groups()).sum()
+    }
+    fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error> {
+        let (i, inner) = self.locate(group)?;
+        self.optimizers[i].apply(inner, h)
+    }
+    fn current(&self, group: usize) -> Result<Hypers<f64>, Error> {
+        let (i, inner) = self.locate(group)?;
+        self.optimizers[i].current(inner)
+    }
+    fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
+        self.optimizers
+            .iter_mut()
+            .try_for_each(|o| o.optimizer_step(grads))
+    }
+}

@@ -1,0 +1,325 @@
+//! The learning-rate range test on Candle: [`RangeTestRunner`] drives the
+//! core [`RangeTest`] state machine, training your model batch by batch at
+//! the learning rates of the sweep (one sweep per weight decay of the grid),
+//! and puts every variable of the [`VarMap`] and the optimizer's state back,
+//! bit for bit, after each sweep and at the end: also when a sweep stops
+//! early, when the loss turns NaN, and when your closure fails.
+//!
+//! ```
+//! use candle_core::{DType, Device, Tensor};
+//! use candle_nn::{Module, VarBuilder, VarMap};
+//! use clr_candle::{MomentumSgd, RangeTestRunner, SgdParams, VarMapSnapshot};
+//! use clr_core::RangeTestConfig;
+//!
+//! // y = 3x - 1 at 32 points of [0, 1), shuffled: 4 batches of 8.
+//! let xs: Vec<f32> = (0..32).map(|i| ((i * 13) % 32) as f32 / 32.0).collect();
+//! let x = Tensor::from_vec(xs, (32, 1), &Device::Cpu)?;
+//! let y = x.affine(3.0, -1.0)?;
+//! let varmap = VarMap::new();
+//! let model = candle_nn::linear(1, 1, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu))?;
+//! let mut sgd = MomentumSgd::new(varmap.all_vars(), SgdParams { momentum: 0.9, ..Default::default() })?;
+//! let before = VarMapSnapshot::take(&varmap)?;
+//!
+//! let config = RangeTestConfig { lr_range: (1e-4, 10.0), steps: 60, batches_per_step: 2, ..Default::default() };
+//! let outcome = RangeTestRunner::new(config, |batch| {
+//!     let i = 8 * (batch % 4) as usize;
+//!     Ok(candle_nn::loss::mse(&model.forward(&x.narrow(0, i, 8)?)?, &y.narrow(0, i, 8)?)?)
+//! })
+//! .quiet(true)
+//! .run(&varmap, &mut sgd)?;
+//!
+//! assert!(outcome.result.sweeps[0].stop.is_early()); // lr = 10 diverges
+//! assert!(outcome.suggestions[0].valley.is_some());
+//! assert!(before.is_identical(&varmap)?); // the model is as it was
+//! # Ok::<(), clr_candle::Error>(())
+//! ```
+
+use candle_core::backprop::GradStore;
+use candle_core::{Tensor, Var};
+use candle_nn::VarMap;
+use clr_core::suggest::Suggestions;
+use clr_core::{Hypers, RangeTest, RangeTestConfig, RangeTestDriver, RangeTestResult};
+use indicatif::ProgressBar;
+
+use crate::error::Error;
+use crate::fit::{loss_value, progress};
+use crate::optim::{apply_all, check_factors, ScheduledOptimizer};
+use crate::snapshot::{OptimizerState, VarMapSnapshot};
+
+/// The validation closure's type when there is none.
+pub type NoRangeValidation = fn(u64) -> Result<f64, Error>;
+
+/// What a range test found: the losses of every sweep and, for each, the
+/// five suggestions (fastai's valley, slide, minimum and steep and
+/// torch-lr-finder's steepest gradient) on its judged curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeTestOutcome {
+    /// The learning rates and, per weight decay, the losses and why the sweep ended.
+    pub result: RangeTestResult<f64>,
+    /// One entry per sweep, in `wd_list` order.
+    pub suggestions: Vec<Suggestions<f64>>,
+}
+
+impl RangeTestOutcome {
+    /// The index of the sweep whose judged (smoothed, or validation) loss
+    /// reached the lowest value: with a weight-decay grid, the weight decay
+    /// to pick. `None` when no sweep has a finite loss.
+    pub fn best_sweep(&self) -> Option<usize> {
+        self.result
+            .sweeps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.smoothed
+                    .iter()
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .reduce(f64::min)
+                    .map(|m| (i, m))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
+    }
+}
+
+/// Runs a range test on a Candle model; see the [module docs](self).
+///
+/// The training closure gets the index of the micro-batch (counted from 0
+/// over the whole test, all sweeps) and returns its loss: pick the batch
+/// with it (`index % batches_per_epoch`) and reshuffle when it wraps. The
+/// runner sets the sweep's learning rate (and weight decay) on the
+/// optimizer, back-propagates the loss and steps the optimizer (once per
+/// `accumulation_steps` micro-batches, on their averaged gradients).
+///
+/// The validation closure, needed when the configuration has
+/// `validation_batches`, gets the number of validation batches and returns
+/// their mean loss (in eval mode: no variable may change).
+pub struct RangeTestRunner<T, V = NoRangeValidation> {
+    config: RangeTestConfig<f64>,
+    train: T,
+    validation: Option<V>,
+    lr_factors: Vec<f64>,
+    quiet: bool,
+}
+
+impl<T> RangeTestRunner<T>
+where
+    T: FnMut(u64) -> Result<Tensor, Error>,
+{
+    /// A test of `config` (the seed's parameters; see [`RangeTestConfig`])
+    /// training with `train`.
+    pub fn new(config: RangeTestConfig<f64>, train: T) -> Self {
+        RangeTestRunner {
+            config,
+            train,
+            validation: None,
+            lr_factors: Vec::new(),
+            quiet: false,
+        }
+    }
+}
+
+impl<T, V> RangeTestRunner<T, V>
+where
+    T: FnMut(u64) -> Result<Tensor, Error>,
+    V: FnMut(u64) -> Result<f64, Error>,
+{
+    /// Evaluates validation with `validate(batches)` after every step of the
+    /// sweep (when the configuration has `validation_batches`).
+    pub fn validation<W>(self, validate: W) -> RangeTestRunner<T, W>
+    where
+        W: FnMut(u64) -> Result<f64, Error>,
+    {
+        RangeTestRunner {
+            config: self.config,
+            train: self.train,
+            validation: Some(validate),
+            lr_factors: self.lr_factors,
+            quiet: self.quiet,
+        }
+    }
+
+    /// Per-group learning-rate factors, as [`Fit::lr_factors`](crate::Fit::lr_factors).
+    pub fn lr_factors(mut self, factors: Vec<f64>) -> Self {
+        self.lr_factors = factors;
+        self
+    }
+
+    /// No progress bar (it is also hidden when stderr is not a terminal).
+    pub fn quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RangeTestConfig<f64> {
+        &self.config
+    }
+
+    /// The seed's `find_n_epoch`: the epochs of `batches_per_epoch` batches
+    /// the whole grid trains (so the data loader knows how far it goes).
+    pub fn n_epochs(&self, batches_per_epoch: u64) -> Result<u64, Error> {
+        Ok(self.config.n_epochs(batches_per_epoch)?)
+    }
+
+    /// Runs the test: snapshots `varmap` and `optimizer`, sweeps, restores
+    /// them after each sweep and at the end (the learning rate and weight
+    /// decay included), and returns the losses with suggestions.
+    ///
+    /// If a closure or Candle fails midway, the model and optimizer are
+    /// restored before the error is returned.
+    pub fn run<O>(&mut self, varmap: &VarMap, optimizer: &mut O) -> Result<RangeTestOutcome, Error>
+    where
+        O: ScheduledOptimizer + OptimizerState + ?Sized,
+    {
+        check_factors(optimizer.groups(), &self.lr_factors)?;
+        if let (Some(batches), None) = (self.config.validation_batches, &self.validation) {
+            return Err(Error::NoValidation { batches });
+        }
+        let mut test = RangeTest::new(self.config.clone())?;
+        let sweeps = self.config.wd_list.len().max(1) as u64;
+        let total = self
+            .config
+            .steps
+            .saturating_mul(self.config.batches_per_step)
+            .saturating_mul(self.config.accumulation_steps)
+            .saturating_mul(sweeps);
+        let snapshot = VarMapSnapshot::take(varmap)?;
+        let state = optimizer.save_state()?;
+        let mut driver = Driver {
+            varmap,
+            vars: varmap.all_vars(),
+            snapshot: &snapshot,
+            state: &state,
+            optimizer: &mut *optimizer,
+            train: &mut self.train,
+            validation: self.validation.as_mut(),
+            lr_factors: &self.lr_factors,
+            accumulation: self.config.accumulation_steps,
+            pending: None,
+            batch: 0,
+            bar: progress(total, self.quiet, "range test"),
+        };
+        let outcome = test.run(&mut driver);
+        driver.bar.finish_and_clear();
+        let result = match outcome {
+            Ok(result) => result.clone(),
+            Err(e) => {
+                // Best effort: the error that stopped the test is the one to report.
+                let _ = snapshot.restore(varmap);
+                let _ = driver.optimizer.load_state(&state);
+                return Err(e);
+            }
+        };
+        let suggestions = (0..result.sweeps.len())
+            .filter_map(|i| result.suggestions(i))
+            .collect();
+        Ok(RangeTestOutcome {
+            result,
+            suggestions,
+        })
+    }
+}
+
+struct Driver<'a, O: OptimizerState + ?Sized, T, V> {
+    varmap: &'a VarMap,
+    vars: Vec<Var>,
+    snapshot: &'a VarMapSnapshot,
+    state: &'a O::State,
+    optimizer: &'a mut O,
+    train: &'a mut T,
+    validation: Option<&'a mut V>,
+    lr_factors: &'a [f64],
+    accumulation: u64,
+    /// Gradients summed over the micro-batches of an accumulation group.
+    pending: Option<GradStore>,
+    batch: u64,
+    bar: ProgressBar,
+}
+
+impl<O, T, V> Driver<'_, O, T, V>
+where
+    O: ScheduledOptimizer + OptimizerState + ?Sized,
+{
+    /// Adds `grads / accumulation` to the pending sum.
+    fn accumulate(&mut self, mut grads: GradStore) -> Result<(), Error> {
+        let scale = 1.0 / self.accumulation as f64;
+        match self.pending.as_mut() {
+            None => {
+                // The first micro-batch's store becomes the sum (GradStore
+                // has no public constructor).
+                for var in &self.vars {
+                    if let Some(g) = grads.remove(var) {
+                        grads.insert(var, (g * scale)?);
+                    }
+                }
+                self.pending = Some(grads);
+            }
+            Some(pending) => {
+                for var in &self.vars {
+                    let Some(g) = grads.get(var) else { continue };
+                    let g = (g * scale)?;
+                    let sum = match pending.get(var) {
+                        Some(old) => (old + g)?,
+                        None => g,
+                    };
+                    pending.insert(var, sum);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<O, T, V> RangeTestDriver<f64> for Driver<'_, O, T, V>
+where
+    O: ScheduledOptimizer + OptimizerState + ?Sized,
+    T: FnMut(u64) -> Result<Tensor, Error>,
+    V: FnMut(u64) -> Result<f64, Error>,
+{
+    type Error = Error;
+
+    fn train(
+        &mut self,
+        lr: f64,
+        weight_decay: Option<f64>,
+        optimizer_step: bool,
+    ) -> Result<f64, Error> {
+        let h = Hypers {
+            lr,
+            momentum: None,
+            weight_decay,
+        };
+        apply_all(&mut *self.optimizer, &h, self.lr_factors)?;
+        let loss = (self.train)(self.batch)?;
+        self.batch += 1;
+        let value = loss_value(&loss)?;
+        let grads = loss.backward()?;
+        if self.accumulation == 1 {
+            self.optimizer.optimizer_step(&grads)?;
+        } else {
+            self.accumulate(grads)?;
+            if optimizer_step {
+                if let Some(sum) = self.pending.take() {
+                    self.optimizer.optimizer_step(&sum)?;
+                }
+            }
+        }
+        self.bar.inc(1);
+        Ok(value)
+    }
+
+    fn validate(&mut self, batches: u64) -> Result<f64, Error> {
+        match self.validation.as_mut() {
+            Some(validate) => validate(batches),
+            None => Err(Error::NoValidation { batches }),
+        }
+    }
+
+    fn restore(&mut self, _finished: bool) -> Result<(), Error> {
+        self.pending = None;
+        self.snapshot.restore(self.varmap)?;
+        // The saved state holds the learning rate and weight decay too.
+        self.optimizer.load_state(self.state)
+    }
+}
