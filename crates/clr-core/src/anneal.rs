@@ -8,6 +8,8 @@
 use crate::error::{check, Error};
 use crate::real::Real;
 
+pub(crate) mod trig;
+
 /// The shape of one phase.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -34,7 +36,7 @@ impl Anneal {
     }
 
     /// The value at `pct` of the way from `start` to `end`.
-    #[inline]
+    #[inline(always)]
     pub fn apply<F: Real>(self, start: F, end: F, pct: F) -> F {
         match self {
             Anneal::Cos => cos(start, end, pct),
@@ -47,10 +49,24 @@ impl Anneal {
 }
 
 /// PyTorch's `_annealing_cos`: `end + (start - end) / 2 * (cos(pi * pct) + 1)`.
+///
+/// The cosine is `libm`'s to the bit, computed by a branch-free kernel.
 #[inline]
 pub fn cos<F: Real>(start: F, end: F, pct: F) -> F {
+    cos_from(start, end, trig::cos(cos_arg(pct)))
+}
+
+/// `pi * pct`: the argument of [`cos`]'s cosine.
+#[inline(always)]
+pub(crate) fn cos_arg<F: Real>(pct: F) -> F {
+    F::PI() * pct
+}
+
+/// [`cos`] from its cosine `c = cos(pi * pct)`, in PyTorch's operation order.
+#[inline(always)]
+pub(crate) fn cos_from<F: Real>(start: F, end: F, c: F) -> F {
     let two = F::one() + F::one();
-    let cos_out = (F::PI() * pct).cos() + F::one();
+    let cos_out = c + F::one();
     end + (start - end) / two * cos_out
 }
 
@@ -63,7 +79,13 @@ pub fn linear<F: Real>(start: F, end: F, pct: F) -> F {
 /// fastai's `SchedExp`: `start * (end / start)^pct`.
 #[inline]
 pub fn exp<F: Real>(start: F, end: F, pct: F) -> F {
-    start * (end / start).powf(pct)
+    let ratio = end / start;
+    if ratio.is_finite() {
+        start * ratio.powf(pct)
+    } else {
+        // A subnormal start overflows the ratio: interpolate the logarithms.
+        (start.ln() * (F::one() - pct) + end.ln() * pct).exp()
+    }
 }
 
 /// fastai's `SchedPoly`: `start + (end - start) * pct^power`.

@@ -1,10 +1,15 @@
 //! Cyclical learning rates: PyTorch's `CyclicLR`, the seed's `CLR` (quirks
 //! included) and [`CosineCycles`], the seed's CLR with its quirks fixed.
 
+use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::one_cycle::{check_lr_range, check_momentum_range, seed_wave, SeedWave};
+use crate::one_cycle::{
+    check_lr_range, check_momentum_range, rotation, seed_wave, seed_wave_arg, SeedWave,
+};
+use crate::phase::for_offsets;
 use crate::real::Real;
+use crate::schedule::{self, trusted, Motion, Segment, Stepper, Stepping};
 
 /// PyTorch's `CyclicLR` modes.
 #[derive(Debug, Clone, Copy)]
@@ -46,12 +51,19 @@ pub enum ScaleMode {
 }
 
 impl CyclicMode {
-    #[inline]
-    fn scale(self, cycle: f64, iteration: u64) -> f64 {
+    /// The amplitude's scale at `cycle` (1-based) and `iteration` (the step
+    /// as `f64`); `ln_gamma` is `ln(gamma)` for [`CyclicMode::ExpRange`].
+    #[inline(always)]
+    fn scale(self, cycle: f64, iteration: f64, ln_gamma: f64) -> f64 {
         match self {
             CyclicMode::Triangular => 1.0,
-            CyclicMode::Triangular2 => 1.0 / libm::pow(2.0, cycle - 1.0),
-            CyclicMode::ExpRange { gamma } => libm::pow(gamma, iteration as f64),
+            // 1 / 2^(cycle - 1): the power is exact, as libm's pow(2, n) is,
+            // and so is its reciprocal: both from the exponent bits.
+            CyclicMode::Triangular2 => inv_pow2(cycle - 1.0),
+            // gamma^iteration as exp(iteration * ln gamma): within 2e-13
+            // relative of a correctly rounded pow (|exponent| <= 745 while
+            // the result is normal), at a third of pow's cost.
+            CyclicMode::ExpRange { .. } => libm::exp(iteration * ln_gamma),
             CyclicMode::Custom {
                 scale_fn,
                 scale_mode: ScaleMode::Cycle,
@@ -59,8 +71,41 @@ impl CyclicMode {
             CyclicMode::Custom {
                 scale_fn,
                 scale_mode: ScaleMode::Iterations,
-            } => scale_fn(iteration as f64),
+            } => scale_fn(iteration),
         }
+    }
+
+    /// `ln(gamma)` for [`CyclicMode::ExpRange`], NaN otherwise.
+    fn ln_gamma(self) -> f64 {
+        match self {
+            CyclicMode::ExpRange { gamma } => libm::log(gamma),
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// `1 / pow(2, e)` for a whole `e >= 0`, exactly, from the exponent bits:
+/// `2^-e` down to `2^-1023` (subnormal, still exact), then 0 (where
+/// `pow(2, e)` is infinite).
+#[inline(always)]
+pub(crate) fn inv_pow2(e: f64) -> f64 {
+    if e <= 1022.0 {
+        f64::from_bits((1023 - e as u64) << 52)
+    } else if e == 1023.0 {
+        f64::from_bits(1 << 51)
+    } else {
+        0.0
+    }
+}
+
+/// `floor(v)` for `v >= 0` (and NaN for NaN), without `libm`'s branches:
+/// below 2^52 truncation is the floor; from 2^52 on every `f64` is whole.
+#[inline(always)]
+pub(crate) fn floor_non_negative(v: f64) -> f64 {
+    if v < 4_503_599_627_370_496.0 {
+        (v as i64) as f64
+    } else {
+        v
     }
 }
 
@@ -84,6 +129,15 @@ pub struct CyclicLr<F> {
     config: CyclicLrBuilder<F>,
     total_size: f64,
     step_ratio: f64,
+    // ln(gamma), computed at build time; NaN when not exp_range, or when
+    // deserialized (then computed at each step: same values).
+    #[cfg_attr(feature = "serde", serde(skip, default = "nan"))]
+    ln_gamma: f64,
+}
+
+#[cfg(feature = "serde")]
+fn nan() -> f64 {
+    f64::NAN
 }
 
 /// Builder of [`CyclicLr`] with PyTorch's names and defaults.
@@ -169,7 +223,8 @@ impl<F: Real> CyclicLrBuilder<F> {
                 param: "step_size_up",
             })?;
         if let CyclicMode::ExpRange { gamma } = self.mode {
-            check::positive("gamma", gamma)?;
+            // gamma > 1 grows without bound and meets 0 * inf at the troughs.
+            check::decay("gamma", gamma)?;
         }
         if let Some((base, max)) = self.momentum {
             check::unit("base_momentum", base.to_f64())?;
@@ -180,7 +235,42 @@ impl<F: Real> CyclicLrBuilder<F> {
             config: *self,
             total_size,
             step_ratio: up as f64 / total_size,
+            ln_gamma: self.mode.ln_gamma(),
         })
+    }
+}
+
+impl<F: Real> CyclicLr<F> {
+    /// `(scale_factor, scale)` of the step at `position` (the step as `f64`).
+    #[inline(always)]
+    fn factors(&self, position: f64) -> (F, F) {
+        // PyTorch's expressions in PyTorch's order.
+        let ratio = position / self.total_size;
+        let cycle = floor_non_negative(1.0 + ratio);
+        let x = 1.0 + ratio - cycle;
+        // `x / step_ratio` or `(x - 1) / (step_ratio - 1)`: one division of
+        // selected operands, no misprediction on random steps.
+        let (num, den) = if x <= self.step_ratio {
+            (x, self.step_ratio)
+        } else {
+            (x - 1.0, self.step_ratio - 1.0)
+        };
+        let scale_factor = num / den;
+        let mode = self.config.mode;
+        let ln_gamma = if self.ln_gamma.is_nan() {
+            mode.ln_gamma()
+        } else {
+            self.ln_gamma
+        };
+        let scale = F::from_f64(mode.scale(cycle, position, ln_gamma));
+        (F::from_f64(scale_factor), scale)
+    }
+
+    #[inline(always)]
+    fn lr_at(&self, position: f64) -> F {
+        let c = &self.config;
+        let (factor, scale) = self.factors(position);
+        c.base_lr + (c.max_lr - c.base_lr) * factor * scale
     }
 }
 
@@ -188,17 +278,7 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
-        // PyTorch's expressions in PyTorch's order.
-        let ratio = step as f64 / self.total_size;
-        let cycle = libm::floor(1.0 + ratio);
-        let x = 1.0 + ratio - cycle;
-        let scale_factor = if x <= self.step_ratio {
-            x / self.step_ratio
-        } else {
-            (x - 1.0) / (self.step_ratio - 1.0)
-        };
-        let scale = F::from_f64(c.mode.scale(cycle, step));
-        let factor = F::from_f64(scale_factor);
+        let (factor, scale) = self.factors(step as f64);
         let lr = c.base_lr + (c.max_lr - c.base_lr) * factor * scale;
         let momentum = c
             .momentum
@@ -214,6 +294,123 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
     }
     fn has_momentum(&self) -> bool {
         self.config.momentum.is_some()
+    }
+    fn fill_lr(&self, out: &mut [F], first_step: u64) {
+        if first_step.saturating_add(out.len() as u64) > 1 << 53 {
+            let mut step = first_step;
+            for v in out.iter_mut() {
+                *v = self.hypers(step).lr;
+                step = step.saturating_add(1);
+            }
+            return;
+        }
+        let base = first_step as f64;
+        for_offsets(out, |offset| self.lr_at(base + offset));
+    }
+    fn stepper(&self, step: u64) -> Stepper {
+        let mut stepper = Stepper::new(step);
+        schedule::seek(self, &mut stepper, step);
+        stepper
+    }
+    #[inline(always)]
+    fn advance(&self, stepper: &mut Stepper) {
+        schedule::advance(self, stepper)
+    }
+    #[inline(always)]
+    fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
+        if stepper.motion == Motion::Ramp {
+            let c = &self.config;
+            let (factor, scale) = (F::from_f64(stepper.a), F::from_f64(stepper.b));
+            let lr = c.base_lr + (c.max_lr - c.base_lr) * factor * scale;
+            let error = stepper.error_bound();
+            let amplitude = c.max_lr.to_f64() - c.base_lr.to_f64();
+            if trusted(amplitude, error, lr.to_f64()) {
+                match c.momentum {
+                    None => {
+                        return Hypers {
+                            lr,
+                            momentum: None,
+                            weight_decay: None,
+                        }
+                    }
+                    Some((base, max)) => {
+                        let m = max - (max - base) * factor * scale;
+                        if trusted(max.to_f64() - base.to_f64(), error, m.to_f64()) {
+                            return Hypers {
+                                lr,
+                                momentum: Some(m),
+                                weight_decay: None,
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        schedule::cold(|| self.hypers(stepper.step))
+    }
+}
+
+impl<F: Real> CyclicLr<F> {
+    /// `(cycle, falling)` of the step at `position`: constant over each
+    /// half of each cycle, never decreasing.
+    fn half_cycle(&self, position: f64) -> (u64, bool) {
+        let ratio = position / self.total_size;
+        let cycle = floor_non_negative(1.0 + ratio);
+        let x = 1.0 + ratio - cycle;
+        (cycle as u64, x > self.step_ratio)
+    }
+}
+
+impl<F: Real> Stepping for CyclicLr<F> {
+    fn segment(&self, step: u64) -> Segment {
+        let per_iteration = matches!(
+            self.config.mode,
+            CyclicMode::Custom {
+                scale_mode: ScaleMode::Iterations,
+                ..
+            }
+        );
+        let limit = (1u64 << 53) - 1;
+        if per_iteration || step >= limit {
+            return Segment::direct(step, u64::MAX);
+        }
+        let key = |k: u64| self.half_cycle(k as f64);
+        let (first, last) = schedule::run_of(step, 0, limit, key);
+        // x = 1 + ratio - cycle rounds to the ulps of the cycle's size: the
+        // direct factor is off by that over the half cycle's slope.
+        let r = self.step_ratio;
+        let side = if key(step).1 { 1.0 - r } else { r };
+        let ratio = last as f64 / self.total_size;
+        Segment {
+            first,
+            last,
+            motion: Motion::Ramp,
+            tag: u32::from(key(step).1),
+            aux: 0.0,
+            slack: (ratio + 3.0) * 4.5e-16 / side.max(f64::MIN_POSITIVE),
+        }
+    }
+
+    fn state_at(&self, tag: u32, step: u64, _motion: bool) -> (f64, f64, f64, f64) {
+        let position = step as f64;
+        // The direct formula's factor and scale, in f64.
+        let ratio = position / self.total_size;
+        let cycle = floor_non_negative(1.0 + ratio);
+        let x = 1.0 + ratio - cycle;
+        let r = self.step_ratio;
+        let (factor, slope) = if tag == 0 {
+            (x / r, 1.0 / (r * self.total_size))
+        } else {
+            ((x - 1.0) / (r - 1.0), 1.0 / ((r - 1.0) * self.total_size))
+        };
+        let mode = self.config.mode;
+        let ln_gamma = mode.ln_gamma();
+        let scale = mode.scale(cycle, position, ln_gamma);
+        let growth = match mode {
+            CyclicMode::ExpRange { gamma } => gamma,
+            _ => 1.0,
+        };
+        (factor, scale, slope, growth)
     }
 }
 
@@ -231,6 +428,8 @@ impl Amplitude {
     #[inline]
     fn at(self, cycle: f64) -> f64 {
         match self {
+            // pow(1, c) is 1 for every c: skip the call for the default.
+            Amplitude::Decay(1.0) => 1.0,
             Amplitude::Decay(d) => libm::pow(d, cycle),
             Amplitude::Custom(f) => f(cycle),
         }
@@ -299,6 +498,19 @@ impl<F: Real> ClrBuilder<F> {
         check_momentum_range(self.momentum_range)?;
         check::unit("phase_one_fraction", self.phase_one_fraction)?;
         self.amplitude.validate()?;
+        if let Amplitude::Decay(d) = self.amplitude {
+            // A growing amplitude (the seed allows it) must stay finite up to
+            // the last cycle, or the troughs meet 0 * inf.
+            let last = self.amplitude.at(self.cycles.saturating_sub(1) as f64);
+            let height = (self.lr_range.1 - self.lr_range.0).to_f64().abs() * last;
+            if height.is_nan() || height > check::MAX_MAGNITUDE {
+                return Err(Error::Invalid {
+                    param: "amplitude_decay",
+                    value: crate::error::Value::Float(d),
+                    expected: crate::error::Expected::Magnitude(check::MAX_MAGNITUDE),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -316,13 +528,140 @@ impl<F: Real> ClrBuilder<F> {
 
     // The seed's (cycle, position in cycle) of step k: x = k/n, c = floor(x*cyc),
     // x = (x - c/cyc)*cyc.
-    #[inline]
+    #[inline(always)]
     fn position(&self, step: u64) -> (f64, f64) {
-        let n = self.total_steps;
+        self.position_at(step.min(self.total_steps - 1) as f64)
+    }
+
+    /// [`position`](Self::position) of the step at `k` (as `f64`, before the last).
+    #[inline(always)]
+    fn position_at(&self, k: f64) -> (f64, f64) {
         let cyc = self.cycles as f64;
-        let x = step.min(n - 1) as f64 / n as f64;
-        let c = libm::floor(x * cyc);
+        let x = k / self.total_steps as f64;
+        let c = floor_non_negative(x * cyc);
         (c, (x - c / cyc) * cyc)
+    }
+
+    /// `out[i] = value(wave, amplitude)` at step `first + i`; `at(step)` is
+    /// the same value computed alone. Chunks within one cycle share its
+    /// amplitude and go through a vectorised loop; the few chunks that
+    /// straddle a cycle boundary, and the steps past the last, go one by one.
+    fn fill_waves(
+        &self,
+        out: &mut [F],
+        first: u64,
+        value: impl Fn(SeedWave<F>, f64) -> F,
+        at: impl Fn(u64) -> F,
+    ) {
+        let n = self.total_steps;
+        if n > 1 << 53 {
+            let mut step = first;
+            for v in out.iter_mut() {
+                *v = at(step);
+                step = step.saturating_add(1);
+            }
+            return;
+        }
+        let before_last = usize::try_from((n - 1).saturating_sub(first)).unwrap_or(usize::MAX);
+        let (head, tail) = out.split_at_mut(before_last.min(out.len()));
+        let f = self.phase_one_fraction;
+        let mut step = first;
+        for chunk in head.chunks_mut(trig::CHUNK) {
+            let base = step as f64;
+            let (cycle, _) = self.position_at(base);
+            let (last_cycle, _) = self.position_at(base + (chunk.len() - 1) as f64);
+            if cycle == last_cycle {
+                let amplitude = self.amplitude.at(cycle);
+                trig::fill(
+                    chunk,
+                    |offset| seed_wave_arg::<F>(self.position_at(base + offset).1, f),
+                    |c, rise| {
+                        let full = c + F::one();
+                        let wave = if rise {
+                            SeedWave::Rise(full)
+                        } else {
+                            SeedWave::Fall(full)
+                        };
+                        value(wave, amplitude)
+                    },
+                );
+            } else {
+                for (j, v) in chunk.iter_mut().enumerate() {
+                    *v = at(step + j as u64);
+                }
+            }
+            step += chunk.len() as u64;
+        }
+        if !tail.is_empty() {
+            tail.fill(at(n - 1));
+        }
+    }
+}
+
+impl<F: Real> ClrBuilder<F> {
+    /// The hyper-parameters from a stepper's wave and learning rate, when
+    /// both values are trusted.
+    #[inline(always)]
+    fn trusted_hypers(&self, stepper: &Stepper, wave: SeedWave<F>, lr: F) -> Option<Hypers<F>> {
+        let (lo, hi) = self.lr_range;
+        let error = stepper.error_bound();
+        let amplitude = (lo.to_f64().abs() + hi.to_f64().abs()) * stepper.aux.abs().max(1.0);
+        if !trusted(amplitude, error, lr.to_f64()) {
+            return None;
+        }
+        let momentum = match self.momentum_range {
+            None => None,
+            Some((m1, m2)) => {
+                let m = wave.times(m2 - m1) + m1;
+                if !trusted(m2.to_f64() - m1.to_f64(), error, m.to_f64()) {
+                    return None;
+                }
+                Some(m)
+            }
+        };
+        Some(Hypers {
+            lr,
+            momentum,
+            weight_decay: None,
+        })
+    }
+}
+
+impl<F: Real> Stepping for ClrBuilder<F> {
+    fn segment(&self, step: u64) -> Segment {
+        let n = self.total_steps;
+        if step >= n - 1 || n > 1 << 53 {
+            return Segment::direct(step, u64::MAX);
+        }
+        let f = self.phase_one_fraction;
+        // (cycle, falling): never decreases.
+        let key = |k: u64| {
+            let (cycle, x) = self.position_at(k as f64);
+            (cycle as u64, x >= f)
+        };
+        let (first, last) = schedule::run_of(step, 0, n - 2, key);
+        let (cycle, _) = self.position_at(step as f64);
+        // x' = (k/n - c/cyc)·cyc rounds to the ulps of cyc, then the angle
+        // multiplies it by pi/f (or pi/(1 - f)).
+        let share = f.min(1.0 - f).max(f64::MIN_POSITIVE);
+        let cyc = self.cycles as f64;
+        Segment {
+            first,
+            last,
+            motion: Motion::Rotate,
+            tag: u32::from(!key(step).1),
+            aux: self.amplitude.at(cycle),
+            slack: (cyc + 4.0) * 4.5e-16 * core::f64::consts::PI / share,
+        }
+    }
+
+    fn state_at(&self, tag: u32, step: u64, motion: bool) -> (f64, f64, f64, f64) {
+        let f = self.phase_one_fraction;
+        let (_, x) = self.position_at(step as f64);
+        let (theta, _) = seed_wave_arg::<f64>(x, f);
+        let share = if tag == 1 { f } else { 1.0 - f };
+        let delta = core::f64::consts::PI * self.cycles as f64 / (share * self.total_steps as f64);
+        rotation(theta, motion.then_some(delta))
     }
 }
 
@@ -353,19 +692,27 @@ impl<F: Real> KerasClr<F> {
     }
 }
 
+impl<F: Real> KerasClr<F> {
+    /// The seed's learning rate from the wave and the cycle's amplitude.
+    #[inline(always)]
+    fn lr_of(&self, wave: SeedWave<F>, amplitude: f64) -> F {
+        let (lo, hi) = self.config.lr_range;
+        let amp_0 = hi - lo;
+        let amp_mod = F::from_f64(amplitude);
+        match wave {
+            SeedWave::Rise(_) => wave.times(amp_0 * amp_mod) + lo,
+            SeedWave::Fall(_) => wave.times(amp_0 * amp_mod + lo),
+        }
+    }
+}
+
 impl<F: Real> HyperSchedule<F> for KerasClr<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
         let (cycle, x) = c.position(step);
-        let (lo, hi) = c.lr_range;
-        let amp_0 = hi - lo;
-        let amp_mod = F::from_f64(c.amplitude.at(cycle));
         let wave = seed_wave::<F>(x, c.phase_one_fraction);
-        let lr = match wave {
-            SeedWave::Rise(_) => wave.times(amp_0 * amp_mod) + lo,
-            SeedWave::Fall(_) => wave.times(amp_0 * amp_mod + lo),
-        };
+        let lr = self.lr_of(wave, c.amplitude.at(cycle));
         let momentum = c.momentum_range.map(|(m1, m2)| wave.times(m2 - m1) + m1);
         Hypers {
             lr,
@@ -378,6 +725,47 @@ impl<F: Real> HyperSchedule<F> for KerasClr<F> {
     }
     fn has_momentum(&self) -> bool {
         self.config.momentum_range.is_some()
+    }
+    fn fill_lr(&self, out: &mut [F], first_step: u64) {
+        self.config.fill_waves(
+            out,
+            first_step,
+            |wave, amplitude| self.lr_of(wave, amplitude),
+            |step| self.hypers(step).lr,
+        )
+    }
+    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
+        match self.config.momentum_range {
+            Some((m1, m2)) => self.config.fill_waves(
+                out,
+                first_step,
+                |wave, _| wave.times(m2 - m1) + m1,
+                |step| self.hypers(step).momentum.unwrap_or(F::nan()),
+            ),
+            None => out.fill(F::nan()),
+        }
+    }
+    fn stepper(&self, step: u64) -> Stepper {
+        let mut stepper = Stepper::new(step);
+        schedule::seek(&self.config, &mut stepper, step);
+        stepper
+    }
+    #[inline(always)]
+    fn advance(&self, stepper: &mut Stepper) {
+        schedule::advance(&self.config, stepper)
+    }
+    #[inline(always)]
+    fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
+        if stepper.motion == Motion::Rotate {
+            let wave = SeedWave::from_cos(F::from_f64(stepper.a), stepper.tag & 1 == 1);
+            if let Some(h) =
+                self.config
+                    .trusted_hypers(stepper, wave, self.lr_of(wave, stepper.aux))
+            {
+                return h;
+            }
+        }
+        schedule::cold(|| self.hypers(stepper.step))
     }
 }
 
@@ -406,15 +794,23 @@ impl<F: Real> CosineCycles<F> {
     }
 }
 
+impl<F: Real> CosineCycles<F> {
+    /// The learning rate from the wave and the cycle's amplitude.
+    #[inline(always)]
+    fn lr_of(&self, wave: SeedWave<F>, amplitude: f64) -> F {
+        let (lo, hi) = self.config.lr_range;
+        let amp = (hi - lo) * F::from_f64(amplitude);
+        wave.times(amp) + lo
+    }
+}
+
 impl<F: Real> HyperSchedule<F> for CosineCycles<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
         let (cycle, x) = c.position(step);
-        let (lo, hi) = c.lr_range;
-        let amp = (hi - lo) * F::from_f64(c.amplitude.at(cycle));
         let wave = seed_wave::<F>(x, c.phase_one_fraction);
-        let lr = wave.times(amp) + lo;
+        let lr = self.lr_of(wave, c.amplitude.at(cycle));
         let momentum = c.momentum_range.map(|(m1, m2)| wave.times(m2 - m1) + m1);
         Hypers {
             lr,
@@ -427,5 +823,79 @@ impl<F: Real> HyperSchedule<F> for CosineCycles<F> {
     }
     fn has_momentum(&self) -> bool {
         self.config.momentum_range.is_some()
+    }
+    fn fill_lr(&self, out: &mut [F], first_step: u64) {
+        self.config.fill_waves(
+            out,
+            first_step,
+            |wave, amplitude| self.lr_of(wave, amplitude),
+            |step| self.hypers(step).lr,
+        )
+    }
+    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
+        match self.config.momentum_range {
+            Some((m1, m2)) => self.config.fill_waves(
+                out,
+                first_step,
+                |wave, _| wave.times(m2 - m1) + m1,
+                |step| self.hypers(step).momentum.unwrap_or(F::nan()),
+            ),
+            None => out.fill(F::nan()),
+        }
+    }
+    fn stepper(&self, step: u64) -> Stepper {
+        let mut stepper = Stepper::new(step);
+        schedule::seek(&self.config, &mut stepper, step);
+        stepper
+    }
+    #[inline(always)]
+    fn advance(&self, stepper: &mut Stepper) {
+        schedule::advance(&self.config, stepper)
+    }
+    #[inline(always)]
+    fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
+        if stepper.motion == Motion::Rotate {
+            let wave = SeedWave::from_cos(F::from_f64(stepper.a), stepper.tag & 1 == 1);
+            if let Some(h) =
+                self.config
+                    .trusted_hypers(stepper, wave, self.lr_of(wave, stepper.aux))
+            {
+                return h;
+            }
+        }
+        schedule::cold(|| self.hypers(stepper.step))
+    }
+}
+
+#[cfg(test)]
+mod exact {
+    use super::*;
+
+    #[test]
+    fn inv_pow2_is_one_over_libm_pow() {
+        for e in 0..1100u32 {
+            let e = f64::from(e);
+            assert_eq!(
+                inv_pow2(e).to_bits(),
+                (1.0 / libm::pow(2.0, e)).to_bits(),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn floor_non_negative_is_floor() {
+        let mut x = 0.0_f64;
+        while x < 1e20 {
+            for v in [x, x + 0.5, x * 1.000_000_1, x + 1e-9] {
+                assert_eq!(
+                    floor_non_negative(v).to_bits(),
+                    libm::floor(v).to_bits(),
+                    "{v}"
+                );
+            }
+            x = x * 1.37 + 1.0;
+        }
+        assert!(floor_non_negative(f64::NAN).is_nan() || floor_non_negative(f64::NAN) == 0.0);
     }
 }

@@ -45,6 +45,12 @@ pub enum Expected {
     AtMost(u64),
     /// Fractions that add up to 1.
     SumToOne,
+    /// Exactly this many values (one per parameter group).
+    Count(u64),
+    /// A decay factor in `(0, 1]`.
+    Decay,
+    /// A finite number of magnitude at most the bound.
+    Magnitude(f64),
 }
 
 impl fmt::Display for Expected {
@@ -59,6 +65,11 @@ impl fmt::Display for Expected {
             Expected::NonZero => f.write_str("expected an integer >= 1"),
             Expected::AtMost(b) => write!(f, "expected at most {b}"),
             Expected::SumToOne => f.write_str("expected fractions that sum to 1"),
+            Expected::Count(n) => write!(f, "expected {n} values, one per parameter group"),
+            Expected::Decay => f.write_str("expected a decay factor in (0, 1]"),
+            Expected::Magnitude(b) => {
+                write!(f, "expected a finite number of magnitude at most {b:e}")
+            }
         }
     }
 }
@@ -178,7 +189,28 @@ pub(crate) mod check {
         }
     }
 
+    /// The largest magnitude a value may have: far beyond any learning rate,
+    /// and small enough that the schedules' arithmetic cannot overflow.
+    pub(crate) const MAX_MAGNITUDE: f64 = 1e100;
+
+    fn huge(param: &'static str, v: f64) -> Result<(), Error> {
+        if v.is_finite() && v.abs() > MAX_MAGNITUDE {
+            Err(invalid(param, v, Expected::Magnitude(MAX_MAGNITUDE)))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(crate) fn decay(param: &'static str, v: f64) -> Result<f64, Error> {
+        if v > 0.0 && v <= 1.0 {
+            Ok(v)
+        } else {
+            Err(invalid(param, v, Expected::Decay))
+        }
+    }
+
     pub(crate) fn finite(param: &'static str, v: f64) -> Result<f64, Error> {
+        huge(param, v)?;
         if v.is_finite() {
             Ok(v)
         } else {
@@ -187,6 +219,7 @@ pub(crate) mod check {
     }
 
     pub(crate) fn positive(param: &'static str, v: f64) -> Result<f64, Error> {
+        huge(param, v)?;
         if v.is_finite() && v > 0.0 {
             Ok(v)
         } else {
@@ -195,6 +228,7 @@ pub(crate) mod check {
     }
 
     pub(crate) fn non_negative(param: &'static str, v: f64) -> Result<f64, Error> {
+        huge(param, v)?;
         if v.is_finite() && v >= 0.0 {
             Ok(v)
         } else {
@@ -211,6 +245,7 @@ pub(crate) mod check {
     }
 
     pub(crate) fn at_least(param: &'static str, v: f64, bound: f64) -> Result<f64, Error> {
+        huge(param, v)?;
         if v.is_finite() && v >= bound {
             Ok(v)
         } else {

@@ -3,7 +3,7 @@
 
 use crate::error::{check, Error};
 use crate::real::Real;
-use crate::schedule::Schedule;
+use crate::schedule::{Schedule, Stepper};
 
 /// The hyper-parameters an optimizer should hold for one step.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -48,6 +48,67 @@ pub trait HyperSchedule<F: Real> {
         false
     }
 
+    /// A [`Stepper`] standing at `step`, for sequential evaluation with
+    /// [`stepped`](HyperSchedule::stepped) and
+    /// [`advance`](HyperSchedule::advance) (what [`Scheduler::incremental`]
+    /// uses).
+    ///
+    /// The presets override the three with an incremental recurrence
+    /// (within 1e-12 relative of [`hypers`](HyperSchedule::hypers)); by
+    /// default the stepper only counts and every value is `hypers`.
+    ///
+    /// [`Scheduler::incremental`]: crate::Scheduler::incremental
+    fn stepper(&self, step: u64) -> Stepper {
+        Stepper::counting(step)
+    }
+
+    /// Moves `stepper` one step on.
+    fn advance(&self, stepper: &mut Stepper) {
+        stepper.step = stepper.step.saturating_add(1);
+    }
+
+    /// The hyper-parameters at the stepper's step.
+    fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
+        self.hypers(stepper.step)
+    }
+
+    /// Writes `hypers(first_step + i)` into `out[i]` for every `i` (steps
+    /// saturate at `u64::MAX`, as in [`Schedule::fill`]).
+    ///
+    /// Implementations may override it with a faster loop; the values must
+    /// stay those of [`HyperSchedule::hypers`].
+    fn fill_hypers(&self, out: &mut [Hypers<F>], first_step: u64) {
+        let mut step = first_step;
+        for h in out.iter_mut() {
+            *h = self.hypers(step);
+            step = step.saturating_add(1);
+        }
+    }
+
+    /// Writes the learning rate of step `first_step + i` into `out[i]`:
+    /// what `self.lr().fill(out, first_step)` does.
+    ///
+    /// Implementations may override it with a faster loop (the presets do:
+    /// branch-free loops that vectorise); the values must stay those of
+    /// [`HyperSchedule::hypers`].
+    fn fill_lr(&self, out: &mut [F], first_step: u64) {
+        let mut step = first_step;
+        for v in out.iter_mut() {
+            *v = self.hypers(step).lr;
+            step = step.saturating_add(1);
+        }
+    }
+
+    /// Writes the momentum of step `first_step + i` into `out[i]` (NaN where
+    /// momentum is not scheduled): what `Momentum(self).fill(out, first_step)` does.
+    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
+        let mut step = first_step;
+        for v in out.iter_mut() {
+            *v = self.hypers(step).momentum.unwrap_or(F::nan());
+            step = step.saturating_add(1);
+        }
+    }
+
     /// The learning-rate component as a [`Schedule`].
     fn lr(&self) -> Lr<&Self>
     where
@@ -90,6 +151,24 @@ impl<F: Real, S: HyperSchedule<F> + ?Sized> HyperSchedule<F> for &S {
     fn has_weight_decay(&self) -> bool {
         (**self).has_weight_decay()
     }
+    fn fill_hypers(&self, out: &mut [Hypers<F>], first_step: u64) {
+        (**self).fill_hypers(out, first_step)
+    }
+    fn fill_lr(&self, out: &mut [F], first_step: u64) {
+        (**self).fill_lr(out, first_step)
+    }
+    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
+        (**self).fill_momentum(out, first_step)
+    }
+    fn stepper(&self, step: u64) -> Stepper {
+        (**self).stepper(step)
+    }
+    fn advance(&self, stepper: &mut Stepper) {
+        (**self).advance(stepper)
+    }
+    fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
+        (**self).stepped(stepper)
+    }
 }
 
 /// The learning rate of a [`HyperSchedule`], seen as a [`Schedule`].
@@ -104,6 +183,9 @@ impl<F: Real, H: HyperSchedule<F>> Schedule<F> for Lr<H> {
     fn total_steps(&self) -> Option<u64> {
         self.0.total_steps()
     }
+    fn fill(&self, out: &mut [F], first_step: u64) {
+        self.0.fill_lr(out, first_step)
+    }
 }
 
 /// The momentum of a [`HyperSchedule`], seen as a [`Schedule`] (NaN where unscheduled).
@@ -117,6 +199,9 @@ impl<F: Real, H: HyperSchedule<F>> Schedule<F> for Momentum<H> {
     }
     fn total_steps(&self) -> Option<u64> {
         self.0.total_steps()
+    }
+    fn fill(&self, out: &mut [F], first_step: u64) {
+        self.0.fill_momentum(out, first_step)
     }
 }
 
@@ -161,6 +246,39 @@ impl<F: Real, L: Schedule<F>, M: Schedule<F>> HyperSchedule<F> for Bundle<L, M> 
     fn has_momentum(&self) -> bool {
         self.momentum.is_some()
     }
+    fn fill_lr(&self, out: &mut [F], first_step: u64) {
+        self.lr.fill(out, first_step)
+    }
+    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
+        match &self.momentum {
+            Some(m) => m.fill(out, first_step),
+            None => out.fill(F::nan()),
+        }
+    }
+    // A bundle of the learning rate alone steps with it; one with a momentum
+    // schedule too (two states) steps directly.
+    fn stepper(&self, step: u64) -> Stepper {
+        match self.momentum {
+            None => self.lr.stepper(step),
+            Some(_) => Stepper::counting(step),
+        }
+    }
+    fn advance(&self, stepper: &mut Stepper) {
+        match self.momentum {
+            None => self.lr.advance(stepper),
+            Some(_) => stepper.step = stepper.step.saturating_add(1),
+        }
+    }
+    fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
+        match self.momentum {
+            None => Hypers {
+                lr: self.lr.stepped(stepper),
+                momentum: None,
+                weight_decay: None,
+            },
+            Some(_) => self.hypers(stepper.step),
+        }
+    }
 }
 
 /// A bundle with a weight-decay schedule added, from [`HyperSchedule::with_weight_decay`].
@@ -187,6 +305,12 @@ impl<F: Real, H: HyperSchedule<F>, W: Schedule<F>> HyperSchedule<F> for WithWeig
     }
     fn has_weight_decay(&self) -> bool {
         true
+    }
+    fn fill_lr(&self, out: &mut [F], first_step: u64) {
+        self.inner.fill_lr(out, first_step)
+    }
+    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
+        self.inner.fill_momentum(out, first_step)
     }
 }
 

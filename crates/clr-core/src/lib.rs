@@ -66,6 +66,8 @@ mod schedule;
 mod scheduler;
 pub mod suggest;
 mod sweep;
+#[cfg(feature = "alloc")]
+pub mod train;
 
 pub use anneal::Anneal;
 pub use combine::{Clamped, Constant, Repeat, Scaled, Sequence};
@@ -86,7 +88,7 @@ pub use range_test::{
 };
 pub use real::Real;
 pub use restarts::{CosineRestarts, CosineRestartsBuilder};
-pub use schedule::{Iter, Schedule};
+pub use schedule::{Iter, Schedule, Stepper};
 pub use scheduler::{batches_per_epoch, Control, Cycle, PastEnd, Scheduler, SchedulerState};
 #[cfg(feature = "alloc")]
 pub use scheduler::{BatchRecord, EpochRecord, Records};

@@ -2,12 +2,12 @@
 //! the seed's (`keras_one_cycle_clr`) `OneCycle`, each with its own step
 //! convention and formulas so that it reproduces its reference exactly.
 
-use crate::anneal::Anneal;
+use crate::anneal::{self, trig, Anneal};
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::phase::{Phase, Piecewise, Span};
 use crate::real::Real;
-use crate::schedule::Schedule;
+use crate::schedule::{self, trusted, Motion, Schedule, Segment, Stepper, Stepping};
 
 /// How long a run is: a step count, or PyTorch's `epochs × steps_per_epoch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,9 +256,10 @@ impl<F: Real> OneCycleLrBuilder<F> {
 impl<F: Real> HyperSchedule<F> for OneCycleLr<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
+        let (lr, momentum) = lr_and_momentum(&self.lr, self.momentum.as_ref(), step);
         Hypers {
-            lr: self.lr.at(step),
-            momentum: self.momentum.as_ref().map(|m| m.at(step)),
+            lr,
+            momentum,
             weight_decay: None,
         }
     }
@@ -267,6 +268,146 @@ impl<F: Real> HyperSchedule<F> for OneCycleLr<F> {
     }
     fn has_momentum(&self) -> bool {
         self.momentum.is_some()
+    }
+    fn fill_lr(&self, out: &mut [F], first_step: u64) {
+        self.lr.fill(out, first_step)
+    }
+    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
+        match &self.momentum {
+            Some(m) => m.fill(out, first_step),
+            None => out.fill(F::nan()),
+        }
+    }
+    fn stepper(&self, step: u64) -> Stepper {
+        let mut stepper = Stepper::new(step);
+        schedule::seek(&self.steps(), &mut stepper, step);
+        stepper
+    }
+    #[inline(always)]
+    fn advance(&self, stepper: &mut Stepper) {
+        schedule::advance(&self.steps(), stepper)
+    }
+    #[inline(always)]
+    fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
+        let (lr, momentum) = self.steps().stepped(stepper);
+        Hypers {
+            lr,
+            momentum,
+            weight_decay: None,
+        }
+    }
+}
+
+impl<F: Real> OneCycleLr<F> {
+    fn steps(&self) -> PairSteps<'_, F> {
+        PairSteps {
+            lr: &self.lr,
+            momentum: self.momentum.as_ref(),
+        }
+    }
+}
+
+/// The learning rate and momentum of `step`. The one-cycle presets build
+/// both from the same phase ends: then the phase lookup, the progress and
+/// the cosine are computed once for both (the values are the same bits as
+/// computing each alone).
+#[inline(always)]
+fn lr_and_momentum<F: Real>(
+    lr: &Piecewise<F>,
+    momentum: Option<&Piecewise<F>>,
+    step: u64,
+) -> (F, Option<F>) {
+    match momentum {
+        None => (lr.at(step), None),
+        Some(m) if lr.same_positions(m) => {
+            let (i, pct) = lr.locate(step);
+            let (lr, m) = lr.value_pair(m, i, pct);
+            (lr, Some(m))
+        }
+        Some(m) => (lr.at(step), Some(m.at(step))),
+    }
+}
+
+/// `(cos θ, sin θ, cos δ, sin δ)`: a rotation's state and, when asked, its
+/// step (zeros otherwise).
+pub(crate) fn rotation(theta: f64, delta: Option<f64>) -> (f64, f64, f64, f64) {
+    let (s, c) = libm::sincos(theta);
+    let (ds, dc) = delta.map_or((0.0, 0.0), libm::sincos);
+    (c, s, dc, ds)
+}
+
+/// Sequential stepping of a learning rate and (optional) momentum built on
+/// the same phase ends: cosine phases rotate `(cos θ, sin θ)`.
+struct PairSteps<'a, F> {
+    lr: &'a Piecewise<F>,
+    momentum: Option<&'a Piecewise<F>>,
+}
+
+impl<F: Real> Stepping for PairSteps<'_, F> {
+    fn segment(&self, step: u64) -> Segment {
+        let last_step = self.lr.steps().saturating_sub(1);
+        let shared = self.momentum.is_none_or(|m| self.lr.same_positions(m));
+        if step >= last_step || last_step >= 1 << 53 || !shared {
+            return Segment::direct(step, u64::MAX);
+        }
+        let i = self.lr.index_at(step as f64);
+        let last = self.lr.run_end(i, step, last_step).min(last_step - 1);
+        let cos = |p: &Piecewise<F>| p.phase(i).anneal == Anneal::Cos;
+        if !(cos(self.lr) && self.momentum.is_none_or(cos)) {
+            return Segment::direct(step, last);
+        }
+        // pct = (step - start) / length rounds in both operations: the
+        // angle pi·pct is off by up to this much.
+        let start = self.lr.start_of(i);
+        let length = self.lr.phase(i).end - start;
+        let slack =
+            core::f64::consts::PI * ((last as f64 + start.abs()) / length.abs() + 2.0) * 1.2e-16;
+        Segment {
+            first: self.lr.first_step_of(i).min(step),
+            last,
+            motion: Motion::Rotate,
+            tag: i as u32,
+            aux: 0.0,
+            slack,
+        }
+    }
+
+    fn state_at(&self, tag: u32, step: u64, motion: bool) -> (f64, f64, f64, f64) {
+        let i = tag as usize;
+        let start = self.lr.start_of(i);
+        let length = self.lr.phase(i).end - start;
+        // The direct formula's angle, in f64.
+        let theta = core::f64::consts::PI * Piecewise::<F>::pct(step as f64, start, length);
+        rotation(theta, motion.then(|| core::f64::consts::PI / length))
+    }
+}
+
+impl<F: Real> PairSteps<'_, F> {
+    /// The value of `p`'s phase `i` from the stepper's cosine, when trusted.
+    #[inline(always)]
+    fn value(p: &Piecewise<F>, stepper: &Stepper) -> Option<F> {
+        let phase = p.phase(stepper.tag as usize);
+        let (a, b) = (phase.start_value, phase.end_value);
+        let v = anneal::cos_from(a, b, F::from_f64(stepper.a));
+        let amplitude = (a.to_f64() - b.to_f64()) / 2.0;
+        trusted(amplitude, stepper.error_bound(), v.to_f64()).then_some(v)
+    }
+
+    #[inline(always)]
+    fn stepped(&self, stepper: &Stepper) -> (F, Option<F>) {
+        if stepper.motion == Motion::Rotate {
+            let lr = Self::value(self.lr, stepper);
+            match (lr, self.momentum) {
+                (Some(lr), None) => return (lr, None),
+                (Some(lr), Some(m)) => {
+                    if let Some(m) = Self::value(m, stepper) {
+                        return (lr, Some(m));
+                    }
+                }
+                _ => {}
+            }
+        }
+        schedule::cold(|| lr_and_momentum(self.lr, self.momentum, stepper.step))
     }
 }
 
@@ -377,7 +518,7 @@ impl<F: Real> FitOneCycleBuilder<F> {
 // the divisor, which is what the user typed.
 fn check_quotient<F: Real>(param: &'static str, divisor: F, quotient: F) -> Result<(), Error> {
     let q = quotient.to_f64();
-    if q.is_finite() && q > 0.0 {
+    if q.is_finite() && q > 0.0 && q <= check::MAX_MAGNITUDE {
         Ok(())
     } else {
         Err(Error::Invalid {
@@ -408,9 +549,10 @@ pub fn combined_cos<F: Real>(
 impl<F: Real> HyperSchedule<F> for FitOneCycle<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
+        let (lr, momentum) = lr_and_momentum(&self.lr, Some(&self.momentum), step);
         Hypers {
-            lr: self.lr.at(step),
-            momentum: Some(self.momentum.at(step)),
+            lr,
+            momentum,
             weight_decay: None,
         }
     }
@@ -419,6 +561,39 @@ impl<F: Real> HyperSchedule<F> for FitOneCycle<F> {
     }
     fn has_momentum(&self) -> bool {
         true
+    }
+    fn fill_lr(&self, out: &mut [F], first_step: u64) {
+        self.lr.fill(out, first_step)
+    }
+    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
+        self.momentum.fill(out, first_step)
+    }
+    fn stepper(&self, step: u64) -> Stepper {
+        let mut stepper = Stepper::new(step);
+        schedule::seek(&self.steps(), &mut stepper, step);
+        stepper
+    }
+    #[inline(always)]
+    fn advance(&self, stepper: &mut Stepper) {
+        schedule::advance(&self.steps(), stepper)
+    }
+    #[inline(always)]
+    fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
+        let (lr, momentum) = self.steps().stepped(stepper);
+        Hypers {
+            lr,
+            momentum,
+            weight_decay: None,
+        }
+    }
+}
+
+impl<F: Real> FitOneCycle<F> {
+    fn steps(&self) -> PairSteps<'_, F> {
+        PairSteps {
+            lr: &self.lr,
+            momentum: Some(&self.momentum),
+        }
     }
 }
 
@@ -508,17 +683,39 @@ pub(crate) fn check_momentum_range<F: Real>(range: Option<(F, F)>) -> Result<(),
 /// The seed's two cosine half-waves at cycle position `x` in `[0, 1)`:
 /// `amp` times a rise from 0 to 1 before `f`, a fall from 1 to 0 after.
 /// The expressions are the seed's, operation for operation.
-#[inline]
+#[inline(always)]
 pub(crate) fn seed_wave<F: Real>(x: f64, f: f64) -> SeedWave<F> {
-    let one = F::one();
-    let pi = F::PI();
-    let xf = F::from_f64(x);
-    let ff = F::from_f64(f);
-    if x < f {
-        SeedWave::Rise((xf * pi / ff - pi).cos() + one)
+    let (arg, rise) = seed_wave_arg::<F>(x, f);
+    let full = trig::cos(arg) + F::one();
+    if rise {
+        SeedWave::Rise(full)
     } else {
-        SeedWave::Fall(((xf - ff) * pi / (one - ff)).cos() + one)
+        SeedWave::Fall(full)
     }
+}
+
+/// The cosine's argument in [`seed_wave`] and whether it is the rise:
+/// `x*pi/f - pi` before `f`, `(x - f)*pi/(1 - f)` after. Both are computed
+/// and one selected, so random positions cost no misprediction.
+#[inline(always)]
+pub(crate) fn seed_wave_arg<F: Real>(x: f64, f: f64) -> (F, bool) {
+    let pi = F::PI();
+    // Positions are kept in [0, 1] (rounding can step a hair outside).
+    let x = x.clamp(0.0, 1.0);
+    let rise = x < f;
+    // One expression for both: `(x*pi)/f - pi` and `((x - f)*pi)/(1 - f) - 0`
+    // (subtracting zero changes nothing), selecting the operands only. The
+    // differences are taken in f64, as every position is, so an f32 schedule
+    // keeps its precision near a fraction of 1.
+    let (num, den, minus) = if rise {
+        (x, f, pi)
+    } else if f < 1.0 {
+        (x - f, 1.0 - f, F::zero())
+    } else {
+        // A fall of zero length (f = 1): the peak, where the seed divides by zero.
+        (0.0, 1.0, F::zero())
+    };
+    (F::from_f64(num) * pi / F::from_f64(den) - minus, rise)
 }
 
 /// One of the seed's half-waves, kept apart because the seed multiplies the
@@ -532,6 +729,17 @@ pub(crate) enum SeedWave<F> {
 }
 
 impl<F: Real> SeedWave<F> {
+    /// The wave from its cosine `c`: `c + 1`, on the rise or the fall.
+    #[inline(always)]
+    pub(crate) fn from_cos(c: F, rise: bool) -> Self {
+        let full = c + F::one();
+        if rise {
+            SeedWave::Rise(full)
+        } else {
+            SeedWave::Fall(full)
+        }
+    }
+
     /// `wave * amp` in the seed's operation order.
     #[inline]
     pub(crate) fn times(self, amp: F) -> F {
@@ -553,16 +761,58 @@ impl<F: Real> KerasOneCycle<F> {
     }
 }
 
+impl<F: Real> KerasOneCycle<F> {
+    /// The learning rate from the wave: the rise goes `lo → hi`, the fall `hi → 0`.
+    #[inline(always)]
+    fn lr_of(&self, wave: SeedWave<F>) -> F {
+        let (lo, hi) = self.config.lr_range;
+        match wave {
+            SeedWave::Rise(_) => wave.times(hi - lo) + lo,
+            SeedWave::Fall(_) => wave.times(hi),
+        }
+    }
+
+    /// `out[i] = component(wave at step first + i)`, vectorised over the
+    /// steps before the last (which holds for every later step).
+    fn fill_with(&self, out: &mut [F], first: u64, component: impl Fn(SeedWave<F>) -> F) {
+        let n = self.config.total_steps;
+        let f = self.config.phase_one_fraction;
+        let at = |step: u64| component(seed_wave::<F>(self.x(step), f));
+        if n > 1 << 53 {
+            let mut step = first;
+            for v in out.iter_mut() {
+                *v = at(step);
+                step = step.saturating_add(1);
+            }
+            return;
+        }
+        let before_last = usize::try_from((n - 1).saturating_sub(first)).unwrap_or(usize::MAX);
+        let (head, tail) = out.split_at_mut(before_last.min(out.len()));
+        let (base, nf) = (first as f64, n as f64);
+        trig::fill(
+            head,
+            |offset| seed_wave_arg::<F>((base + offset) / nf, f),
+            |c, rise| {
+                let full = c + F::one();
+                component(if rise {
+                    SeedWave::Rise(full)
+                } else {
+                    SeedWave::Fall(full)
+                })
+            },
+        );
+        if !tail.is_empty() {
+            tail.fill(at(n - 1));
+        }
+    }
+}
+
 impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
-        let (lo, hi) = c.lr_range;
         let wave = seed_wave::<F>(self.x(step), c.phase_one_fraction);
-        let lr = match wave {
-            SeedWave::Rise(_) => wave.times(hi - lo) + lo,
-            SeedWave::Fall(_) => wave.times(hi),
-        };
+        let lr = self.lr_of(wave);
         let momentum = c.momentum_range.map(|(m1, m2)| wave.times(m2 - m1) + m1);
         Hypers {
             lr,
@@ -575,5 +825,88 @@ impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
     }
     fn has_momentum(&self) -> bool {
         self.config.momentum_range.is_some()
+    }
+    fn fill_lr(&self, out: &mut [F], first_step: u64) {
+        self.fill_with(out, first_step, |wave| self.lr_of(wave))
+    }
+    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
+        match self.config.momentum_range {
+            Some((m1, m2)) => self.fill_with(out, first_step, |wave| wave.times(m2 - m1) + m1),
+            None => out.fill(F::nan()),
+        }
+    }
+    fn stepper(&self, step: u64) -> Stepper {
+        let mut stepper = Stepper::new(step);
+        schedule::seek(self, &mut stepper, step);
+        stepper
+    }
+    #[inline(always)]
+    fn advance(&self, stepper: &mut Stepper) {
+        schedule::advance(self, stepper)
+    }
+    #[inline(always)]
+    fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
+        if stepper.motion == Motion::Rotate {
+            let c = &self.config;
+            let wave = SeedWave::from_cos(F::from_f64(stepper.a), stepper.tag == 1);
+            let lr = self.lr_of(wave);
+            let (lo, hi) = c.lr_range;
+            let error = stepper.error_bound();
+            let amplitude = (lo.to_f64().abs() + hi.to_f64().abs()) / 2.0;
+            if trusted(amplitude, error, lr.to_f64()) {
+                match c.momentum_range {
+                    None => {
+                        return Hypers {
+                            lr,
+                            momentum: None,
+                            weight_decay: None,
+                        }
+                    }
+                    Some((m1, m2)) => {
+                        let m = wave.times(m2 - m1) + m1;
+                        let amplitude = (m2.to_f64() - m1.to_f64()) / 2.0;
+                        if trusted(amplitude, error, m.to_f64()) {
+                            return Hypers {
+                                lr,
+                                momentum: Some(m),
+                                weight_decay: None,
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        schedule::cold(|| self.hypers(stepper.step))
+    }
+}
+
+impl<F: Real> Stepping for KerasOneCycle<F> {
+    fn segment(&self, step: u64) -> Segment {
+        let n = self.config.total_steps;
+        if step >= n - 1 || n > 1 << 53 {
+            return Segment::direct(step, u64::MAX);
+        }
+        let f = self.config.phase_one_fraction;
+        let rise = |k: u64| self.x(k) < f;
+        // The rise, then the fall: `!rise` never decreases.
+        let (first, last) = schedule::run_of(step, 0, n - 2, |k| !rise(k));
+        // x = k/n, x·pi/f - pi and (x - f)·pi/(1 - f) round at each step.
+        let share = f.min(1.0 - f).max(f64::MIN_POSITIVE);
+        Segment {
+            first,
+            last,
+            motion: Motion::Rotate,
+            tag: u32::from(rise(step)),
+            aux: 0.0,
+            slack: 8.0 * 2.3e-16 * core::f64::consts::PI / share,
+        }
+    }
+
+    fn state_at(&self, tag: u32, step: u64, motion: bool) -> (f64, f64, f64, f64) {
+        let f = self.config.phase_one_fraction;
+        let (theta, _) = seed_wave_arg::<f64>(self.x(step), f);
+        let n = self.config.total_steps as f64;
+        let share = if tag == 1 { f } else { 1.0 - f };
+        rotation(theta, motion.then(|| core::f64::consts::PI / (share * n)))
     }
 }

@@ -8,7 +8,7 @@
 //! end stay in the last phase (PyTorch's rule), and steps past
 //! [`total_steps`](Schedule::total_steps) hold the value of the last step.
 
-use crate::anneal::Anneal;
+use crate::anneal::{self, trig, Anneal};
 use crate::error::{check, Error, Expected, Value};
 use crate::real::Real;
 use crate::schedule::Schedule;
@@ -157,17 +157,170 @@ impl<F: Real> Piecewise<F> {
     /// The index of the phase `step` falls in.
     #[inline]
     pub fn phase_index(&self, step: u64) -> usize {
-        let position = self.clamp(step) as f64;
-        let last = usize::from(self.len) - 1;
+        self.index_at(self.clamp(step) as f64)
+    }
+
+    /// The first phase whose end `position` does not exceed (the last phase
+    /// takes the rest), without a branch: one comparison per phase end.
+    #[inline(always)]
+    pub(crate) fn index_at(&self, position: f64) -> usize {
+        let last = usize::from(self.len).saturating_sub(1) & (MAX_PHASES - 1);
         self.phases[..last]
             .iter()
             .position(|p| position <= p.end)
             .unwrap_or(last)
     }
 
+    /// Where phase `i` starts (0 for the first).
+    #[inline(always)]
+    pub(crate) fn start_of(&self, i: usize) -> f64 {
+        // `previous · 0` is ±0 for the first phase (ends are finite), and
+        // `x - (±0)` is `x`: no branch on which phase.
+        if i == 0 {
+            0.0
+        } else {
+            self.phases[(i - 1) & (MAX_PHASES - 1)].end
+        }
+    }
+
+    /// PyTorch's `pct = (step - start) / (end - start)` in phase `i`, kept
+    /// in `[0, 1]`. A phase of zero length is over as soon as it begins
+    /// (PyTorch would divide by zero there). Within a preset's run the
+    /// quotient already lies in `[0, 1]`; the clamp keeps phases whose ends
+    /// go backwards, or that round together past 2^53 steps, from
+    /// extrapolating into NaN or infinity.
+    #[inline(always)]
+    pub(crate) fn pct(position: f64, start: f64, length: f64) -> f64 {
+        let pct = (position - start) / length;
+        if pct.is_nan() {
+            1.0
+        } else {
+            pct.clamp(0.0, 1.0)
+        }
+    }
+
+    /// The phase of `step` and the progress through it.
+    #[inline(always)]
+    pub(crate) fn locate(&self, step: u64) -> (usize, f64) {
+        let position = self.clamp(step) as f64;
+        let i = self.index_at(position);
+        let start = self.start_of(i);
+        (i, Self::pct(position, start, self.phase(i).end - start))
+    }
+
+    #[inline(always)]
+    pub(crate) fn phase(&self, i: usize) -> &Phase<F> {
+        &self.phases[i & (MAX_PHASES - 1)]
+    }
+
+    /// The value `pct` of the way through phase `i`.
+    #[inline(always)]
+    pub(crate) fn value(&self, i: usize, pct: f64) -> F {
+        let phase = self.phase(i);
+        let (a, b, pct) = (phase.start_value, phase.end_value, F::from_f64(pct));
+        // The one-cycle curves first, without a jump table.
+        if phase.anneal == Anneal::Cos {
+            anneal::cos(a, b, pct)
+        } else {
+            phase.anneal.apply(a, b, pct)
+        }
+    }
+
+    /// Whether `other` has the same steps and phase ends, so that every step
+    /// falls in the same phase at the same progress in both.
     #[inline]
+    pub(crate) fn same_positions(&self, other: &Self) -> bool {
+        self.len == other.len
+            && self.total_steps == other.total_steps
+            && self
+                .phases()
+                .iter()
+                .zip(other.phases())
+                .all(|(a, b)| a.end.to_bits() == b.end.to_bits())
+    }
+
+    /// Values of `self` and `other` (which has [`same_positions`]) at
+    /// `(i, pct)`: one cosine for both when both phases are cosines.
+    ///
+    /// [`same_positions`]: Self::same_positions
+    #[inline(always)]
+    pub(crate) fn value_pair(&self, other: &Self, i: usize, pct: f64) -> (F, F) {
+        let (a, b) = (self.phase(i), other.phase(i));
+        if a.anneal == Anneal::Cos && b.anneal == Anneal::Cos {
+            let c = trig::cos(anneal::cos_arg(F::from_f64(pct)));
+            (
+                anneal::cos_from(a.start_value, a.end_value, c),
+                anneal::cos_from(b.start_value, b.end_value, c),
+            )
+        } else {
+            (self.value(i, pct), other.value(i, pct))
+        }
+    }
+
+    /// The first step of phase `i`: one past every earlier phase's end.
+    pub(crate) fn first_step_of(&self, i: usize) -> u64 {
+        self.phases()
+            .iter()
+            .take(i)
+            .filter(|p| p.end >= 0.0)
+            .map(|p| (libm::floor(p.end) as u64).saturating_add(1))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The number of steps (`total_steps`).
+    pub(crate) fn steps(&self) -> u64 {
+        self.total_steps
+    }
+
+    #[inline(always)]
     fn clamp(&self, step: u64) -> u64 {
-        step.min(self.total_steps - 1)
+        step.min(self.total_steps.saturating_sub(1))
+    }
+
+    /// The last step of the run of steps from `step` (not past the last
+    /// step) that fall in phase `i`: the steps of a phase are one interval.
+    pub(crate) fn run_end(&self, i: usize, step: u64, last_step: u64) -> u64 {
+        let last_phase = usize::from(self.len).saturating_sub(1);
+        let end = self.phase(i).end;
+        if i >= last_phase || end >= last_step as f64 {
+            last_step
+        } else {
+            // `step as f64 <= end` here, so `end >= 0`.
+            (libm::floor(end) as u64).max(step).min(last_step)
+        }
+    }
+
+    /// `fill` of steps `first..` all in phase `i` (positions below 2^53).
+    fn fill_phase(&self, i: usize, out: &mut [F], first: u64) {
+        let phase = *self.phase(i);
+        let start = self.start_of(i);
+        let length = phase.end - start;
+        let base = first as f64;
+        let (a, b) = (phase.start_value, phase.end_value);
+        let pct = |offset: f64| F::from_f64(Self::pct(base + offset, start, length));
+        match phase.anneal {
+            Anneal::Cos => trig::fill(
+                out,
+                |offset| (anneal::cos_arg(pct(offset)), ()),
+                |c, ()| anneal::cos_from(a, b, c),
+            ),
+            Anneal::Linear => for_offsets(out, |offset| anneal::linear(a, b, pct(offset))),
+            anneal => for_offsets(out, |offset| anneal.apply(a, b, pct(offset))),
+        }
+    }
+}
+
+/// `out[j] = value(j as f64)`, in chunks whose offsets convert from `i32`
+/// (a conversion that vectorises).
+#[inline(always)]
+pub(crate) fn for_offsets<F: Real>(out: &mut [F], value: impl Fn(f64) -> F) {
+    let mut base = 0.0;
+    for chunk in out.chunks_mut(trig::CHUNK) {
+        for (j, v) in chunk.iter_mut().enumerate() {
+            *v = value(base + f64::from(j as i32));
+        }
+        base += chunk.len() as f64;
     }
 }
 
@@ -187,20 +340,41 @@ fn check_phase_count(n: usize) -> Result<(), Error> {
 impl<F: Real> Schedule<F> for Piecewise<F> {
     #[inline]
     fn at(&self, step: u64) -> F {
-        let i = self.phase_index(step);
-        let phase = &self.phases[i];
-        let start = if i == 0 { 0.0 } else { self.phases[i - 1].end };
-        let position = self.clamp(step) as f64;
-        let pct = (position - start) / (phase.end - start);
-        // A phase of zero length is over as soon as it begins (PyTorch would
-        // divide by zero here).
-        let pct = if pct.is_nan() { 1.0 } else { pct };
-        phase
-            .anneal
-            .apply(phase.start_value, phase.end_value, F::from_f64(pct))
+        let (i, pct) = self.locate(step);
+        self.value(i, pct)
     }
 
     fn total_steps(&self) -> Option<u64> {
         Some(self.total_steps)
+    }
+
+    /// Phase by phase, each in a branch-free loop that vectorises; the
+    /// values are those of [`at`](Schedule::at) to the bit.
+    fn fill(&self, out: &mut [F], first_step: u64) {
+        let last_step = self.total_steps.saturating_sub(1);
+        if last_step >= 1 << 53 {
+            // Positions would round: one step at a time.
+            let mut step = first_step;
+            for v in out.iter_mut() {
+                *v = self.at(step);
+                step = step.saturating_add(1);
+            }
+            return;
+        }
+        let mut out = out;
+        let mut step = first_step;
+        while !out.is_empty() {
+            if step >= last_step {
+                out.fill(self.at(last_step));
+                return;
+            }
+            let i = self.index_at(step as f64);
+            let run = self.run_end(i, step, last_step) - step + 1;
+            let n = usize::try_from(run).map_or(out.len(), |run| run.min(out.len()));
+            let (head, tail) = core::mem::take(&mut out).split_at_mut(n);
+            self.fill_phase(i, head, step);
+            out = tail;
+            step += n as u64;
+        }
     }
 }

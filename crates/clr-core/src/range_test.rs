@@ -574,3 +574,89 @@ impl<F: Real> RangeTest<F> {
         &self.result
     }
 }
+
+impl<F: Real> RangeTestConfig<F> {
+    /// The micro-batches the whole grid trains at most (`steps ×
+    /// batches_per_step × accumulation_steps` per sweep, one sweep per
+    /// weight decay of `wd_list` or one without it), saturating: the length
+    /// of an adapter's progress bar.
+    pub fn micro_batches(&self) -> u64 {
+        let sweeps = self.wd_list.len().max(1) as u64;
+        self.steps
+            .saturating_mul(self.batches_per_step)
+            .saturating_mul(self.accumulation_steps)
+            .saturating_mul(sweeps)
+    }
+}
+
+/// What a range test found, as the adapters' runners return it: the losses
+/// of every sweep and, for each, the five suggestions (fastai's valley,
+/// slide, minimum and steep and torch-lr-finder's steepest gradient) on its
+/// judged curve.
+///
+/// ```
+/// use clr_core::range_test::RangeTestOutcome;
+/// use clr_core::{RangeTestResult, SweepResult, SweepStop};
+///
+/// let sweep = |smoothed: Vec<f64>| SweepResult {
+///     weight_decay: None,
+///     train_loss: smoothed.clone(),
+///     val_loss: Vec::new(),
+///     smoothed,
+///     stop: SweepStop::Completed,
+/// };
+/// let result = RangeTestResult {
+///     lrs: vec![0.001, 0.01, 0.1],
+///     sweeps: vec![sweep(vec![1.0, 0.8, 0.9]), sweep(vec![1.0, 0.5, f64::NAN])],
+/// };
+/// let outcome = RangeTestOutcome::from(result);
+/// assert_eq!(outcome.suggestions.len(), 2);
+/// assert_eq!(outcome.best_sweep(), Some(1));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeTestOutcome<F> {
+    /// The learning rates and, per weight decay, the losses and why the sweep ended.
+    pub result: RangeTestResult<F>,
+    /// One entry per sweep, in `wd_list` order.
+    pub suggestions: Vec<Suggestions<F>>,
+}
+
+impl<F: Real> RangeTestOutcome<F> {
+    /// The outcome of `result`: every sweep's suggestions
+    /// ([`RangeTestResult::suggestions`]).
+    pub fn new(result: RangeTestResult<F>) -> Self {
+        let suggestions = (0..result.sweeps.len())
+            .filter_map(|i| result.suggestions(i))
+            .collect();
+        RangeTestOutcome {
+            result,
+            suggestions,
+        }
+    }
+
+    /// The index of the sweep whose judged (smoothed, or validation) loss
+    /// reached the lowest value: with a weight-decay grid, the weight decay
+    /// to pick. `None` when no sweep has a finite loss.
+    pub fn best_sweep(&self) -> Option<usize> {
+        self.result
+            .sweeps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.smoothed
+                    .iter()
+                    .map(|&v| Real::to_f64(v))
+                    .filter(|v| v.is_finite())
+                    .reduce(f64::min)
+                    .map(|m| (i, m))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
+    }
+}
+
+impl<F: Real> From<RangeTestResult<F>> for RangeTestOutcome<F> {
+    fn from(result: RangeTestResult<F>) -> Self {
+        RangeTestOutcome::new(result)
+    }
+}

@@ -3,9 +3,12 @@
 //! peak that decays at every restart (Keras' `m_mul`) and a linear warm-up at
 //! the start of every cycle.
 
+use crate::anneal::trig;
 use crate::error::{check, Error};
+use crate::one_cycle::rotation;
+use crate::phase::for_offsets;
 use crate::real::Real;
-use crate::schedule::Schedule;
+use crate::schedule::{self, trusted, Motion, Schedule, Segment, Stepper, Stepping};
 
 /// SGDR (Loshchilov & Hutter): cosine annealing from the peak to `eta_min`
 /// over cycles of `T_0`, `T_0·T_mult`, `T_0·T_mult²`, … steps. Unbounded.
@@ -63,11 +66,23 @@ impl<F: Real> CosineRestarts<F> {
     }
 
     /// The cycle `step` falls in: `(index, T_cur, T_i)`.
+    #[inline]
     pub fn cycle(&self, step: u64) -> (u64, f64, f64) {
+        let (index, start, len) = self.int_cycle(step);
+        match self.int_mult {
+            Some(_) => (index, (step - start) as f64, len as f64),
+            None => self.real_cycle(step),
+        }
+    }
+
+    /// `(index, first step, length)` of the cycle of `step` for an integer
+    /// `T_mult` (unspecified otherwise).
+    #[inline(always)]
+    fn int_cycle(&self, step: u64) -> (u64, u64, u64) {
         let t0 = self.config.t0;
         match self.int_mult {
-            Some(1) => (step / t0, (step % t0) as f64, t0 as f64),
-            Some(m) => {
+            Some(1) => (step / t0, step - step % t0, t0),
+            Some(m) => geometric_cycle(t0, m, step).unwrap_or_else(|| {
                 let (mut index, mut start, mut len) = (0u64, 0u64, t0);
                 // At most 64 rounds: the length at least doubles each time.
                 while let Some(end) = start.checked_add(len).filter(|end| step >= *end) {
@@ -75,26 +90,45 @@ impl<F: Real> CosineRestarts<F> {
                     start = end;
                     len = len.saturating_mul(m);
                 }
-                (index, (step - start) as f64, len as f64)
-            }
-            None => self.real_cycle(step),
+                (index, start, len)
+            }),
+            None => (0, 0, 0),
         }
     }
 
+    #[inline(never)]
     fn real_cycle(&self, step: u64) -> (u64, f64, f64) {
         let m = self.config.t_mult;
         let t0 = self.config.t0 as f64;
         let k = step as f64;
+        if m >= 1.5 {
+            // Lengths grow by half or more per cycle: at most ~110 rounds
+            // before they pass 2^64 (or overflow to infinity, which ends it).
+            let (mut i, mut start, mut len) = (0u64, 0.0, t0);
+            while k >= start + len {
+                start += len;
+                len *= m;
+                i += 1;
+            }
+            return (i, k - start, len);
+        }
         let start = |i: f64| t0 * (libm::pow(m, i) - 1.0) / (m - 1.0);
-        let mut i = libm::floor(libm::log(k * (m - 1.0) / t0 + 1.0) / libm::log(m)).max(0.0);
-        // The logarithm can land one cycle off at a boundary.
-        while i > 0.0 && start(i) > k {
-            i -= 1.0;
+        let estimate = libm::floor(libm::log(k * (m - 1.0) / t0 + 1.0) / libm::log(m));
+        let mut i = estimate.clamp(0.0, 9.0e15);
+        // The logarithm can land a cycle or two off at a boundary; past 2^53
+        // cycles neighbouring starts round together, so the search is bounded.
+        for _ in 0..4 {
+            if i > 0.0 && start(i) > k {
+                i -= 1.0;
+            }
         }
-        while start(i + 1.0) <= k {
-            i += 1.0;
+        for _ in 0..4 {
+            if start(i + 1.0) <= k {
+                i += 1.0;
+            }
         }
-        (i as u64, k - start(i), t0 * libm::pow(m, i))
+        let t_i = t0 * libm::pow(m, i);
+        ((i as u64), (k - start(i)).clamp(0.0, t_i), t_i)
     }
 }
 
@@ -129,7 +163,7 @@ impl<F: Real> CosineRestartsBuilder<F> {
         let t0 = check::nonzero("t0", self.t0)?;
         let m = check::at_least("t_mult", self.t_mult, 1.0)?;
         check::non_negative("eta_min", self.eta_min.to_f64())?;
-        check::positive("peak_decay", self.peak_decay)?;
+        check::decay("peak_decay", self.peak_decay)?;
         if self.warmup >= t0 {
             return Err(Error::Order {
                 low: "warmup",
@@ -146,29 +180,250 @@ impl<F: Real> CosineRestartsBuilder<F> {
     }
 }
 
+/// `(index, first step, length)` of the cycle of `step` when cycle `i` lasts
+/// `t0·m^i` steps (`m >= 2`), in closed form: cycle `i` starts at
+/// `t0·(m^i - 1)/(m - 1)`, so `i` is the largest with
+/// `m^i <= floor(step·(m - 1)/t0) + 1`. `None` when a product would
+/// overflow (the caller then walks the cycles).
+#[inline(always)]
+fn geometric_cycle(t0: u64, m: u64, step: u64) -> Option<(u64, u64, u64)> {
+    if m == 2 {
+        // PyTorch's usual T_mult: cycle i starts at t0·(2^i - 1).
+        let index = (step / t0).checked_add(1)?.ilog2();
+        let power = 1u64 << index;
+        let len = t0.checked_mul(power)?;
+        let start = len - t0;
+        start.checked_add(len)?;
+        return Some((u64::from(index), start, len));
+    }
+    let q = (step.checked_mul(m - 1)? / t0).checked_add(1)?;
+    let index = if m.is_power_of_two() {
+        u64::from(q.ilog2() / m.ilog2())
+    } else {
+        u64::from(q.ilog(m))
+    };
+    let power = m.checked_pow(u32::try_from(index).ok()?)?;
+    let start = t0.checked_mul((power - 1) / (m - 1))?;
+    let len = t0.checked_mul(power)?;
+    // The walk saturates the length where `start + len` would overflow.
+    start.checked_add(len)?;
+    Some((index, start, len))
+}
+
+impl<F: Real> CosineRestarts<F> {
+    /// The peak of cycle `index`.
+    #[inline(always)]
+    fn peak(&self, index: u64) -> F {
+        let c = &self.config;
+        if c.peak_decay == 1.0 {
+            c.lr
+        } else {
+            // The height above the floor decays, so a peak never sinks below
+            // `eta_min` (with `eta_min = 0`, Keras' `m_mul`).
+            let decay = F::from_f64(libm::pow(c.peak_decay, index as f64));
+            c.eta_min + (c.lr - c.eta_min) * decay
+        }
+    }
+
+    /// The cosine's argument at `T_cur` (past the warm-up) of a cycle of `T_i`.
+    #[inline(always)]
+    fn cos_arg(t_cur: f64, t_i: f64) -> F {
+        let arg = F::PI() * F::from_f64(t_cur) / F::from_f64(t_i);
+        // 0/0 where a cycle is no longer than its warm-up once rounded
+        // (beyond 2^53 steps): the cycle's start.
+        if arg.is_nan() {
+            F::zero()
+        } else {
+            arg
+        }
+    }
+
+    /// PyTorch: `eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`.
+    #[inline(always)]
+    fn value_of_cos(&self, peak: F, cos: F) -> F {
+        let eta = self.config.eta_min;
+        let two = F::one() + F::one();
+        eta + (peak - eta) * (F::one() + cos) / two
+    }
+
+    /// The linear warm-up at `T_cur < warmup`.
+    #[inline(always)]
+    fn warming(&self, peak: F, t_cur: f64) -> F {
+        let eta = self.config.eta_min;
+        eta + (peak - eta) * F::from_f64(t_cur / self.config.warmup as f64)
+    }
+}
+
 impl<F: Real> Schedule<F> for CosineRestarts<F> {
     #[inline]
     fn at(&self, step: u64) -> F {
-        let c = &self.config;
         let (index, t_cur, t_i) = self.cycle(step);
-        let peak = if c.peak_decay == 1.0 {
-            c.lr
-        } else {
-            c.lr * F::from_f64(libm::pow(c.peak_decay, index as f64))
-        };
-        let eta = c.eta_min;
-        let w = c.warmup as f64;
+        let peak = self.peak(index);
+        let w = self.config.warmup as f64;
         if t_cur < w {
-            return eta + (peak - eta) * F::from_f64(t_cur / w);
+            return self.warming(peak, t_cur);
         }
-        let (t_cur, t_i) = (t_cur - w, t_i - w);
-        let two = F::one() + F::one();
-        // PyTorch: eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
-        let cos = (F::PI() * F::from_f64(t_cur) / F::from_f64(t_i)).cos();
-        eta + (peak - eta) * (F::one() + cos) / two
+        let cos = trig::cos(Self::cos_arg(t_cur - w, t_i - w));
+        self.value_of_cos(peak, cos)
     }
 
     fn total_steps(&self) -> Option<u64> {
         None
+    }
+
+    /// Cycle by cycle (integer `T_mult`), the cosine part of each in a
+    /// branch-free loop that vectorises; the values are those of
+    /// [`at`](Schedule::at) to the bit.
+    fn fill(&self, out: &mut [F], first_step: u64) {
+        let fast = self.int_mult.is_some() && first_step.saturating_add(out.len() as u64) < 1 << 53;
+        if !fast {
+            let mut step = first_step;
+            for v in out.iter_mut() {
+                *v = self.at(step);
+                step = step.saturating_add(1);
+            }
+            return;
+        }
+        let warmup = self.config.warmup;
+        let mut out = out;
+        let mut step = first_step;
+        while !out.is_empty() {
+            let (index, start, len) = self.int_cycle(step);
+            let peak = self.peak(index);
+            let t_cur = step - start;
+            // The warm-up's steps, then the cosine's, to the cycle's end.
+            let (count, cosine) = if t_cur < warmup {
+                (warmup - t_cur, false)
+            } else {
+                (len - t_cur, true)
+            };
+            let n = usize::try_from(count).map_or(out.len(), |c| c.min(out.len()));
+            let (head, tail) = core::mem::take(&mut out).split_at_mut(n);
+            let base = t_cur as f64;
+            if cosine {
+                let (w, t_i) = (warmup as f64, len as f64);
+                trig::fill(
+                    head,
+                    |offset| (Self::cos_arg(base + offset - w, t_i - w), ()),
+                    |c, ()| self.value_of_cos(peak, c),
+                );
+            } else {
+                for_offsets(head, |offset| self.warming(peak, base + offset));
+            }
+            out = tail;
+            step += n as u64;
+        }
+    }
+
+    fn stepper(&self, step: u64) -> Stepper {
+        let mut stepper = Stepper::new(step);
+        schedule::seek(self, &mut stepper, step);
+        stepper
+    }
+
+    #[inline(always)]
+    fn advance(&self, stepper: &mut Stepper) {
+        schedule::advance(self, stepper)
+    }
+
+    #[inline(always)]
+    fn stepped(&self, stepper: &Stepper) -> F {
+        if stepper.motion == Motion::Rotate {
+            let peak = F::from_f64(stepper.aux);
+            let v = self.value_of_cos(peak, F::from_f64(stepper.a));
+            let amplitude = (stepper.aux - self.config.eta_min.to_f64()) / 2.0;
+            if trusted(amplitude, stepper.error_bound(), v.to_f64()) {
+                return v;
+            }
+        }
+        schedule::cold(|| self.at(stepper.step))
+    }
+}
+
+impl<F: Real> Stepping for CosineRestarts<F> {
+    fn segment(&self, step: u64) -> Segment {
+        if self.int_mult.is_none() || step >= 1 << 53 {
+            return Segment::direct(step, u64::MAX);
+        }
+        let (index, start, len) = self.int_cycle(step);
+        let warmup = self.config.warmup;
+        let end = start.saturating_add(len - 1);
+        if step - start < warmup {
+            return Segment::direct(step, start + warmup - 1);
+        }
+        Segment {
+            first: start + warmup,
+            last: end,
+            motion: Motion::Rotate,
+            tag: u32::try_from(index).unwrap_or(u32::MAX),
+            aux: self.peak(index).to_f64(),
+            // pi·T_cur/T_i rounds twice.
+            slack: 1.5e-15,
+        }
+    }
+
+    fn state_at(&self, _tag: u32, step: u64, motion: bool) -> (f64, f64, f64, f64) {
+        let (_, start, len) = self.int_cycle(step);
+        let w = self.config.warmup as f64;
+        let (t_cur, t_i) = ((step - start) as f64 - w, len as f64 - w);
+        let theta = core::f64::consts::PI * t_cur / t_i;
+        rotation(theta, motion.then(|| core::f64::consts::PI / t_i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closed_form_cycles_match_the_walk() {
+        for t0 in [1u64, 2, 3, 7, 10, 1000] {
+            for m in [2u64, 3, 4, 5, 8, 10] {
+                let s = CosineRestarts::builder(0.1_f64, t0)
+                    .t_mult(m as f64)
+                    .build()
+                    .unwrap();
+                let walk = |step: u64| {
+                    let (mut index, mut start, mut len) = (0u64, 0u64, t0);
+                    while let Some(end) = start.checked_add(len).filter(|end| step >= *end) {
+                        index += 1;
+                        start = end;
+                        len = len.saturating_mul(m);
+                    }
+                    (index, start, len)
+                };
+                let mut steps: [u64; 12] = [
+                    0,
+                    1,
+                    2,
+                    t0 - 1,
+                    t0,
+                    t0 + 1,
+                    100_000,
+                    123_456_789,
+                    1 << 40,
+                    u64::MAX / 3,
+                    u64::MAX - 1,
+                    u64::MAX,
+                ];
+                for k in 0..20u32 {
+                    steps[k as usize % 12] = steps[k as usize % 12].wrapping_add(u64::from(k));
+                    for &step in &steps {
+                        assert_eq!(s.int_cycle(step), walk(step), "t0 {t0} m {m} step {step}");
+                    }
+                }
+                // Around every cycle boundary below 2^40.
+                let (mut start, mut len) = (0u64, t0);
+                while start < 1 << 40 {
+                    for d in [0u64, 1, 2] {
+                        for step in [start + len - d.min(len), start + len + d] {
+                            assert_eq!(s.int_cycle(step), walk(step), "t0 {t0} m {m} step {step}");
+                        }
+                    }
+                    start += len;
+                    len *= m;
+                }
+            }
+        }
     }
 }
