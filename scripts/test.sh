@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, tests (unit, integration, doc,
-# property), the no_std proof, a fuzz smoke run (with a nightly toolchain)
-# and the docs. Run from anywhere:
+# property), the no_std proof, a fuzz smoke run (with a nightly toolchain),
+# clr-tch against libtorch 2.13 and the docs. Run from anywhere:
 #   bash scripts/test.sh
 # Idempotent; whatever it needs beyond the Rust toolchain it provisions
 # itself under the repo (git-ignored).
@@ -13,15 +13,23 @@ step() { printf '\n==> %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all --check
 
-step "cargo clippy (workspace, all targets) -D warnings"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+# clr-tch needs libtorch: the steps before its own (which provisions it)
+# leave it out; the docs come after it.
+step "cargo clippy (workspace but clr-tch, all targets) -D warnings"
+cargo clippy --workspace --exclude clr-tch --all-targets --locked -- -D warnings
 cargo clippy -p clr-core --all-targets --all-features --locked -- -D warnings
 
-step "cargo test (workspace: unit, integration and doc tests)"
-cargo test --workspace --locked
+step "cargo test (workspace but clr-tch: unit, integration and doc tests)"
+cargo test --workspace --exclude clr-tch --locked
 
 step "cargo test -p clr-core --all-features (serde, proptest, alloc)"
 cargo test -p clr-core --all-features --locked
+
+step "the incremental stepper over 10^7 steps per preset (release)"
+cargo test --release -p clr-core --test stepping --locked
+
+step "benchmarks compile (criterion; timing them is by hand, see BENCHMARKS.md)"
+cargo bench -p clr --bench schedules --no-run --locked
 
 step "clr-core is no_std: link it into a #![no_std] staticlib"
 CARGO_TARGET_DIR="$PWD/target/nostd" cargo build --locked --manifest-path ci/nostd/Cargo.toml
@@ -47,7 +55,19 @@ else
   echo "no nightly toolchain (rustup toolchain list): fuzz smoke run skipped"
 fi
 
-step "cargo doc (no warnings)"
+step "clr-tch: libtorch 2.13 provisioned into .cache/libtorch, then lints, tests, examples, benchmark"
+# Downloads the PyPI wheels once (idempotent); prints LIBTORCH and
+# LD_LIBRARY_PATH. Assigned first so that a failed download stops the script.
+libtorch_env="$(bash scripts/provision-libtorch.sh)"
+eval "$libtorch_env"
+cargo clippy -p clr-tch --all-targets --locked -- -D warnings
+cargo clippy -p clr --features tch --all-targets --locked -- -D warnings
+cargo test -p clr-tch --locked
+cargo test -p clr --features tch --doc --locked # the README's clr-tch example
+cargo build --features tch --examples --locked
+cargo bench -p clr-tch --no-run --locked
+
+step "cargo doc (no warnings; clr-tch included, libtorch provisioned above)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked
 
 printf '\nall checks passed\n'

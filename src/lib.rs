@@ -16,6 +16,11 @@
 /// The `no_std` schedule core (re-export of the `clr-core` crate).
 pub use clr_core as core;
 
+/// The tch (libtorch 2.13) adapter (re-export of the `clr-tch` crate; `tch`
+/// feature, needs libtorch: see the README's "Using clr-tch").
+#[cfg(feature = "tch")]
+pub use clr_tch as tch;
+
 // The README's Rust examples run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

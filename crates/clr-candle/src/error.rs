@@ -12,7 +12,9 @@ use std::fmt;
 pub enum Error {
     /// An error from Candle (a tensor operation, a shape, a device).
     Candle(candle_core::Error),
-    /// A schedule, scheduler or range-test configuration was refused by `clr-core`.
+    /// A schedule, scheduler or range-test configuration was refused by
+    /// `clr-core`, or per-group learning-rate factors that do not fit the
+    /// optimizer (`Invalid { param: "lr_factors", .. }`).
     Core(clr_core::Error),
     /// A plot or history file could not be written.
     Viz(clr_viz::Error),
@@ -43,20 +45,6 @@ pub enum Error {
         group: usize,
         /// How many groups the optimizer has.
         groups: usize,
-    },
-    /// Per-group learning-rate factors whose count is not the number of groups.
-    GroupFactors {
-        /// The optimizer's groups.
-        groups: usize,
-        /// The factors given.
-        factors: usize,
-    },
-    /// A learning-rate factor that is not a finite number >= 0.
-    InvalidFactor {
-        /// The group.
-        group: usize,
-        /// The factor.
-        value: f64,
     },
     /// The training closure returned a loss that is not a single number.
     LossShape {
@@ -120,14 +108,6 @@ impl fmt::Display for Error {
             Error::NoSuchGroup { group, groups } => write!(
                 f,
                 "parameter group {group} does not exist: the optimizer has {groups}"
-            ),
-            Error::GroupFactors { groups, factors } => write!(
-                f,
-                "{factors} learning-rate factors for an optimizer with {groups} parameter groups"
-            ),
-            Error::InvalidFactor { group, value } => write!(
-                f,
-                "learning-rate factor of group {group} = {value}: expected a finite number >= 0"
             ),
             Error::LossShape { shape } => write!(
                 f,

@@ -36,29 +36,21 @@
 //! ```
 
 use std::io::IsTerminal;
+use std::marker::PhantomData;
 
 use candle_core::{DType, Tensor};
-use clr_core::{Control, Cycle, HyperSchedule, Hypers, Scheduler};
+use clr_core::train::{self, BatchOutput, Trainer};
+use clr_core::{Cycle, HyperSchedule, Scheduler};
 use clr_viz::History;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::Error;
-use crate::optim::{apply_all, check_factors, ScheduledOptimizer};
+use crate::optim::{Candle, CandleStep};
 
-/// The batch the step closure is asked to train.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Batch {
-    /// The epoch (0-based).
-    pub epoch: u64,
-    /// The batch within the epoch (0-based): pick the data with it, and
-    /// reshuffle when it is 0.
-    pub index: u64,
-    /// Batches trained before this one, in the whole run.
-    pub iteration: u64,
-    /// The hyper-parameters already set on the optimizer for this batch
-    /// (before the per-group learning-rate factors).
-    pub hypers: Hypers<f64>,
-}
+/// The batch the step closure is asked to train: its epoch, its index in
+/// the epoch, the iteration and the hyper-parameters already set (the
+/// core's [`Batch`](clr_core::train::Batch)).
+pub type Batch = train::Batch<f64>;
 
 /// What the step closure returns: the batch's loss (a tensor with one
 /// element, whose gradients step the optimizer) and named metrics. A bare
@@ -94,37 +86,10 @@ impl From<Tensor> for StepOutput {
 }
 
 /// What the validation closure returns: the validation loss and named
-/// metrics (logged as `val_loss` and `val_<name>`). A bare `f64` converts
-/// into one.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Evaluation {
-    /// The validation loss.
-    pub loss: f64,
-    /// Validation metrics.
-    pub metrics: Vec<(String, f64)>,
-}
-
-impl Evaluation {
-    /// A loss without metrics.
-    pub fn new(loss: f64) -> Self {
-        Evaluation {
-            loss,
-            metrics: Vec::new(),
-        }
-    }
-
-    /// Adds a metric.
-    pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
-        self.metrics.push((name.into(), value));
-        self
-    }
-}
-
-impl From<f64> for Evaluation {
-    fn from(loss: f64) -> Self {
-        Evaluation::new(loss)
-    }
-}
+/// metrics (logged as `val_loss` and `val_<name>`), the core's
+/// [`Evaluation`](clr_core::train::Evaluation). A bare `f64` converts into
+/// one.
+pub type Evaluation = train::Evaluation<f64>;
 
 /// The value of a loss tensor with exactly one element.
 pub fn loss_value(loss: &Tensor) -> Result<f64, Error> {
@@ -261,92 +226,74 @@ impl<S: HyperSchedule<f64>, N: HyperSchedule<f64>, V> Fit<S, N, V> {
     /// Starts from iteration 0 each time it is called.
     pub fn run<O, T, R, E>(&mut self, optimizer: &mut O, mut step: T) -> Result<History, Error>
     where
-        O: ScheduledOptimizer + ?Sized,
+        O: CandleStep + ?Sized,
         T: FnMut(Batch) -> Result<R, Error>,
         R: Into<StepOutput>,
         V: FnMut(u64) -> Result<E, Error>,
         E: Into<Evaluation>,
     {
-        check_factors(optimizer.groups(), &self.lr_factors)?;
         let bpe = self.scheduler.cycle().batches_per_epoch();
-        let bar = progress(self.epochs.saturating_mul(bpe), self.quiet, &self.label);
-        self.scheduler.train_begin();
-        let mut stop = false;
-        for epoch in 0..self.epochs {
-            let mut loss_sum = 0.0;
-            let mut metric_sums: Vec<(String, f64)> = Vec::new();
-            let mut batches = 0u64;
-            let mut last = None;
-            for index in 0..bpe {
-                let iteration = self.scheduler.state().iteration;
-                let hypers = self.scheduler.batch_begin()?;
-                apply_all(optimizer, &hypers, &self.lr_factors)?;
-                let out: StepOutput = step(Batch {
-                    epoch,
-                    index,
-                    iteration,
-                    hypers,
-                })?
-                .into();
-                let loss = loss_value(&out.loss)?;
-                let grads = out.loss.backward()?;
-                optimizer.optimizer_step(&grads)?;
-                loss_sum += loss;
-                batches += 1;
-                for (name, value) in &out.metrics {
-                    match metric_sums.iter_mut().find(|(n, _)| n == name) {
-                        Some((_, sum)) => *sum += value,
-                        None => metric_sums.push((name.clone(), *value)),
-                    }
-                }
-                let metrics: Vec<(&str, f64)> =
-                    out.metrics.iter().map(|(n, v)| (n.as_str(), *v)).collect();
-                last = Some(hypers);
-                bar.inc(1);
-                if self.scheduler.batch_end_with(loss, &metrics) == Control::Stop {
-                    stop = true;
-                    break;
-                }
-            }
-            let n = batches.max(1) as f64;
-            let mut names: Vec<String> = vec!["loss".into()];
-            let mut values = vec![loss_sum / n];
-            for (name, sum) in metric_sums {
-                names.push(name);
-                values.push(sum / n);
-            }
-            if let Some(validate) = self.validation.as_mut() {
-                let eval: Evaluation = validate(epoch)?.into();
-                names.push("val_loss".into());
-                values.push(eval.loss);
-                for (name, value) in eval.metrics {
-                    names.push(format!("val_{name}"));
-                    values.push(value);
-                }
-                bar.set_message(format!(
-                    "epoch {} loss {:.4} val_loss {:.4}",
-                    epoch + 1,
-                    values[0],
-                    eval.loss
-                ));
-            } else {
-                bar.set_message(format!("epoch {} loss {:.4}", epoch + 1, values[0]));
-            }
-            if let Some(m) = last.and_then(|h| h.momentum) {
-                names.push("momentum".into());
-                values.push(m);
-            }
-            let metrics: Vec<(&str, f64)> = names
-                .iter()
-                .map(String::as_str)
-                .zip(values.iter().copied())
-                .collect();
-            self.scheduler.epoch_end(&metrics);
-            if stop {
-                break;
-            }
-        }
-        bar.finish_and_clear();
+        let mut trainer = Steps {
+            step: &mut step,
+            validation: self.validation.as_mut(),
+            bar: progress(self.epochs.saturating_mul(bpe), self.quiet, &self.label),
+            outputs: PhantomData,
+        };
+        let result = train::fit(
+            &mut self.scheduler,
+            self.epochs,
+            optimizer,
+            &self.lr_factors,
+            &mut trainer,
+        );
+        trainer.bar.finish_and_clear();
+        result?;
         Ok(History::from(self.scheduler.records()))
+    }
+}
+
+/// The candle part of [`Fit::run`]'s loop: the user's closures and the
+/// progress bar.
+struct Steps<'a, T, V, R, E> {
+    step: &'a mut T,
+    validation: Option<&'a mut V>,
+    bar: ProgressBar,
+    outputs: PhantomData<fn() -> (R, E)>,
+}
+
+impl<O, T, V, R, E> Trainer<f64, O, Candle> for Steps<'_, T, V, R, E>
+where
+    O: CandleStep + ?Sized,
+    T: FnMut(Batch) -> Result<R, Error>,
+    R: Into<StepOutput>,
+    V: FnMut(u64) -> Result<E, Error>,
+    E: Into<Evaluation>,
+{
+    type Error = Error;
+
+    fn train(&mut self, optimizer: &mut O, batch: &Batch) -> Result<BatchOutput<f64>, Error> {
+        let out: StepOutput = (self.step)(*batch)?.into();
+        let loss = loss_value(&out.loss)?;
+        let grads = out.loss.backward()?;
+        optimizer.optimizer_step(&grads)?;
+        Ok(BatchOutput {
+            loss,
+            metrics: out.metrics,
+        })
+    }
+
+    fn validate(&mut self, _optimizer: &mut O, epoch: u64) -> Result<Option<Evaluation>, Error> {
+        match self.validation.as_mut() {
+            Some(validate) => Ok(Some(validate(epoch)?.into())),
+            None => Ok(None),
+        }
+    }
+
+    fn batch_done(&mut self, _batch: &Batch, _output: &BatchOutput<f64>) {
+        self.bar.inc(1);
+    }
+
+    fn epoch_done(&mut self, epoch: u64, logged: &[(&str, f64)]) {
+        self.bar.set_message(train::epoch_summary(epoch, logged));
     }
 }

@@ -39,15 +39,17 @@
 //! ```
 //!
 //! # What is here
-//! - [`ScheduledOptimizer`]: a schedule's learning rate, momentum (beta1)
-//!   and weight decay applied to candle-nn's `SGD` and `AdamW` and to
+//! - [`ScheduledOptimizer`] (`clr-core`'s trait, re-exported) and
+//!   [`CandleStep`]: a schedule's learning rate, momentum (beta1) and
+//!   weight decay applied to candle-nn's `SGD` and `AdamW` and to
 //!   [`MomentumSgd`] (PyTorch's SGD with momentum, dampening, Nesterov and
 //!   weight decay, which candle-nn lacks), per parameter group
 //!   ([`ParamGroups`], [`apply_all`]). What an optimizer cannot take is an
 //!   [`Error`], never ignored.
-//! - [`Fit`]: the training loop over epochs and batches, driven by
-//!   [`clr_core::Scheduler`], returning a [`clr_viz::History`], with a
-//!   progress bar.
+//! - [`Fit`]: `clr-core`'s training loop ([`clr_core::train::fit`]) over
+//!   epochs and batches, driven by [`clr_core::Scheduler`], with Candle's
+//!   backward pass and optimizer step, returning a [`clr_viz::History`],
+//!   with a progress bar.
 //! - [`RangeTestRunner`]: the range test ([`clr_core::RangeTest`]) with
 //!   bit-exact restores of the [`VarMap`](candle_nn::VarMap) and optimizer
 //!   ([`VarMapSnapshot`], [`OptimizerState`], [`Rebuild`]).
@@ -70,9 +72,10 @@ pub use candle_nn;
 pub use clr_core;
 pub use clr_viz;
 
+pub use clr_core::train::{apply_all, check_factors, ScheduledOptimizer};
 pub use error::Error;
 pub use fit::{loss_value, Batch, Evaluation, Fit, StepOutput};
-pub use optim::{apply_all, check_factors, ParamGroups, ScheduledOptimizer};
+pub use optim::{Candle, CandleStep, ParamGroups};
 pub use range_test::{RangeTestOutcome, RangeTestRunner};
 pub use sgd::{MomentumSgd, SgdParams, SgdState};
 pub use snapshot::{OptimizerState, Rebuild, VarMapSnapshot};

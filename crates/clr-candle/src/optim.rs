@@ -1,6 +1,7 @@
-//! [`ScheduledOptimizer`]: what a schedule's hyper-parameters are applied to,
-//! implemented for candle-nn's [`SGD`] and [`AdamW`], this crate's
-//! [`MomentumSgd`], and [`ParamGroups`] of them.
+//! [`ScheduledOptimizer`] (the core's trait) and [`CandleStep`]: what a
+//! schedule's hyper-parameters are applied to and what steps, implemented
+//! for candle-nn's [`SGD`] and [`AdamW`], this crate's [`MomentumSgd`], and
+//! [`ParamGroups`] of them.
 //!
 //! | optimizer | `lr` | `momentum` | `weight_decay` |
 //! |---|---|---|---|
@@ -32,102 +33,33 @@
 
 use candle_core::backprop::GradStore;
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, SGD};
+use clr_core::train::ScheduledOptimizer;
 use clr_core::Hypers;
 
 use crate::error::{self, Error};
 use crate::sgd::{MomentumSgd, SgdParams};
 
-/// An optimizer whose hyper-parameters a schedule sets before every step.
+/// The marker of this crate's [`ScheduledOptimizer`] implementations: they
+/// are `ScheduledOptimizer<f64, Candle>`, which lets this crate implement
+/// the core trait for candle-nn's own optimizers (see
+/// [`clr_core::train::ScheduledOptimizer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Candle;
+
+/// A [`ScheduledOptimizer`] that Candle can step: what [`Fit`](crate::Fit)
+/// and [`RangeTestRunner`](crate::RangeTestRunner) drive.
 ///
-/// The names avoid those of [`candle_nn::Optimizer`] (`learning_rate`,
-/// `step`), so both traits can be in scope together.
-pub trait ScheduledOptimizer {
-    /// The optimizer's name, for messages (`candle_nn::AdamW`).
-    fn name(&self) -> &'static str;
-
-    /// How many parameter groups it has (each with its own hyper-parameters).
-    fn groups(&self) -> usize {
-        1
-    }
-
-    /// Sets group `group`'s hyper-parameters for the next step: `h.lr`
-    /// always, `h.momentum` and `h.weight_decay` when `Some` (`None` leaves
-    /// the optimizer's own). All or nothing: on error nothing changed.
-    fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error>;
-
-    /// Group `group`'s hyper-parameters as the optimizer holds them;
-    /// `momentum` / `weight_decay` are `None` when it has no such slot.
-    fn current(&self, group: usize) -> Result<Hypers<f64>, Error>;
-
-    /// Group `group`'s learning rate.
-    fn lr(&self, group: usize) -> Result<f64, Error> {
-        Ok(self.current(group)?.lr)
-    }
-
+/// The name avoids [`candle_nn::Optimizer::step`], so both traits can be in
+/// scope together.
+pub trait CandleStep: ScheduledOptimizer<f64, Candle, Error = Error> {
     /// One update with `grads` (from `loss.backward()`).
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error>;
 }
 
-impl<O: ScheduledOptimizer + ?Sized> ScheduledOptimizer for &mut O {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
-    fn groups(&self) -> usize {
-        (**self).groups()
-    }
-    fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error> {
-        (**self).apply(group, h)
-    }
-    fn current(&self, group: usize) -> Result<Hypers<f64>, Error> {
-        (**self).current(group)
-    }
+impl<O: CandleStep + ?Sized> CandleStep for &mut O {
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
         (**self).optimizer_step(grads)
     }
-}
-
-/// Sets `h` on every group of `optimizer`, group `i`'s learning rate times
-/// `lr_factors[i]` (discriminative learning rates). An empty `lr_factors`
-/// means 1 for every group; otherwise it needs one finite factor `>= 0` per
-/// group. All or nothing: when a group refuses its values, the groups
-/// already set are put back.
-pub fn apply_all<O: ScheduledOptimizer + ?Sized>(
-    optimizer: &mut O,
-    h: &Hypers<f64>,
-    lr_factors: &[f64],
-) -> Result<(), Error> {
-    let groups = optimizer.groups();
-    check_factors(groups, lr_factors)?;
-    let before = (0..groups)
-        .map(|group| optimizer.current(group))
-        .collect::<Result<Vec<_>, _>>()?;
-    for group in 0..groups {
-        let factor = lr_factors.get(group).copied().unwrap_or(1.0);
-        if let Err(e) = optimizer.apply(group, &h.scale_lr(factor)) {
-            // Put back the groups already changed: all or nothing.
-            for (g, old) in before.iter().enumerate().take(group) {
-                let _ = optimizer.apply(g, old);
-            }
-            return Err(e);
-        }
-    }
-    Ok(())
-}
-
-/// Checks per-group learning-rate factors against `groups` (empty = all 1).
-pub fn check_factors(groups: usize, lr_factors: &[f64]) -> Result<(), Error> {
-    if !lr_factors.is_empty() && lr_factors.len() != groups {
-        return Err(Error::GroupFactors {
-            groups,
-            factors: lr_factors.len(),
-        });
-    }
-    for (group, &value) in lr_factors.iter().enumerate() {
-        if !(value.is_finite() && value >= 0.0) {
-            return Err(Error::InvalidFactor { group, value });
-        }
-    }
-    Ok(())
 }
 
 fn only_group(group: usize) -> Result<(), Error> {
@@ -158,7 +90,8 @@ const ADAMW_NAME: &str = "candle_nn::AdamW";
 
 /// candle-nn's plain SGD: the learning rate only. A scheduled momentum or
 /// weight decay is an [`Error::Unsupported`]: use [`MomentumSgd`].
-impl ScheduledOptimizer for SGD {
+impl ScheduledOptimizer<f64, Candle> for SGD {
+    type Error = Error;
     fn name(&self) -> &'static str {
         SGD_NAME
     }
@@ -178,6 +111,9 @@ impl ScheduledOptimizer for SGD {
             weight_decay: None,
         })
     }
+}
+
+impl CandleStep for SGD {
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
         Ok(self.step(grads)?)
     }
@@ -185,7 +121,8 @@ impl ScheduledOptimizer for SGD {
 
 /// candle-nn's AdamW through `set_params`: momentum is `beta1` (in
 /// `[0, 1)`), weight decay is AdamW's decoupled decay.
-impl ScheduledOptimizer for AdamW {
+impl ScheduledOptimizer<f64, Candle> for AdamW {
+    type Error = Error;
     fn name(&self) -> &'static str {
         ADAMW_NAME
     }
@@ -216,13 +153,17 @@ impl ScheduledOptimizer for AdamW {
             weight_decay: Some(p.weight_decay),
         })
     }
+}
+
+impl CandleStep for AdamW {
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
         Ok(self.step(grads)?)
     }
 }
 
 /// This crate's SGD: learning rate, momentum and (L2) weight decay.
-impl ScheduledOptimizer for MomentumSgd {
+impl ScheduledOptimizer<f64, Candle> for MomentumSgd {
+    type Error = Error;
     fn name(&self) -> &'static str {
         "MomentumSgd"
     }
@@ -245,6 +186,9 @@ impl ScheduledOptimizer for MomentumSgd {
             weight_decay: Some(p.weight_decay),
         })
     }
+}
+
+impl CandleStep for MomentumSgd {
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
         self.step(grads)
     }
@@ -278,7 +222,7 @@ pub struct ParamGroups<O> {
     optimizers: Vec<O>,
 }
 
-impl<O: ScheduledOptimizer> ParamGroups<O> {
+impl<O: CandleStep> ParamGroups<O> {
     /// The groups of `optimizers`, in order.
     pub fn new(optimizers: Vec<O>) -> Self {
         ParamGroups { optimizers }
@@ -316,7 +260,8 @@ impl<O: ScheduledOptimizer> ParamGroups<O> {
     }
 }
 
-impl<O: ScheduledOptimizer> ScheduledOptimizer for ParamGroups<O> {
+impl<O: CandleStep> ScheduledOptimizer<f64, Candle> for ParamGroups<O> {
+    type Error = Error;
     fn name(&self) -> &'static str {
         self.optimizers.first().map_or("ParamGroups", |o| o.name())
     }
@@ -331,6 +276,9 @@ impl<O: ScheduledOptimizer> ScheduledOptimizer for ParamGroups<O> {
         let (i, inner) = self.locate(group)?;
         self.optimizers[i].current(inner)
     }
+}
+
+impl<O: CandleStep> CandleStep for ParamGroups<O> {
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
         self.optimizers
             .iter_mut()

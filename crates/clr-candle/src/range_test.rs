@@ -37,50 +37,23 @@
 use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 use candle_nn::VarMap;
-use clr_core::suggest::Suggestions;
-use clr_core::{Hypers, RangeTest, RangeTestConfig, RangeTestDriver, RangeTestResult};
+use clr_core::train::{check_factors, ScheduledOptimizer};
+use clr_core::{Hypers, RangeTest, RangeTestConfig, RangeTestDriver};
 use indicatif::ProgressBar;
 
 use crate::error::Error;
 use crate::fit::{loss_value, progress};
-use crate::optim::{apply_all, check_factors, ScheduledOptimizer};
+use crate::optim::CandleStep;
 use crate::snapshot::{OptimizerState, VarMapSnapshot};
 
 /// The validation closure's type when there is none.
 pub type NoRangeValidation = fn(u64) -> Result<f64, Error>;
 
 /// What a range test found: the losses of every sweep and, for each, the
-/// five suggestions (fastai's valley, slide, minimum and steep and
-/// torch-lr-finder's steepest gradient) on its judged curve.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RangeTestOutcome {
-    /// The learning rates and, per weight decay, the losses and why the sweep ended.
-    pub result: RangeTestResult<f64>,
-    /// One entry per sweep, in `wd_list` order.
-    pub suggestions: Vec<Suggestions<f64>>,
-}
-
-impl RangeTestOutcome {
-    /// The index of the sweep whose judged (smoothed, or validation) loss
-    /// reached the lowest value: with a weight-decay grid, the weight decay
-    /// to pick. `None` when no sweep has a finite loss.
-    pub fn best_sweep(&self) -> Option<usize> {
-        self.result
-            .sweeps
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                s.smoothed
-                    .iter()
-                    .copied()
-                    .filter(|v| v.is_finite())
-                    .reduce(f64::min)
-                    .map(|m| (i, m))
-            })
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(i, _)| i)
-    }
-}
+/// five suggestions on its judged curve, and
+/// [`best_sweep`](clr_core::range_test::RangeTestOutcome::best_sweep) (the
+/// core's [`RangeTestOutcome`](clr_core::range_test::RangeTestOutcome)).
+pub type RangeTestOutcome = clr_core::range_test::RangeTestOutcome<f64>;
 
 /// Runs a range test on a Candle model; see the [module docs](self).
 ///
@@ -170,20 +143,14 @@ where
     /// restored before the error is returned.
     pub fn run<O>(&mut self, varmap: &VarMap, optimizer: &mut O) -> Result<RangeTestOutcome, Error>
     where
-        O: ScheduledOptimizer + OptimizerState + ?Sized,
+        O: CandleStep + OptimizerState + ?Sized,
     {
         check_factors(optimizer.groups(), &self.lr_factors)?;
         if let (Some(batches), None) = (self.config.validation_batches, &self.validation) {
             return Err(Error::NoValidation { batches });
         }
         let mut test = RangeTest::new(self.config.clone())?;
-        let sweeps = self.config.wd_list.len().max(1) as u64;
-        let total = self
-            .config
-            .steps
-            .saturating_mul(self.config.batches_per_step)
-            .saturating_mul(self.config.accumulation_steps)
-            .saturating_mul(sweeps);
+        let total = self.config.micro_batches();
         let snapshot = VarMapSnapshot::take(varmap)?;
         let state = optimizer.save_state()?;
         let mut driver = Driver {
@@ -202,22 +169,15 @@ where
         };
         let outcome = test.run(&mut driver);
         driver.bar.finish_and_clear();
-        let result = match outcome {
-            Ok(result) => result.clone(),
+        match outcome {
+            Ok(result) => Ok(RangeTestOutcome::new(result.clone())),
             Err(e) => {
                 // Best effort: the error that stopped the test is the one to report.
                 let _ = snapshot.restore(varmap);
                 let _ = driver.optimizer.load_state(&state);
-                return Err(e);
+                Err(e)
             }
-        };
-        let suggestions = (0..result.sweeps.len())
-            .filter_map(|i| result.suggestions(i))
-            .collect();
-        Ok(RangeTestOutcome {
-            result,
-            suggestions,
-        })
+        }
     }
 }
 
@@ -239,7 +199,7 @@ struct Driver<'a, O: OptimizerState + ?Sized, T, V> {
 
 impl<O, T, V> Driver<'_, O, T, V>
 where
-    O: ScheduledOptimizer + OptimizerState + ?Sized,
+    O: CandleStep + OptimizerState + ?Sized,
 {
     /// Adds `grads / accumulation` to the pending sum.
     fn accumulate(&mut self, mut grads: GradStore) -> Result<(), Error> {
@@ -273,7 +233,7 @@ where
 
 impl<O, T, V> RangeTestDriver<f64> for Driver<'_, O, T, V>
 where
-    O: ScheduledOptimizer + OptimizerState + ?Sized,
+    O: CandleStep + OptimizerState + ?Sized,
     T: FnMut(u64) -> Result<Tensor, Error>,
     V: FnMut(u64) -> Result<f64, Error>,
 {
@@ -290,7 +250,7 @@ where
             momentum: None,
             weight_decay,
         };
-        apply_all(&mut *self.optimizer, &h, self.lr_factors)?;
+        self.optimizer.apply_all(&h, self.lr_factors)?;
         let loss = (self.train)(self.batch)?;
         self.batch += 1;
         let value = loss_value(&loss)?;

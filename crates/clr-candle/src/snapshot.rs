@@ -26,8 +26,9 @@ use candle_core::{DType, Tensor};
 use candle_nn::{VarMap, SGD};
 
 use crate::error::Error;
-use crate::optim::{ParamGroups, ScheduledOptimizer};
+use crate::optim::{Candle, CandleStep, ParamGroups};
 use crate::sgd::{MomentumSgd, SgdState};
+use clr_core::train::ScheduledOptimizer;
 
 /// Deep copies of every variable of a [`VarMap`], by name.
 #[derive(Debug, Clone)]
@@ -187,7 +188,7 @@ impl OptimizerState for MomentumSgd {
 }
 
 /// One state per optimizer.
-impl<O: OptimizerState + ScheduledOptimizer> OptimizerState for ParamGroups<O> {
+impl<O: OptimizerState + CandleStep> OptimizerState for ParamGroups<O> {
     type State = Vec<O::State>;
     fn save_state(&self) -> Result<Self::State, Error> {
         self.optimizers().iter().map(O::save_state).collect()
@@ -290,7 +291,8 @@ impl<O, E: Into<Error>, F: FnMut() -> Result<O, E>> OptimizerState for Rebuild<O
     }
 }
 
-impl<O: ScheduledOptimizer, F> ScheduledOptimizer for Rebuild<O, F> {
+impl<O: CandleStep, F> ScheduledOptimizer<f64, Candle> for Rebuild<O, F> {
+    type Error = Error;
     fn name(&self) -> &'static str {
         self.inner.name()
     }
@@ -303,6 +305,9 @@ impl<O: ScheduledOptimizer, F> ScheduledOptimizer for Rebuild<O, F> {
     fn current(&self, group: usize) -> Result<clr_core::Hypers<f64>, Error> {
         self.inner.current(group)
     }
+}
+
+impl<O: CandleStep, F> CandleStep for Rebuild<O, F> {
     fn optimizer_step(&mut self, grads: &candle_core::backprop::GradStore) -> Result<(), Error> {
         self.inner.optimizer_step(grads)
     }

@@ -5,7 +5,10 @@
 use candle_core::backprop::GradStore;
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, SGD};
-use clr_candle::{apply_all, Error, Fit, MomentumSgd, ParamGroups, ScheduledOptimizer, SgdParams};
+use clr_candle::{
+    apply_all, Candle, CandleStep, Error, Fit, MomentumSgd, ParamGroups, ScheduledOptimizer,
+    SgdParams,
+};
 use clr_core::{
     Bundle, Constant, Cycle, HyperSchedule, Hypers, KerasOneCycle, OneCycleLr, Schedule,
 };
@@ -18,7 +21,8 @@ struct Probe<O> {
     seen: Vec<Hypers<f64>>,
 }
 
-impl<O: ScheduledOptimizer> ScheduledOptimizer for Probe<O> {
+impl<O: CandleStep> ScheduledOptimizer<f64, Candle> for Probe<O> {
+    type Error = Error;
     fn name(&self) -> &'static str {
         self.inner.name()
     }
@@ -31,6 +35,9 @@ impl<O: ScheduledOptimizer> ScheduledOptimizer for Probe<O> {
     fn current(&self, group: usize) -> Result<Hypers<f64>, Error> {
         self.inner.current(group)
     }
+}
+
+impl<O: CandleStep> CandleStep for Probe<O> {
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
         self.seen.push((self.read)(&self.inner));
         self.inner.optimizer_step(grads)
@@ -47,7 +54,7 @@ fn loss(w: &Var) -> Result<Tensor, Error> {
 
 /// Runs 3 epochs of 4 batches of `schedule` on `opt`; returns what the
 /// optimizer held at each step.
-fn drive<O: ScheduledOptimizer, S: HyperSchedule<f64>>(
+fn drive<O: CandleStep, S: HyperSchedule<f64>>(
     w: &Var,
     opt: O,
     read: fn(&O) -> Hypers<f64>,
@@ -220,14 +227,19 @@ fn out_of_range_values_and_groups_are_errors() {
     ));
     assert!(matches!(
         apply_all(&mut adam, &h, &[1.0, 2.0]),
-        Err(Error::GroupFactors {
-            groups: 1,
-            factors: 2
-        })
+        Err(Error::Core(clr_core::Error::Invalid {
+            param: "lr_factors",
+            expected: clr_core::Expected::Count(1),
+            ..
+        }))
     ));
     assert!(matches!(
         apply_all(&mut adam, &h, &[f64::INFINITY]),
-        Err(Error::InvalidFactor { group: 0, .. })
+        Err(Error::Core(clr_core::Error::Invalid {
+            param: "lr_factors",
+            expected: clr_core::Expected::NonNegative,
+            ..
+        }))
     ));
 }
 
@@ -336,9 +348,10 @@ fn fit_lr_factors_reach_each_group_every_step() {
         .lr_factors(vec![1.0]);
     assert!(matches!(
         fit.run(&mut probe, |_| loss(&a)),
-        Err(Error::GroupFactors {
-            groups: 2,
-            factors: 1
-        })
+        Err(Error::Core(clr_core::Error::Invalid {
+            param: "lr_factors",
+            expected: clr_core::Expected::Count(2),
+            ..
+        }))
     ));
 }

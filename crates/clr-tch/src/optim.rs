@@ -1,0 +1,607 @@
+//! [`ScheduledOptimizer`] (the core's trait) and [`TchStep`]: what a
+//! schedule's hyper-parameters are applied to and what steps, and
+//! [`TchOptimizer`], libtorch's SGD, Adam, AdamW and RMSprop with every
+//! hyper-parameter settable per parameter group without a panic.
+//!
+//! | optimizer | `lr` | `momentum` | `weight_decay` |
+//! |---|---|---|---|
+//! | [`nn::Sgd`] | per group | per group (`momentum`) | per group (L2) |
+//! | [`nn::Adam`] | per group | all groups at once (`beta1`) | per group (L2) |
+//! | [`nn::AdamW`] | per group | all groups at once (`beta1`) | per group (decoupled) |
+//! | [`nn::RmsProp`] | per group | all groups at once (`momentum`) | per group (L2) |
+//!
+//! # Why a wrapper
+//! tch's [`nn::Optimizer`] neither says which optimizer it is nor how many
+//! parameter groups it has, and its setters `unwrap` libtorch's errors: a
+//! group index past the last panics, and `set_momentum_group` panics for
+//! Adam and AdamW (tch 0.26 — and for RMSprop too: libtorch's
+//! `ato_set_momentum_group` sets the value, then throws "unexpected
+//! optimizer" for every optimizer but SGD). [`TchOptimizer`] is built on the
+//! same libtorch optimizer ([`tch::COptimizer`], whose calls return errors),
+//! knows its kind and groups, checks every value and index before calling
+//! libtorch, and never calls `set_momentum_group` but for SGD: for the Adam
+//! family and RMSprop it sets the momentum of all groups at once. Since a
+//! schedule scales only the learning rate per group, every group gets the
+//! same momentum from [`ScheduledOptimizer::apply_all`] anyway; [`ScheduledOptimizer::apply`]
+//! asking one of several groups for a different value is an
+//! [`Error::SharedMomentum`].
+//!
+//! It also remembers what each group holds (libtorch cannot be asked), so
+//! [`ScheduledOptimizer::current`] answers and unchanged values are not
+//! set again.
+//!
+//! ```
+//! use clr_core::Hypers;
+//! use clr_tch::{Error, ScheduledOptimizer, TchOptimizer};
+//! use tch::nn::{self, VarStore};
+//! use tch::Device;
+//!
+//! let vs = VarStore::new(Device::Cpu);
+//! let _body = vs.root().set_group(0).zeros("body", &[4]);
+//! let _head = vs.root().set_group(1).zeros("head", &[2]);
+//! let mut adam = TchOptimizer::new(&vs, nn::Adam::default(), 1e-3)?;
+//! assert_eq!(adam.groups(), 2);
+//!
+//! // Discriminative learning rates: the body at a tenth of the head's.
+//! let h = Hypers { lr: 0.01, momentum: Some(0.85), weight_decay: Some(1e-4) };
+//! adam.apply_all(&h, &[0.1, 1.0])?;
+//! assert_eq!(adam.lr(0)?, 0.01 * 0.1);
+//! assert_eq!(adam.current(1)?, h);
+//!
+//! // What tch would panic on is an error here.
+//! assert!(matches!(adam.apply(2, &h), Err(Error::NoSuchGroup { group: 2, groups: 2 })));
+//! let beta1_alone = Hypers { momentum: Some(0.9), ..h };
+//! assert!(matches!(adam.apply(1, &beta1_alone), Err(Error::SharedMomentum { .. })));
+//! let bad = Hypers { momentum: Some(1.0), ..h };
+//! assert!(matches!(adam.apply_all(&bad, &[]), Err(Error::Invalid { param: "beta1", .. })));
+//! assert_eq!(adam.current(0)?.momentum, Some(0.85)); // unchanged
+//! # Ok::<(), clr_tch::Error>(())
+//! ```
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use clr_core::train::{check_factors, ScheduledOptimizer};
+use clr_core::Hypers;
+use tch::nn::{self, VarStore, Variables};
+use tch::{COptimizer, Tensor};
+
+use crate::error::{self, Error};
+
+/// A [`ScheduledOptimizer`] that libtorch can step: what [`Fit`](crate::Fit)
+/// and [`RangeTestRunner`](crate::RangeTestRunner) drive.
+///
+/// Implemented by [`TchOptimizer`]; implement it (and the core's
+/// `ScheduledOptimizer<f64>`, with `Error = clr_tch::Error`) for a
+/// hand-written optimizer.
+pub trait TchStep: ScheduledOptimizer<f64, Error = Error> {
+    /// Clears the gradients of every parameter it updates.
+    fn zero_grad(&mut self) -> Result<(), Error>;
+
+    /// One update with the gradients the parameters hold (from
+    /// `loss.backward()`).
+    fn optimizer_step(&mut self) -> Result<(), Error>;
+}
+
+impl<O: TchStep + ?Sized> TchStep for &mut O {
+    fn zero_grad(&mut self) -> Result<(), Error> {
+        (**self).zero_grad()
+    }
+    fn optimizer_step(&mut self) -> Result<(), Error> {
+        (**self).optimizer_step()
+    }
+}
+
+/// Which libtorch optimizer a [`TchOptimizer`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OptimizerKind {
+    /// SGD with momentum, dampening, Nesterov and L2 weight decay.
+    Sgd,
+    /// Adam (L2 weight decay); momentum is `beta1`.
+    Adam,
+    /// AdamW (decoupled weight decay); momentum is `beta1`.
+    AdamW,
+    /// RMSprop with momentum.
+    RmsProp,
+}
+
+impl OptimizerKind {
+    /// The name used in messages: the tch configuration's path.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Sgd => "tch::nn::Sgd",
+            OptimizerKind::Adam => "tch::nn::Adam",
+            OptimizerKind::AdamW => "tch::nn::AdamW",
+            OptimizerKind::RmsProp => "tch::nn::RmsProp",
+        }
+    }
+
+    /// Whether tch can only set its momentum for all groups at once (every
+    /// kind but SGD: tch's `set_momentum_group` fails for them).
+    pub fn momentum_is_shared(self) -> bool {
+        self != OptimizerKind::Sgd
+    }
+
+    /// What the schedule's momentum sets: `beta1` for the Adam family,
+    /// `momentum` otherwise.
+    pub fn momentum_param(self) -> &'static str {
+        match self {
+            OptimizerKind::Adam | OptimizerKind::AdamW => "beta1",
+            OptimizerKind::Sgd | OptimizerKind::RmsProp => "momentum",
+        }
+    }
+
+    /// Checks a momentum (beta1) for this kind: `[0, 1)` for beta1, `[0, 1]`
+    /// for a momentum.
+    fn check_momentum(self, value: f64) -> Result<f64, Error> {
+        let open = matches!(self, OptimizerKind::Adam | OptimizerKind::AdamW);
+        error::unit(self.name(), self.momentum_param(), value, open)
+    }
+}
+
+/// A libtorch optimizer's configuration: tch's own configuration structs,
+/// kept so the optimizer can be built again (see [`TchOptimizer::rebuild`]).
+#[derive(Debug, Clone, Copy)]
+pub enum OptimizerSpec {
+    /// `torch.optim.SGD`.
+    Sgd(nn::Sgd),
+    /// `torch.optim.Adam`.
+    Adam(nn::Adam),
+    /// `torch.optim.AdamW`.
+    AdamW(nn::AdamW),
+    /// `torch.optim.RMSprop`.
+    RmsProp(nn::RmsProp),
+}
+
+impl From<nn::Sgd> for OptimizerSpec {
+    fn from(c: nn::Sgd) -> Self {
+        OptimizerSpec::Sgd(c)
+    }
+}
+
+impl From<nn::Adam> for OptimizerSpec {
+    fn from(c: nn::Adam) -> Self {
+        OptimizerSpec::Adam(c)
+    }
+}
+
+impl From<nn::AdamW> for OptimizerSpec {
+    fn from(c: nn::AdamW) -> Self {
+        OptimizerSpec::AdamW(c)
+    }
+}
+
+impl From<nn::RmsProp> for OptimizerSpec {
+    fn from(c: nn::RmsProp) -> Self {
+        OptimizerSpec::RmsProp(c)
+    }
+}
+
+impl OptimizerSpec {
+    /// Which optimizer it configures.
+    pub fn kind(&self) -> OptimizerKind {
+        match self {
+            OptimizerSpec::Sgd(_) => OptimizerKind::Sgd,
+            OptimizerSpec::Adam(_) => OptimizerKind::Adam,
+            OptimizerSpec::AdamW(_) => OptimizerKind::AdamW,
+            OptimizerSpec::RmsProp(_) => OptimizerKind::RmsProp,
+        }
+    }
+
+    /// The hyper-parameters every group starts with at learning rate `lr`.
+    pub fn hypers(&self, lr: f64) -> Hypers<f64> {
+        let (momentum, weight_decay) = match self {
+            OptimizerSpec::Sgd(c) => (c.momentum, c.wd),
+            OptimizerSpec::Adam(c) => (c.beta1, c.wd),
+            OptimizerSpec::AdamW(c) => (c.beta1, c.wd),
+            OptimizerSpec::RmsProp(c) => (c.momentum, c.wd),
+        };
+        Hypers {
+            lr,
+            momentum: Some(momentum),
+            weight_decay: Some(weight_decay),
+        }
+    }
+
+    /// Checks every value (libtorch would throw, or silently misbehave).
+    pub fn validate(&self, lr: f64) -> Result<(), Error> {
+        let kind = self.kind();
+        let name = kind.name();
+        error::non_negative(name, "lr", lr)?;
+        let h = self.hypers(lr);
+        if let Some(m) = h.momentum {
+            kind.check_momentum(m)?;
+        }
+        if let Some(wd) = h.weight_decay {
+            error::non_negative(name, "weight_decay", wd)?;
+        }
+        match self {
+            OptimizerSpec::Sgd(c) => {
+                error::unit(name, "dampening", c.dampening, false)?;
+                if c.nesterov && c.momentum <= 0.0 {
+                    return Err(Error::Invalid {
+                        optimizer: name,
+                        param: "momentum",
+                        value: c.momentum,
+                        expected: "a number > 0 with nesterov",
+                    });
+                }
+                if c.nesterov && c.dampening != 0.0 {
+                    return Err(Error::Invalid {
+                        optimizer: name,
+                        param: "dampening",
+                        value: c.dampening,
+                        expected: "0 with nesterov",
+                    });
+                }
+            }
+            OptimizerSpec::Adam(nn::Adam { beta2, eps, .. })
+            | OptimizerSpec::AdamW(nn::AdamW { beta2, eps, .. }) => {
+                error::unit(name, "beta2", *beta2, true)?;
+                error::non_negative(name, "eps", *eps)?;
+            }
+            OptimizerSpec::RmsProp(c) => {
+                error::non_negative(name, "alpha", c.alpha)?;
+                error::non_negative(name, "eps", c.eps)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn build(&self, lr: f64) -> Result<COptimizer, Error> {
+        self.validate(lr)?;
+        Ok(match *self {
+            OptimizerSpec::Sgd(c) => {
+                COptimizer::sgd(lr, c.momentum, c.dampening, c.wd, c.nesterov)?
+            }
+            OptimizerSpec::Adam(c) => {
+                COptimizer::adam(lr, c.beta1, c.beta2, c.wd, c.eps, c.amsgrad)?
+            }
+            OptimizerSpec::AdamW(c) => {
+                COptimizer::adamw(lr, c.beta1, c.beta2, c.wd, c.eps, c.amsgrad)?
+            }
+            OptimizerSpec::RmsProp(c) => {
+                COptimizer::rms_prop(lr, c.alpha, c.eps, c.wd, c.momentum, c.centered)?
+            }
+        })
+    }
+}
+
+/// A libtorch optimizer (SGD, Adam, AdamW or RMSprop) over the trainable
+/// variables of a [`VarStore`], one parameter group per variable group
+/// (`vs.root().set_group(i)`), whose learning rate, momentum (beta1) and
+/// weight decay a schedule sets per group; see the [module docs](self).
+///
+/// It does what tch's [`nn::Optimizer`] does — variables added to the
+/// `VarStore` later join it at the next call — with checks instead of
+/// panics. tch cannot save an optimizer's moments; [`rebuild`](Self::rebuild)
+/// builds it afresh from its configuration instead.
+pub struct TchOptimizer {
+    opt: COptimizer,
+    spec: OptimizerSpec,
+    lr: f64,
+    variables: Arc<Mutex<Variables>>,
+    /// Trainable variables already given to libtorch.
+    added: usize,
+    /// What each of libtorch's parameter groups holds.
+    groups: Vec<Hypers<f64>>,
+    /// What libtorch gives a group created later (its `defaults()`).
+    defaults: Hypers<f64>,
+    /// Scratch for all-or-nothing updates (no allocation per step).
+    before: Vec<Hypers<f64>>,
+}
+
+impl fmt::Debug for TchOptimizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TchOptimizer")
+            .field("spec", &self.spec)
+            .field("lr", &self.lr)
+            .field("groups", &self.groups)
+            .field("defaults", &self.defaults)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TchOptimizer {
+    /// An optimizer of configuration `spec` (`nn::Sgd`, `nn::Adam`,
+    /// `nn::AdamW`, `nn::RmsProp`) at learning rate `lr` over the trainable
+    /// variables of `vs`, as `spec.build(&vs, lr)` would make it. Every value
+    /// is checked first.
+    pub fn new(vs: &VarStore, spec: impl Into<OptimizerSpec>, lr: f64) -> Result<Self, Error> {
+        let spec = spec.into();
+        let opt = spec.build(lr)?;
+        let defaults = spec.hypers(lr);
+        let mut optimizer = TchOptimizer {
+            opt,
+            spec,
+            lr,
+            variables: Arc::clone(&vs.variables_),
+            added: 0,
+            groups: Vec::new(),
+            defaults,
+            before: Vec::new(),
+        };
+        optimizer.sync()?;
+        Ok(optimizer)
+    }
+
+    /// Builds the optimizer again from its configuration and learning rate:
+    /// fresh moments and momentum buffers, every group back at the
+    /// configured hyper-parameters. The parameters and their gradients are
+    /// not touched. (tch cannot save an optimizer's state; this is what the
+    /// range test does instead.)
+    pub fn rebuild(&mut self) -> Result<(), Error> {
+        self.opt = self.spec.build(self.lr)?;
+        self.defaults = self.spec.hypers(self.lr);
+        self.added = 0;
+        self.groups.clear();
+        self.sync()
+    }
+
+    /// The configuration it was built from.
+    pub fn spec(&self) -> &OptimizerSpec {
+        &self.spec
+    }
+
+    /// Which optimizer it is.
+    pub fn kind(&self) -> OptimizerKind {
+        self.spec.kind()
+    }
+
+    /// The learning rate it was built with.
+    pub fn initial_lr(&self) -> f64 {
+        self.lr
+    }
+
+    /// Clears the gradients, back-propagates `loss` and steps: tch's
+    /// `backward_step`, with errors instead of panics.
+    pub fn backward_step(&mut self, loss: &Tensor) -> Result<(), Error> {
+        self.zero_grad()?;
+        loss.f_backward()?;
+        self.optimizer_step()
+    }
+
+    /// The hyper-parameters a group created later starts with.
+    pub(crate) fn defaults(&self) -> Hypers<f64> {
+        self.defaults
+    }
+
+    /// The hyper-parameters of every group libtorch has.
+    pub(crate) fn group_hypers(&self) -> &[Hypers<f64>] {
+        &self.groups
+    }
+
+    /// Gives libtorch the trainable variables added to the `VarStore` since
+    /// the last call (creating their groups), as tch does before a step.
+    fn sync(&mut self) -> Result<(), Error> {
+        let variables = self.variables.lock().map_err(|_| Error::Poisoned)?;
+        let all = &variables.trainable_variables;
+        if all.len() > self.added {
+            for var in &all[self.added..] {
+                self.opt.add_parameters(&var.tensor, var.group)?;
+                if var.group >= self.groups.len() {
+                    self.groups.resize(var.group + 1, self.defaults);
+                }
+                self.added += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Groups of variables added to the `VarStore` but not yet given to
+    /// libtorch (they join at the next `&mut` call).
+    fn pending_groups(&self) -> usize {
+        match self.variables.lock() {
+            Ok(v) => v
+                .trainable_variables
+                .get(self.added..)
+                .into_iter()
+                .flatten()
+                .map(|var| var.group + 1)
+                .max()
+                .unwrap_or(0),
+            Err(_) => 0,
+        }
+    }
+
+    /// Checks `h` against this optimizer's ranges.
+    fn check(&self, h: &Hypers<f64>) -> Result<(), Error> {
+        let kind = self.kind();
+        error::non_negative(kind.name(), "lr", h.lr)?;
+        if let Some(m) = h.momentum {
+            kind.check_momentum(m)?;
+        }
+        if let Some(wd) = h.weight_decay {
+            error::non_negative(kind.name(), "weight_decay", wd)?;
+        }
+        Ok(())
+    }
+
+    /// Sets the momentum of every group (and of the defaults) at once: the
+    /// only momentum setter tch has that works for the Adam family and
+    /// RMSprop.
+    fn write_shared_momentum(&mut self, m: f64) -> Result<(), Error> {
+        let unchanged =
+            self.defaults.momentum == Some(m) && self.groups.iter().all(|g| g.momentum == Some(m));
+        if !unchanged {
+            self.opt.set_momentum(m)?;
+            self.defaults.momentum = Some(m);
+            for g in &mut self.groups {
+                g.momentum = Some(m);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `new` into `group` (already checked), calling libtorch only
+    /// for what changed; a shared momentum is not written here.
+    fn write_group(&mut self, group: usize, new: &Hypers<f64>) -> Result<(), Error> {
+        let shared = self.kind().momentum_is_shared();
+        let Some(old) = self.groups.get_mut(group) else {
+            return Err(Error::NoSuchGroup {
+                group,
+                groups: self.groups.len(),
+            });
+        };
+        if old.lr.to_bits() != new.lr.to_bits() {
+            self.opt.set_learning_rate_group(group, new.lr)?;
+            old.lr = new.lr;
+        }
+        if let (Some(m), false) = (new.momentum, shared) {
+            if old.momentum != Some(m) {
+                // SGD only: tch's set_momentum_group throws for every other kind.
+                self.opt.set_momentum_group(group, m)?;
+                old.momentum = Some(m);
+            }
+        }
+        if let Some(wd) = new.weight_decay {
+            if old.weight_decay != Some(wd) {
+                self.opt.set_weight_decay_group(group, wd)?;
+                old.weight_decay = Some(wd);
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts back `self.before` (best effort, after a libtorch error).
+    fn roll_back(&mut self) {
+        let before = std::mem::take(&mut self.before);
+        if let (true, Some(m)) = (
+            self.kind().momentum_is_shared(),
+            before.first().and_then(|h| h.momentum),
+        ) {
+            let _ = self.write_shared_momentum(m);
+        }
+        for (group, old) in before.iter().enumerate() {
+            let _ = self.write_group(group, old);
+        }
+        self.before = before;
+    }
+
+    /// Puts back hyper-parameters saved with `group_hypers` and `defaults`.
+    pub(crate) fn restore_hypers(
+        &mut self,
+        groups: &[Hypers<f64>],
+        defaults: Hypers<f64>,
+    ) -> Result<(), Error> {
+        if groups.len() > self.groups.len() {
+            return Err(Error::StateMismatch {
+                optimizer: self.name(),
+                reason: "it has more parameter groups than this optimizer",
+            });
+        }
+        if let (true, Some(m)) = (self.kind().momentum_is_shared(), defaults.momentum) {
+            self.write_shared_momentum(m)?;
+        }
+        for (group, h) in groups.iter().enumerate() {
+            self.write_group(group, h)?;
+        }
+        Ok(())
+    }
+}
+
+impl ScheduledOptimizer<f64> for TchOptimizer {
+    type Error = Error;
+
+    fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    fn groups(&self) -> usize {
+        self.groups.len().max(self.pending_groups())
+    }
+
+    fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error> {
+        self.sync()?;
+        let groups = self.groups.len();
+        if group >= groups {
+            return Err(Error::NoSuchGroup { group, groups });
+        }
+        self.check(h)?;
+        let shared = self.kind().momentum_is_shared();
+        if let (Some(m), true) = (h.momentum, shared) {
+            let other = self
+                .groups
+                .iter()
+                .enumerate()
+                .find(|&(g, o)| g != group && o.momentum != Some(m));
+            if let Some((_, o)) = other {
+                return Err(Error::SharedMomentum {
+                    optimizer: self.name(),
+                    group,
+                    value: m,
+                    others: o.momentum.unwrap_or(f64::NAN),
+                });
+            }
+        }
+        self.before.clear();
+        self.before.extend_from_slice(&self.groups);
+        let result = match (h.momentum, shared) {
+            (Some(m), true) => self.write_shared_momentum(m),
+            _ => Ok(()),
+        }
+        .and_then(|()| self.write_group(group, h));
+        if result.is_err() {
+            self.roll_back();
+        }
+        result
+    }
+
+    fn current(&self, group: usize) -> Result<Hypers<f64>, Error> {
+        match self.groups.get(group) {
+            Some(h) => Ok(*h),
+            // A group of variables added since the last call: it will get
+            // libtorch's defaults.
+            None if group < self.groups() => Ok(self.defaults),
+            None => Err(Error::NoSuchGroup {
+                group,
+                groups: self.groups(),
+            }),
+        }
+    }
+
+    /// One libtorch call per hyper-parameter that changed (per group; once
+    /// for a shared momentum), after every value and factor is checked.
+    fn apply_all(&mut self, h: &Hypers<f64>, lr_factors: &[f64]) -> Result<(), Error> {
+        self.sync()?;
+        let groups = self.groups.len();
+        check_factors(groups, lr_factors)?;
+        self.check(h)?;
+        for &factor in lr_factors {
+            error::non_negative(self.name(), "lr", h.lr * factor)?;
+        }
+        self.before.clear();
+        self.before.extend_from_slice(&self.groups);
+        let shared = self.kind().momentum_is_shared();
+        let mut result = match (h.momentum, shared) {
+            (Some(m), true) => self.write_shared_momentum(m),
+            _ => Ok(()),
+        };
+        for group in 0..groups {
+            if result.is_err() {
+                break;
+            }
+            let scaled = match lr_factors.get(group) {
+                Some(&factor) => h.scale_lr(factor),
+                None => *h,
+            };
+            result = self.write_group(group, &scaled);
+        }
+        if result.is_err() {
+            self.roll_back();
+        }
+        result
+    }
+}
+
+impl TchStep for TchOptimizer {
+    fn zero_grad(&mut self) -> Result<(), Error> {
+        self.sync()?;
+        Ok(self.opt.zero_grad()?)
+    }
+
+    fn optimizer_step(&mut self) -> Result<(), Error> {
+        self.sync()?;
+        Ok(self.opt.step()?)
+    }
+}
