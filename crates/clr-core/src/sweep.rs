@@ -84,10 +84,15 @@ impl<F: Real> Schedule<F> for LrSweep<F> {
         } else {
             i as f64 * self.step + self.start
         };
-        F::from_f64(match self.mode {
-            SweepMode::Exp => libm::pow(10.0, y).clamp(self.min, self.max),
-            SweepMode::Linear => y,
-        })
+        // Either spacing can round a hair past an end (`10^(log10 x)`, or
+        // `i * step + start` among subnormals): keep the rates in the range.
+        F::from_f64(
+            match self.mode {
+                SweepMode::Exp => libm::pow(10.0, y),
+                SweepMode::Linear => y,
+            }
+            .clamp(self.min, self.max),
+        )
     }
 
     fn total_steps(&self) -> Option<u64> {

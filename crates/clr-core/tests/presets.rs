@@ -389,11 +389,19 @@ fn even_mults_like_fastai() {
 }
 
 #[test]
-fn exp_sweep_stays_within_its_range_even_when_subnormal() {
-    for (lo, hi) in [(1e-323, 2.7e-322), (1e-300, 1e100), (1e-5, 10.0)] {
-        let s = LrSweep::new((lo, hi), 97, SweepMode::Exp).unwrap();
-        for lr in s.iter() {
-            assert!((lo..=hi).contains(&lr), "{lr:e} outside [{lo:e}, {hi:e}]");
+fn sweeps_stay_within_their_range_even_when_subnormal() {
+    let ranges = [
+        (1e-323, 2.7e-322),
+        (5e-324, 9.24e-322),
+        (1e-300, 1e100),
+        (1e-5, 10.0),
+    ];
+    for (lo, hi) in ranges {
+        for mode in [SweepMode::Exp, SweepMode::Linear] {
+            let s = LrSweep::new((lo, hi), 97, mode).unwrap();
+            for lr in s.iter() {
+                assert!((lo..=hi).contains(&lr), "{lr:e} outside [{lo:e}, {hi:e}]");
+            }
         }
     }
 }
