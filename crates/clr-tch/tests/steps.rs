@@ -372,8 +372,24 @@ fn bad_groups_and_values_are_errors_not_panics() {
             ),
             "{err}"
         );
+        // A factor beyond any sane scale is refused before it can overflow the lr.
         let err = opt
             .apply_all(&Hypers { lr: 10.0, ..h }, &[1.0, f64::MAX])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Core(clr_core::Error::Invalid {
+                    param: "lr_factors",
+                    expected: clr_core::Expected::Magnitude(_),
+                    ..
+                })
+            ),
+            "{err}"
+        );
+        // A finite factor whose product overflows is the optimizer's refusal.
+        let err = opt
+            .apply_all(&Hypers { lr: 1e300, ..h }, &[1.0, 1e100])
             .unwrap_err();
         assert!(matches!(err, Error::Invalid { param: "lr", .. }), "{err}");
         for bad in [-1.0, f64::NAN, f64::INFINITY] {
