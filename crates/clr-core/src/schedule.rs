@@ -404,56 +404,40 @@ pub(crate) fn run_of<K: PartialEq>(
     key: impl Fn(u64) -> K,
 ) -> (u64, u64) {
     let k = key(step);
-    // Last: the largest `s <= hi` with key(s) == k.
+    let same = |s: u64| key(s) == k;
+    let last = edge(step, |s, d| s.saturating_add(d).min(hi), same);
+    let first = edge(step, |s, d| s.saturating_sub(d).max(lo), same);
+    (first, last)
+}
+
+/// The farthest step from `step` in one direction (`toward(s, d)` moves `s`
+/// by `d` that way, stopping at the bound) before `same` turns false:
+/// galloping by doubling distances, then bisection.
+fn edge(step: u64, toward: impl Fn(u64, u64) -> u64, same: impl Fn(u64) -> bool) -> u64 {
     let (mut good, mut span) = (step, 1u64);
     let mut bad = loop {
-        let probe = good.saturating_add(span).min(hi);
+        let probe = toward(good, span);
         if probe == good {
-            break None;
+            return good; // at the bound
         }
-        if key(probe) == k {
+        if same(probe) {
             good = probe;
             span = span.saturating_mul(2);
         } else {
-            break Some(probe);
+            break probe;
         }
     };
-    while let Some(b) = bad {
-        if b - good <= 1 {
-            break;
+    loop {
+        let gap = good.abs_diff(bad);
+        if gap <= 1 {
+            return good;
         }
-        let mid = good + (b - good) / 2;
-        if key(mid) == k {
+        // Strictly between `good` and `bad`, so the bound never applies.
+        let mid = toward(good, gap / 2);
+        if same(mid) {
             good = mid;
         } else {
-            bad = Some(mid);
+            bad = mid;
         }
     }
-    let last = good;
-    // First: the smallest `s >= lo` with key(s) == k.
-    let (mut good, mut span) = (step, 1u64);
-    let mut bad = loop {
-        let probe = good.saturating_sub(span).max(lo);
-        if probe == good {
-            break None;
-        }
-        if key(probe) == k {
-            good = probe;
-            span = span.saturating_mul(2);
-        } else {
-            break Some(probe);
-        }
-    };
-    while let Some(b) = bad {
-        if good - b <= 1 {
-            break;
-        }
-        let mid = b + (good - b) / 2;
-        if key(mid) == k {
-            good = mid;
-        } else {
-            bad = Some(mid);
-        }
-    }
-    (good, last)
 }
