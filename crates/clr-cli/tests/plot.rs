@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{clr, words};
+use common::{clr, words, Run};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plot");
@@ -62,56 +62,90 @@ fn svg_texts(svg: &str) -> (Vec<String>, usize) {
     (texts, series)
 }
 
+/// Runs `clr` with `args` and asserts that it succeeded.
+fn ok<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> Run {
+    let run = clr(args);
+    assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+    run
+}
+
+/// Runs the command `line` with `{out}` replaced by the scratch file `name`,
+/// asserts that it succeeded, and returns the run and the file.
+fn ok_to(name: &str, line: &str) -> (Run, PathBuf) {
+    let path = scratch(name);
+    let line = line.replace("{out}", path.to_str().unwrap());
+    (ok(&words(&line)), path)
+}
+
+/// Like [`ok`], for a run whose stdout is binary (PNG).
+fn ok_bytes(line: &str) -> Vec<u8> {
+    let (code, out, err) = clr_bytes(&words(line));
+    assert_eq!(code, Some(0), "{line}: {err}");
+    out
+}
+
+/// `clr suggest` on the fixture, plotting into the scratch file `name`.
+fn suggest_plot(name: &str) -> (Run, PathBuf) {
+    let path = scratch(name);
+    let input = suggest_fixture();
+    let run = ok(&[
+        "suggest",
+        "--input",
+        input.to_str().unwrap(),
+        "--plot",
+        path.to_str().unwrap(),
+    ]);
+    (run, path)
+}
+
+/// Every one of `wanted` is one of the SVG's texts.
+fn assert_texts(texts: &[String], wanted: &[&str]) {
+    for t in wanted {
+        assert!(texts.iter().any(|x| x == t), "{t} in {texts:?}");
+    }
+}
+
 #[test]
 fn schedule_to_png_and_svg_files() {
-    let png = scratch("one-cycle.png");
-    let line = format!(
-        "schedule one-cycle --max-lr 0.1 --total-steps 200 --format png --output {}",
-        png.display()
+    let (run, png) = ok_to(
+        "one-cycle.png",
+        "schedule one-cycle --max-lr 0.1 --total-steps 200 --format png --output {out}",
     );
-    let run = clr(&words(&line));
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.is_empty() && run.stderr.is_empty());
     assert_eq!(png_size(&fs::read(&png).unwrap()), (1200, 460));
 
-    let svg = scratch("cyclic.svg");
-    let line = format!(
-        "schedule --format svg --size 900x400 --output {} cyclic --base-lr 0.001 --max-lr 0.006 --step-size-up 50 --no-momentum --steps 300",
-        svg.display()
+    let (_, svg) = ok_to(
+        "cyclic.svg",
+        "schedule --format svg --size 900x400 --output {out} cyclic --base-lr 0.001 --max-lr 0.006 --step-size-up 50 --no-momentum --steps 300",
     );
-    let run = clr(&words(&line));
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
     let text = fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg width=\"900\" height=\"400\""));
     let (texts, series) = svg_texts(&text);
-    for t in [
-        "cyclic (PyTorch CyclicLR), 300 steps",
-        "learning rate",
-        "iteration",
-        "phase change",
-        "cycle start",
-    ] {
-        assert!(texts.iter().any(|x| x == t), "{t} in {texts:?}");
-    }
+    assert_texts(
+        &texts,
+        &[
+            "cyclic (PyTorch CyclicLR), 300 steps",
+            "learning rate",
+            "iteration",
+            "phase change",
+            "cycle start",
+        ],
+    );
     assert!(!texts.iter().any(|x| x == "momentum"));
     assert_eq!(series, 1);
 }
 
 #[test]
 fn svg_and_png_on_stdout() {
-    let (code, out, err) = clr_bytes(&words(
+    let out = ok_bytes(
         "schedule keras-one-cycle --lr-range 1e-4,1e-2 --total-steps 40 --momentum-range 0.95,0.85 --format svg",
-    ));
-    assert_eq!(code, Some(0), "{err}");
+    );
     let (texts, series) = svg_texts(std::str::from_utf8(&out).unwrap());
-    assert!(texts.iter().any(|t| t == "momentum"), "{texts:?}");
+    assert_texts(&texts, &["momentum"]);
     assert_eq!(series, 2);
 
     // stdout is a pipe here, so binary output is fine.
-    let (code, out, err) = clr_bytes(&words(
-        "schedule fastai-one-cycle --total-steps 100 --format png --size 500x300",
-    ));
-    assert_eq!(code, Some(0), "{err}");
+    let out = ok_bytes("schedule fastai-one-cycle --total-steps 100 --format png --size 500x300");
     assert_eq!(png_size(&out), (500, 300));
 }
 
@@ -130,8 +164,7 @@ fn terminal_chart_has_the_asked_size() {
             19,
         ),
     ] {
-        let run = clr(&words(line));
-        assert_eq!(run.code, Some(0), "{line}: {}", run.stderr);
+        let run = ok(&words(line));
         assert!(!run.stdout.contains('\x1b'), "no colour into a pipe");
         let lines: Vec<&str> = run.stdout.lines().collect();
         assert_eq!(lines.len(), rows, "{line}:\n{}", run.stdout);
@@ -149,25 +182,19 @@ fn terminal_chart_has_the_asked_size() {
 
 #[test]
 fn term_to_a_file_and_csv_to_a_file() {
-    let path = scratch("chart.txt");
-    let line = format!(
-        "schedule range-test --total-steps 50 --format term --output {}",
-        path.display()
+    let (run, path) = ok_to(
+        "chart.txt",
+        "schedule range-test --total-steps 50 --format term --output {out}",
     );
-    let run = clr(&words(&line));
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.is_empty());
     let text = fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), 24);
     assert!(text.starts_with("range-test (keras_one_cycle_clr LrRangeTest), 50 steps\n"));
 
-    let path = scratch("rows.csv");
-    let line = format!(
-        "schedule range-test --total-steps 5 --output {}",
-        path.display()
+    let (_, path) = ok_to(
+        "rows.csv",
+        "schedule range-test --total-steps 5 --output {out}",
     );
-    let run = clr(&words(&line));
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
     let text = fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), 6);
     assert!(text.starts_with("step,lr\n"));
@@ -186,24 +213,20 @@ fn refused(args: &[&str], needle: &str) {
     assert!(!err.contains("panicked"));
 }
 
+/// `clr schedule one-cycle` with a valid schedule, then `extra`.
+fn one_cycle<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = words("schedule one-cycle --max-lr 0.1 --total-steps 10");
+    args.extend_from_slice(extra);
+    args
+}
+
 #[test]
 fn unwritable_outputs_exit_2() {
     let missing = scratch("no/such/dir/plot.png");
     let missing = missing.to_str().unwrap();
     for format in ["png", "svg", "term", "csv", "json"] {
         refused(
-            &[
-                "schedule",
-                "one-cycle",
-                "--max-lr",
-                "0.1",
-                "--total-steps",
-                "10",
-                "--format",
-                format,
-                "--output",
-                missing,
-            ],
+            &one_cycle(&["--format", format, "--output", missing]),
             &format!("cannot write '{missing}'"),
         );
     }
@@ -211,18 +234,7 @@ fn unwritable_outputs_exit_2() {
     let dir = scratch("");
     let dir = dir.to_str().unwrap();
     refused(
-        &[
-            "schedule",
-            "one-cycle",
-            "--max-lr",
-            "0.1",
-            "--total-steps",
-            "10",
-            "--format",
-            "svg",
-            "--output",
-            dir,
-        ],
+        &one_cycle(&["--format", "svg", "--output", dir]),
         "cannot write",
     );
     let input = suggest_fixture();
@@ -235,46 +247,13 @@ fn unwritable_outputs_exit_2() {
         &["suggest", "--input", input, "--plot", "curve.jpg"],
         "invalid value for '--plot': curve.jpg: unknown image format",
     );
-    refused(
-        &[
-            "schedule",
-            "one-cycle",
-            "--max-lr",
-            "0.1",
-            "--total-steps",
-            "10",
-            "--size",
-            "0x10",
-        ],
-        "--size",
-    );
-    refused(
-        &[
-            "schedule",
-            "one-cycle",
-            "--max-lr",
-            "0.1",
-            "--total-steps",
-            "10",
-            "--format",
-            "gif",
-        ],
-        "--format",
-    );
+    refused(&one_cycle(&["--size", "0x10"]), "--size");
+    refused(&one_cycle(&["--format", "gif"]), "--format");
 }
 
 #[test]
 fn suggest_plots_the_curve_with_every_suggestion() {
-    let input = suggest_fixture();
-    let svg = scratch("suggest.svg");
-    let run = clr(&[
-        "suggest",
-        "--input",
-        input.to_str().unwrap(),
-        "--plot",
-        svg.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let (run, svg) = suggest_plot("suggest.svg");
     // The CSV is printed as without --plot.
     let csv: Vec<(String, f64)> = run
         .stdout
@@ -291,28 +270,21 @@ fn suggest_plots_the_curve_with_every_suggestion() {
         let label = format!("{method} {lr:.1e}");
         assert!(texts.contains(&label), "{label} in {texts:?}");
     }
-    for t in [
-        "LR range test: diverge_sgd_fastai_nostop.csv",
-        "learning rate (log scale)",
-        "loss",
-    ] {
-        assert!(texts.iter().any(|x| x == t), "{t} in {texts:?}");
-    }
+    assert_texts(
+        &texts,
+        &[
+            "LR range test: diverge_sgd_fastai_nostop.csv",
+            "learning rate (log scale)",
+            "loss",
+        ],
+    );
     assert!(
         texts.iter().any(|t| t.starts_with("stopped at ")),
         "{texts:?}"
     );
     assert!(series >= 1);
 
-    let png = scratch("suggest.png");
-    let run = clr(&[
-        "suggest",
-        "--input",
-        input.to_str().unwrap(),
-        "--plot",
-        png.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let (_, png) = suggest_plot("suggest.png");
     let (w, h) = png_size(&fs::read(&png).unwrap());
     assert_eq!(w, 1100);
     assert!(h >= 620);
