@@ -1113,6 +1113,20 @@ fn probe_schedule<S: Schedule<f64>>(s: &S, seed: u64, finite: bool) -> Result<()
     Ok(())
 }
 
+/// A built configuration: an accepted one is checked with `probe` (one of
+/// [`probe_hypers`], [`probe_schedule`]) and returned for further checks, a
+/// refused one must be [`named`] after one of `params`.
+fn probe_or_named<T>(
+    built: Result<T, Error>,
+    params: &[&str],
+    probe: impl FnOnce(&T) -> Result<(), TestCaseError>,
+) -> Result<Option<T>, TestCaseError> {
+    match built {
+        Ok(s) => probe(&s).map(|()| Some(s)),
+        Err(e) => named(&e, params).map(|()| None),
+    }
+}
+
 /// Above this a curve's `(peak - floor) * (1 + cos)` overflows before it is
 /// halved (reported core bug: values near `f64::MAX` are accepted).
 const HUGE: f64 = 1e300;
@@ -1329,36 +1343,28 @@ proptest! {
 
     #[test]
     fn one_cycle_lr_never_panics(b in wild_one_cycle(), seed in any::<u64>()) {
-        match b.build() {
-            Ok(s) => {
-                // Reported core bugs: past 2^53 steps the phase ends round
-                // together (x/0 = inf, then NaN); max_lr near f64::MAX overflows.
-                let long = HyperSchedule::total_steps(&s).unwrap() > 1 << 53;
-                probe_hypers(&s, seed, !long && !huge(&[b.max_lr]))?
-            }
-            Err(e) => named(&e, ONE_CYCLE_PARAMS)?,
-        }
+        let built = b.build();
+        // Reported core bugs: past 2^53 steps the phase ends round together
+        // (x/0 = inf, then NaN); max_lr near f64::MAX overflows.
+        let long = built
+            .as_ref()
+            .is_ok_and(|s| HyperSchedule::total_steps(s).unwrap() > 1 << 53);
+        let finite = !long && !huge(&[b.max_lr]);
+        probe_or_named(built, ONE_CYCLE_PARAMS, |s| probe_hypers(s, seed, finite))?;
     }
 
     #[test]
     fn fit_one_cycle_never_panics(b in wild_fit(), seed in any::<u64>()) {
-        match b.build() {
-            Ok(s) => probe_hypers(&s, seed, true)?,
-            Err(e) => named(&e, FIT_PARAMS)?,
-        }
+        probe_or_named(b.build(), FIT_PARAMS, |s| probe_hypers(s, seed, true))?;
     }
 
     #[test]
     fn keras_one_cycle_never_panics(b in wild_keras(), seed in any::<u64>()) {
-        match b.build() {
-            Ok(s) => {
-                // Reported core bug: x = (n-1)/n rounds to 1 past 2^53 steps,
-                // and phase_one_fraction = 1 then divides 0 by 0.
-                let nan_bug = b.phase_one_fraction == 1.0 && b.total_steps > 1 << 53;
-                probe_hypers(&s, seed, !huge(&[b.lr_range.1]) && !nan_bug)?
-            }
-            Err(e) => named(&e, KERAS_PARAMS)?,
-        }
+        // Reported core bug: x = (n-1)/n rounds to 1 past 2^53 steps,
+        // and phase_one_fraction = 1 then divides 0 by 0.
+        let nan_bug = b.phase_one_fraction == 1.0 && b.total_steps > 1 << 53;
+        let finite = !huge(&[b.lr_range.1]) && !nan_bug;
+        probe_or_named(b.build(), KERAS_PARAMS, |s| probe_hypers(s, seed, finite))?;
     }
 
     #[test]
@@ -1368,24 +1374,16 @@ proptest! {
         // fraction divides by zero (or overflows).
         let edge = b.phase_one_fraction < 1e-250 || b.phase_one_fraction == 1.0;
         let finite = !growing_amplitude(&b) && !huge(&[b.lr_range.1]) && !edge;
-        match b.build_keras() {
-            Ok(s) => probe_hypers(&s, seed, finite)?,
-            Err(e) => named(&e, CLR_PARAMS)?,
-        }
-        match b.build_fixed() {
-            Ok(s) => probe_hypers(&s, seed, finite)?,
-            Err(e) => named(&e, CLR_PARAMS)?,
-        }
+        probe_or_named(b.build_keras(), CLR_PARAMS, |s| probe_hypers(s, seed, finite))?;
+        probe_or_named(b.build_fixed(), CLR_PARAMS, |s| probe_hypers(s, seed, finite))?;
     }
 
     #[test]
     fn cyclic_lr_never_panics(b in wild_cyclic(), seed in any::<u64>()) {
-        match b.build() {
-            Ok(s) => {
-                probe_hypers(&s, seed, !growing_gamma(&b))?;
-                let _ = s.cycle_len();
-            }
-            Err(e) => named(&e, CYCLIC_PARAMS)?,
+        let finite = !growing_gamma(&b);
+        let probe = |s: &CyclicLr<f64>| probe_hypers(s, seed, finite);
+        if let Some(s) = probe_or_named(b.build(), CYCLIC_PARAMS, probe)? {
+            let _ = s.cycle_len();
         }
     }
 
@@ -1396,18 +1394,15 @@ proptest! {
             // cosine_restarts_extreme_real_t_mult_terminates).
             return Ok(());
         }
-        match b.build() {
-            Ok(s) => {
-                // Reported core bugs: growing peaks overflow; past 2^53 steps
-                // T_i - warmup can round to 0 (0/0 right after the warm-up).
-                let warmup_bug = b.t0 > 1 << 53 && b.warmup > 0;
-                let finite = b.peak_decay <= 1.0 && !huge(&[b.lr, b.eta_min]) && !warmup_bug;
-                probe_schedule(&s, seed, finite)?;
-                for k in probe_steps(None, seed) {
-                    let _ = s.cycle(k);
-                }
+        // Reported core bugs: growing peaks overflow; past 2^53 steps
+        // T_i - warmup can round to 0 (0/0 right after the warm-up).
+        let warmup_bug = b.t0 > 1 << 53 && b.warmup > 0;
+        let finite = b.peak_decay <= 1.0 && !huge(&[b.lr, b.eta_min]) && !warmup_bug;
+        let probe = |s: &CosineRestarts<f64>| probe_schedule(s, seed, finite);
+        if let Some(s) = probe_or_named(b.build(), RESTARTS_PARAMS, probe)? {
+            for k in probe_steps(None, seed) {
+                let _ = s.cycle(k);
             }
-            Err(e) => named(&e, RESTARTS_PARAMS)?,
         }
     }
 
@@ -1419,10 +1414,9 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let mode = if linear { SweepMode::Linear } else { SweepMode::Exp };
-        match LrSweep::new(range, n, mode) {
-            Ok(s) => probe_schedule(&s, seed, !huge(&[range.0, range.1]))?,
-            Err(e) => named(&e, SWEEP_PARAMS)?,
-        }
+        let finite = !huge(&[range.0, range.1]);
+        let built = LrSweep::new(range, n, mode);
+        probe_or_named(built, SWEEP_PARAMS, |s| probe_schedule(s, seed, finite))?;
     }
 
     #[test]
@@ -1460,10 +1454,9 @@ proptest! {
         values in (wild_f64(), wild_f64(), wild_f64()),
         seed in any::<u64>(),
     ) {
-        match combined_cos(n, pct, values.0, values.1, values.2) {
-            Ok(s) => probe_schedule(&s, seed, !huge(&[values.0, values.1, values.2]))?,
-            Err(e) => named(&e, PIECEWISE_PARAMS)?,
-        }
+        let built = combined_cos(n, pct, values.0, values.1, values.2);
+        let finite = !huge(&[values.0, values.1, values.2]);
+        probe_or_named(built, PIECEWISE_PARAMS, |s| probe_schedule(s, seed, finite))?;
     }
 
     #[test]
@@ -1474,24 +1467,14 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let (a, b, c) = values;
-        match Constant::new(a) {
-            Ok(s) => probe_schedule(&s, seed, true)?,
-            Err(e) => named(&e, &["value"])?,
-        }
+        probe_or_named(Constant::new(a), &["value"], |s| probe_schedule(s, seed, true))?;
         let sweep = LrSweep::new((1e-3, 1.0), 10, SweepMode::Exp)?;
-        match Scaled::new(sweep, b) {
-            // A huge factor may overflow: the caller's choice.
-            Ok(s) => probe_schedule(&s, seed, !huge(&[b]))?,
-            Err(e) => named(&e, &["factor"])?,
-        }
-        match Clamped::new(sweep, b, c) {
-            Ok(s) => probe_schedule(&s, seed, true)?,
-            Err(e) => named(&e, &["min", "max"])?,
-        }
-        match Repeat::new(sweep, times) {
-            Ok(s) => probe_schedule(&s, seed, true)?,
-            Err(e) => named(&e, &["times"])?,
-        }
+        // A huge factor may overflow: the caller's choice.
+        let finite = !huge(&[b]);
+        probe_or_named(Scaled::new(sweep, b), &["factor"], |s| probe_schedule(s, seed, finite))?;
+        let clamped = Clamped::new(sweep, b, c);
+        probe_or_named(clamped, &["min", "max"], |s| probe_schedule(s, seed, true))?;
+        probe_or_named(Repeat::new(sweep, times), &["times"], |s| probe_schedule(s, seed, true))?;
         let constant = Constant::new(1.0)?;
         let refused = matches!(Repeat::new(constant, None), Err(Error::Unbounded { param: "inner" }));
         prop_assert!(refused, "Repeat of an unbounded schedule");
