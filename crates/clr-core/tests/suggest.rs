@@ -112,16 +112,15 @@ fn fastai_lr_find_parity() {
     for c in curves() {
         let mut scratch = vec![0; c.lrs.len()];
         let (lrs, losses, n) = (&c.lrs[..], &c.losses[..], c.num_it);
-        let [valley, slide, minimum, steep, _] = c.expected;
-        check(
-            &c.name,
-            "valley",
+        let got = [
             fastai::valley(lrs, losses, n, &mut scratch),
-            valley,
-        );
-        check(&c.name, "slide", fastai::slide(lrs, losses, n), slide);
-        check(&c.name, "minimum", fastai::minimum(lrs, losses, n), minimum);
-        check(&c.name, "steep", fastai::steep(lrs, losses, n), steep);
+            fastai::slide(lrs, losses, n),
+            fastai::minimum(lrs, losses, n),
+            fastai::steep(lrs, losses, n),
+        ];
+        for ((m, g), w) in METHODS.iter().zip(got).zip(c.expected) {
+            check(&c.name, m, g, w);
+        }
     }
 }
 
@@ -156,27 +155,16 @@ fn raw_methods_parity_float64() {
     for c in curves() {
         let mut scratch = vec![0; c.lrs.len()];
         let (lrs, losses) = (&c.lrs[..], &c.losses[..]);
-        let [valley, slide, minimum, steep, gradient] = c.expected_raw;
-        check(
-            &c.name,
-            "raw valley",
+        let got = [
             suggest::valley(lrs, losses, &mut scratch),
-            valley,
-        );
-        check(&c.name, "raw slide", suggest::slide(lrs, losses), slide);
-        check(
-            &c.name,
-            "raw minimum",
+            suggest::slide(lrs, losses),
             suggest::minimum(lrs, losses),
-            minimum,
-        );
-        check(&c.name, "raw steep", suggest::steep(lrs, losses), steep);
-        check(
-            &c.name,
-            "raw gradient",
+            suggest::steep(lrs, losses),
             suggest::gradient(lrs, losses),
-            gradient,
-        );
+        ];
+        for ((m, g), w) in METHODS.iter().zip(got).zip(c.expected_raw) {
+            check(&c.name, &format!("raw {m}"), g, w);
+        }
     }
 }
 
