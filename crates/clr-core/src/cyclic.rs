@@ -4,12 +4,10 @@
 use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::one_cycle::{
-    check_lr_range, check_momentum_range, rotation, seed_wave, seed_wave_arg, SeedWave,
-};
+use crate::one_cycle::{check_lr_range, check_momentum_range, seed_wave, seed_wave_arg, SeedWave};
 use crate::phase::for_offsets;
 use crate::real::Real;
-use crate::schedule::{self, trusted, Motion, Segment, Stepper, Stepping};
+use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
 
 /// PyTorch's `CyclicLR` modes.
 #[derive(Debug, Clone, Copy)]
@@ -308,45 +306,16 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
         for_offsets(out, |offset| self.lr_at(base + offset));
     }
     fn stepper(&self, step: u64) -> Stepper {
-        let mut stepper = Stepper::new(step);
-        schedule::seek(self, &mut stepper, step);
-        stepper
+        stepper::stepper_at(self, step)
     }
     #[inline(always)]
     fn advance(&self, stepper: &mut Stepper) {
-        schedule::advance(self, stepper)
+        stepper::advance(stepper, || self)
     }
     #[inline(always)]
     fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
-        if stepper.motion == Motion::Ramp {
-            let c = &self.config;
-            let (factor, scale) = (F::from_f64(stepper.a), F::from_f64(stepper.b));
-            let lr = c.base_lr + (c.max_lr - c.base_lr) * factor * scale;
-            let error = stepper.error_bound();
-            let amplitude = c.max_lr.to_f64() - c.base_lr.to_f64();
-            if trusted(amplitude, error, lr.to_f64()) {
-                match c.momentum {
-                    None => {
-                        return Hypers {
-                            lr,
-                            momentum: None,
-                            weight_decay: None,
-                        }
-                    }
-                    Some((base, max)) => {
-                        let m = max - (max - base) * factor * scale;
-                        if trusted(max.to_f64() - base.to_f64(), error, m.to_f64()) {
-                            return Hypers {
-                                lr,
-                                momentum: Some(m),
-                                weight_decay: None,
-                            };
-                        }
-                    }
-                }
-            }
-        }
-        schedule::cold(|| self.hypers(stepper.step))
+        let momentum = self.config.momentum.is_some();
+        stepper::stepped_hypers(stepper, momentum, |k| self.hypers(k))
     }
 }
 
@@ -375,42 +344,53 @@ impl<F: Real> Stepping for CyclicLr<F> {
             return Segment::direct(step, u64::MAX);
         }
         let key = |k: u64| self.half_cycle(k as f64);
-        let (first, last) = schedule::run_of(step, 0, limit, key);
+        let (first, last) = stepper::run_of(step, 0, limit, key);
+        let falling = key(step).1;
         // x = 1 + ratio - cycle rounds to the ulps of the cycle's size: the
         // direct factor is off by that over the half cycle's slope.
         let r = self.step_ratio;
-        let side = if key(step).1 { 1.0 - r } else { r };
+        let side = if falling { 1.0 - r } else { r };
         let ratio = last as f64 / self.total_size;
+        let slope = if falling {
+            1.0 / ((r - 1.0) * self.total_size)
+        } else {
+            1.0 / (r * self.total_size)
+        };
+        let growth = match self.config.mode {
+            CyclicMode::ExpRange { gamma } => gamma,
+            _ => 1.0,
+        };
+        let c = &self.config;
+        // lr = base + (max - base)·factor·scale; momentum = max - (max - base)·factor·scale.
+        let lr = (c.base_lr.to_f64(), c.max_lr.to_f64() - c.base_lr.to_f64());
+        let momentum = c.momentum.map_or(NO_MAP, |(base, max)| {
+            (max.to_f64(), base.to_f64() - max.to_f64())
+        });
         Segment {
             first,
             last,
             motion: Motion::Ramp,
-            tag: u32::from(key(step).1),
-            aux: 0.0,
+            tag: u32::from(falling),
+            delta: (slope, growth),
+            maps: [lr, momentum],
             slack: (ratio + 3.0) * 4.5e-16 / side.max(f64::MIN_POSITIVE),
         }
     }
 
-    fn state_at(&self, tag: u32, step: u64, _motion: bool) -> (f64, f64, f64, f64) {
+    fn state_at(&self, segment: &Segment, step: u64) -> (f64, f64) {
         let position = step as f64;
         // The direct formula's factor and scale, in f64.
         let ratio = position / self.total_size;
         let cycle = floor_non_negative(1.0 + ratio);
         let x = 1.0 + ratio - cycle;
         let r = self.step_ratio;
-        let (factor, slope) = if tag == 0 {
-            (x / r, 1.0 / (r * self.total_size))
+        let factor = if segment.tag == 0 {
+            x / r
         } else {
-            ((x - 1.0) / (r - 1.0), 1.0 / ((r - 1.0) * self.total_size))
+            (x - 1.0) / (r - 1.0)
         };
         let mode = self.config.mode;
-        let ln_gamma = mode.ln_gamma();
-        let scale = mode.scale(cycle, position, ln_gamma);
-        let growth = match mode {
-            CyclicMode::ExpRange { gamma } => gamma,
-            _ => 1.0,
-        };
-        (factor, scale, slope, growth)
+        (factor, mode.scale(cycle, position, mode.ln_gamma()))
     }
 }
 
@@ -598,70 +578,64 @@ impl<F: Real> ClrBuilder<F> {
     }
 }
 
-impl<F: Real> ClrBuilder<F> {
-    /// The hyper-parameters from a stepper's wave and learning rate, when
-    /// both values are trusted.
-    #[inline(always)]
-    fn trusted_hypers(&self, stepper: &Stepper, wave: SeedWave<F>, lr: F) -> Option<Hypers<F>> {
-        let (lo, hi) = self.lr_range;
-        let error = stepper.error_bound();
-        let amplitude = (lo.to_f64().abs() + hi.to_f64().abs()) * stepper.aux.abs().max(1.0);
-        if !trusted(amplitude, error, lr.to_f64()) {
-            return None;
-        }
-        let momentum = match self.momentum_range {
-            None => None,
-            Some((m1, m2)) => {
-                let m = wave.times(m2 - m1) + m1;
-                if !trusted(m2.to_f64() - m1.to_f64(), error, m.to_f64()) {
-                    return None;
-                }
-                Some(m)
-            }
-        };
-        Some(Hypers {
-            lr,
-            momentum,
-            weight_decay: None,
-        })
-    }
+/// Sequential stepping of the seed's CLR shapes: `fixed` is
+/// [`CosineCycles`] (every half-wave between `lo` and the peak), else the
+/// seed's [`KerasClr`] (falling to 0).
+struct ClrSteps<'a, F> {
+    config: &'a ClrBuilder<F>,
+    fixed: bool,
 }
 
-impl<F: Real> Stepping for ClrBuilder<F> {
+impl<F: Real> Stepping for ClrSteps<'_, F> {
     fn segment(&self, step: u64) -> Segment {
-        let n = self.total_steps;
+        let c = self.config;
+        let n = c.total_steps;
         if step >= n - 1 || n > 1 << 53 {
             return Segment::direct(step, u64::MAX);
         }
-        let f = self.phase_one_fraction;
+        let f = c.phase_one_fraction;
         // (cycle, falling): never decreases.
         let key = |k: u64| {
-            let (cycle, x) = self.position_at(k as f64);
+            let (cycle, x) = c.position_at(k as f64);
             (cycle as u64, x >= f)
         };
-        let (first, last) = schedule::run_of(step, 0, n - 2, key);
-        let (cycle, _) = self.position_at(step as f64);
+        let (first, last) = stepper::run_of(step, 0, n - 2, key);
+        let (cycle, _) = c.position_at(step as f64);
+        let rising = !key(step).1;
         // x' = (k/n - c/cyc)·cyc rounds to the ulps of cyc, then the angle
         // multiplies it by pi/f (or pi/(1 - f)).
         let share = f.min(1.0 - f).max(f64::MIN_POSITIVE);
-        let cyc = self.cycles as f64;
+        let cyc = c.cycles as f64;
+        let length = if rising { f } else { 1.0 - f };
+        let (lo, hi) = (c.lr_range.0.to_f64(), c.lr_range.1.to_f64());
+        let amp = (hi - lo) * c.amplitude.at(cycle);
+        // The seed's `(cos θ + 1)·amp/2 + base`: `α = base + amp/2`, `β = amp/2`.
+        let wave = |amp: f64, base: f64| (base + amp / 2.0, amp / 2.0);
+        let lr = if rising || self.fixed {
+            wave(amp, lo)
+        } else {
+            wave(amp + lo, 0.0)
+        };
+        let momentum = c.momentum_range.map_or(NO_MAP, |(m1, m2)| {
+            wave(m2.to_f64() - m1.to_f64(), m1.to_f64())
+        });
         Segment {
             first,
             last,
             motion: Motion::Rotate,
-            tag: u32::from(!key(step).1),
-            aux: self.amplitude.at(cycle),
+            tag: u32::from(rising),
+            delta: (core::f64::consts::PI * cyc / (length * n as f64), 0.0),
+            maps: [lr, momentum],
             slack: (cyc + 4.0) * 4.5e-16 * core::f64::consts::PI / share,
         }
     }
 
-    fn state_at(&self, tag: u32, step: u64, motion: bool) -> (f64, f64, f64, f64) {
-        let f = self.phase_one_fraction;
-        let (_, x) = self.position_at(step as f64);
-        let (theta, _) = seed_wave_arg::<f64>(x, f);
-        let share = if tag == 1 { f } else { 1.0 - f };
-        let delta = core::f64::consts::PI * self.cycles as f64 / (share * self.total_steps as f64);
-        rotation(theta, motion.then_some(delta))
+    fn state_at(&self, _segment: &Segment, step: u64) -> (f64, f64) {
+        let (_, x) = self.config.position_at(step as f64);
+        (
+            seed_wave_arg::<f64>(x, self.config.phase_one_fraction).0,
+            0.0,
+        )
     }
 }
 
@@ -746,26 +720,25 @@ impl<F: Real> HyperSchedule<F> for KerasClr<F> {
         }
     }
     fn stepper(&self, step: u64) -> Stepper {
-        let mut stepper = Stepper::new(step);
-        schedule::seek(&self.config, &mut stepper, step);
-        stepper
+        stepper::stepper_at(&self.steps(), step)
     }
     #[inline(always)]
     fn advance(&self, stepper: &mut Stepper) {
-        schedule::advance(&self.config, stepper)
+        stepper::advance(stepper, || self.steps())
     }
     #[inline(always)]
     fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
-        if stepper.motion == Motion::Rotate {
-            let wave = SeedWave::from_cos(F::from_f64(stepper.a), stepper.tag & 1 == 1);
-            if let Some(h) =
-                self.config
-                    .trusted_hypers(stepper, wave, self.lr_of(wave, stepper.aux))
-            {
-                return h;
-            }
+        let momentum = self.config.momentum_range.is_some();
+        stepper::stepped_hypers(stepper, momentum, |k| self.hypers(k))
+    }
+}
+
+impl<F: Real> KerasClr<F> {
+    fn steps(&self) -> ClrSteps<'_, F> {
+        ClrSteps {
+            config: &self.config,
+            fixed: false,
         }
-        schedule::cold(|| self.hypers(stepper.step))
     }
 }
 
@@ -844,26 +817,25 @@ impl<F: Real> HyperSchedule<F> for CosineCycles<F> {
         }
     }
     fn stepper(&self, step: u64) -> Stepper {
-        let mut stepper = Stepper::new(step);
-        schedule::seek(&self.config, &mut stepper, step);
-        stepper
+        stepper::stepper_at(&self.steps(), step)
     }
     #[inline(always)]
     fn advance(&self, stepper: &mut Stepper) {
-        schedule::advance(&self.config, stepper)
+        stepper::advance(stepper, || self.steps())
     }
     #[inline(always)]
     fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
-        if stepper.motion == Motion::Rotate {
-            let wave = SeedWave::from_cos(F::from_f64(stepper.a), stepper.tag & 1 == 1);
-            if let Some(h) =
-                self.config
-                    .trusted_hypers(stepper, wave, self.lr_of(wave, stepper.aux))
-            {
-                return h;
-            }
+        let momentum = self.config.momentum_range.is_some();
+        stepper::stepped_hypers(stepper, momentum, |k| self.hypers(k))
+    }
+}
+
+impl<F: Real> CosineCycles<F> {
+    fn steps(&self) -> ClrSteps<'_, F> {
+        ClrSteps {
+            config: &self.config,
+            fixed: true,
         }
-        schedule::cold(|| self.hypers(stepper.step))
     }
 }
 

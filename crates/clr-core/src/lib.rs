@@ -64,6 +64,7 @@ mod real;
 mod restarts;
 mod schedule;
 mod scheduler;
+mod stepper;
 pub mod suggest;
 mod sweep;
 #[cfg(feature = "alloc")]

@@ -2,12 +2,13 @@
 //! the seed's (`keras_one_cycle_clr`) `OneCycle`, each with its own step
 //! convention and formulas so that it reproduces its reference exactly.
 
-use crate::anneal::{self, trig, Anneal};
+use crate::anneal::{trig, Anneal};
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::phase::{Phase, Piecewise, Span};
 use crate::real::Real;
-use crate::schedule::{self, trusted, Motion, Schedule, Segment, Stepper, Stepping};
+use crate::schedule::Schedule;
+use crate::stepper::{self, cos_map, Motion, Segment, Stepper, Stepping, NO_MAP};
 
 /// How long a run is: a step count, or PyTorch's `epochs × steps_per_epoch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,22 +280,15 @@ impl<F: Real> HyperSchedule<F> for OneCycleLr<F> {
         }
     }
     fn stepper(&self, step: u64) -> Stepper {
-        let mut stepper = Stepper::new(step);
-        schedule::seek(&self.steps(), &mut stepper, step);
-        stepper
+        stepper::stepper_at(&self.steps(), step)
     }
     #[inline(always)]
     fn advance(&self, stepper: &mut Stepper) {
-        schedule::advance(&self.steps(), stepper)
+        stepper::advance(stepper, || self.steps())
     }
     #[inline(always)]
     fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
-        let (lr, momentum) = self.steps().stepped(stepper);
-        Hypers {
-            lr,
-            momentum,
-            weight_decay: None,
-        }
+        stepper::stepped_hypers(stepper, self.momentum.is_some(), |k| self.hypers(k))
     }
 }
 
@@ -328,16 +322,8 @@ fn lr_and_momentum<F: Real>(
     }
 }
 
-/// `(cos θ, sin θ, cos δ, sin δ)`: a rotation's state and, when asked, its
-/// step (zeros otherwise).
-pub(crate) fn rotation(theta: f64, delta: Option<f64>) -> (f64, f64, f64, f64) {
-    let (s, c) = libm::sincos(theta);
-    let (ds, dc) = delta.map_or((0.0, 0.0), libm::sincos);
-    (c, s, dc, ds)
-}
-
 /// Sequential stepping of a learning rate and (optional) momentum built on
-/// the same phase ends: cosine phases rotate `(cos θ, sin θ)`.
+/// the same phase ends: cosine phases rotate.
 struct PairSteps<'a, F> {
     lr: &'a Piecewise<F>,
     momentum: Option<&'a Piecewise<F>>,
@@ -362,52 +348,28 @@ impl<F: Real> Stepping for PairSteps<'_, F> {
         let length = self.lr.phase(i).end - start;
         let slack =
             core::f64::consts::PI * ((last as f64 + start.abs()) / length.abs() + 2.0) * 1.2e-16;
+        let map = |p: &Piecewise<F>| {
+            let phase = p.phase(i);
+            cos_map(phase.start_value, phase.end_value)
+        };
         Segment {
             first: self.lr.first_step_of(i).min(step),
             last,
             motion: Motion::Rotate,
             tag: i as u32,
-            aux: 0.0,
+            delta: (core::f64::consts::PI / length, 0.0),
+            maps: [map(self.lr), self.momentum.map_or(NO_MAP, map)],
             slack,
         }
     }
 
-    fn state_at(&self, tag: u32, step: u64, motion: bool) -> (f64, f64, f64, f64) {
-        let i = tag as usize;
+    fn state_at(&self, segment: &Segment, step: u64) -> (f64, f64) {
+        let i = segment.tag as usize;
         let start = self.lr.start_of(i);
         let length = self.lr.phase(i).end - start;
         // The direct formula's angle, in f64.
-        let theta = core::f64::consts::PI * Piecewise::<F>::pct(step as f64, start, length);
-        rotation(theta, motion.then(|| core::f64::consts::PI / length))
-    }
-}
-
-impl<F: Real> PairSteps<'_, F> {
-    /// The value of `p`'s phase `i` from the stepper's cosine, when trusted.
-    #[inline(always)]
-    fn value(p: &Piecewise<F>, stepper: &Stepper) -> Option<F> {
-        let phase = p.phase(stepper.tag as usize);
-        let (a, b) = (phase.start_value, phase.end_value);
-        let v = anneal::cos_from(a, b, F::from_f64(stepper.a));
-        let amplitude = (a.to_f64() - b.to_f64()) / 2.0;
-        trusted(amplitude, stepper.error_bound(), v.to_f64()).then_some(v)
-    }
-
-    #[inline(always)]
-    fn stepped(&self, stepper: &Stepper) -> (F, Option<F>) {
-        if stepper.motion == Motion::Rotate {
-            let lr = Self::value(self.lr, stepper);
-            match (lr, self.momentum) {
-                (Some(lr), None) => return (lr, None),
-                (Some(lr), Some(m)) => {
-                    if let Some(m) = Self::value(m, stepper) {
-                        return (lr, Some(m));
-                    }
-                }
-                _ => {}
-            }
-        }
-        schedule::cold(|| lr_and_momentum(self.lr, self.momentum, stepper.step))
+        let pct = Piecewise::<F>::pct(step as f64, start, length);
+        (core::f64::consts::PI * pct, 0.0)
     }
 }
 
@@ -569,22 +531,15 @@ impl<F: Real> HyperSchedule<F> for FitOneCycle<F> {
         self.momentum.fill(out, first_step)
     }
     fn stepper(&self, step: u64) -> Stepper {
-        let mut stepper = Stepper::new(step);
-        schedule::seek(&self.steps(), &mut stepper, step);
-        stepper
+        stepper::stepper_at(&self.steps(), step)
     }
     #[inline(always)]
     fn advance(&self, stepper: &mut Stepper) {
-        schedule::advance(&self.steps(), stepper)
+        stepper::advance(stepper, || self.steps())
     }
     #[inline(always)]
     fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
-        let (lr, momentum) = self.steps().stepped(stepper);
-        Hypers {
-            lr,
-            momentum,
-            weight_decay: None,
-        }
+        stepper::stepped_hypers(stepper, true, |k| self.hypers(k))
     }
 }
 
@@ -729,17 +684,6 @@ pub(crate) enum SeedWave<F> {
 }
 
 impl<F: Real> SeedWave<F> {
-    /// The wave from its cosine `c`: `c + 1`, on the rise or the fall.
-    #[inline(always)]
-    pub(crate) fn from_cos(c: F, rise: bool) -> Self {
-        let full = c + F::one();
-        if rise {
-            SeedWave::Rise(full)
-        } else {
-            SeedWave::Fall(full)
-        }
-    }
-
     /// `wave * amp` in the seed's operation order.
     #[inline]
     pub(crate) fn times(self, amp: F) -> F {
@@ -836,47 +780,16 @@ impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
         }
     }
     fn stepper(&self, step: u64) -> Stepper {
-        let mut stepper = Stepper::new(step);
-        schedule::seek(self, &mut stepper, step);
-        stepper
+        stepper::stepper_at(self, step)
     }
     #[inline(always)]
     fn advance(&self, stepper: &mut Stepper) {
-        schedule::advance(self, stepper)
+        stepper::advance(stepper, || self)
     }
     #[inline(always)]
     fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
-        if stepper.motion == Motion::Rotate {
-            let c = &self.config;
-            let wave = SeedWave::from_cos(F::from_f64(stepper.a), stepper.tag == 1);
-            let lr = self.lr_of(wave);
-            let (lo, hi) = c.lr_range;
-            let error = stepper.error_bound();
-            let amplitude = (lo.to_f64().abs() + hi.to_f64().abs()) / 2.0;
-            if trusted(amplitude, error, lr.to_f64()) {
-                match c.momentum_range {
-                    None => {
-                        return Hypers {
-                            lr,
-                            momentum: None,
-                            weight_decay: None,
-                        }
-                    }
-                    Some((m1, m2)) => {
-                        let m = wave.times(m2 - m1) + m1;
-                        let amplitude = (m2.to_f64() - m1.to_f64()) / 2.0;
-                        if trusted(amplitude, error, m.to_f64()) {
-                            return Hypers {
-                                lr,
-                                momentum: Some(m),
-                                weight_decay: None,
-                            };
-                        }
-                    }
-                }
-            }
-        }
-        schedule::cold(|| self.hypers(stepper.step))
+        let momentum = self.config.momentum_range.is_some();
+        stepper::stepped_hypers(stepper, momentum, |k| self.hypers(k))
     }
 }
 
@@ -889,24 +802,35 @@ impl<F: Real> Stepping for KerasOneCycle<F> {
         let f = self.config.phase_one_fraction;
         let rise = |k: u64| self.x(k) < f;
         // The rise, then the fall: `!rise` never decreases.
-        let (first, last) = schedule::run_of(step, 0, n - 2, |k| !rise(k));
+        let (first, last) = stepper::run_of(step, 0, n - 2, |k| !rise(k));
         // x = k/n, x·pi/f - pi and (x - f)·pi/(1 - f) round at each step.
         let share = f.min(1.0 - f).max(f64::MIN_POSITIVE);
+        let rising = rise(step);
+        let (lo, hi) = self.config.lr_range;
+        // The seed's `(cos θ + 1)·amp/2 + base`: `α = base + amp/2`, `β = amp/2`.
+        let wave = |amp: f64, base: f64| (base + amp / 2.0, amp / 2.0);
+        let lr = if rising {
+            wave(hi.to_f64() - lo.to_f64(), lo.to_f64())
+        } else {
+            wave(hi.to_f64(), 0.0)
+        };
+        let momentum = self.config.momentum_range.map_or(NO_MAP, |(m1, m2)| {
+            wave(m2.to_f64() - m1.to_f64(), m1.to_f64())
+        });
+        let length = if rising { f } else { 1.0 - f };
         Segment {
             first,
             last,
             motion: Motion::Rotate,
-            tag: u32::from(rise(step)),
-            aux: 0.0,
+            tag: u32::from(rising),
+            delta: (core::f64::consts::PI / (length * n as f64), 0.0),
+            maps: [lr, momentum],
             slack: 8.0 * 2.3e-16 * core::f64::consts::PI / share,
         }
     }
 
-    fn state_at(&self, tag: u32, step: u64, motion: bool) -> (f64, f64, f64, f64) {
+    fn state_at(&self, _segment: &Segment, step: u64) -> (f64, f64) {
         let f = self.config.phase_one_fraction;
-        let (theta, _) = seed_wave_arg::<f64>(self.x(step), f);
-        let n = self.config.total_steps as f64;
-        let share = if tag == 1 { f } else { 1.0 - f };
-        rotation(theta, motion.then(|| core::f64::consts::PI / (share * n)))
+        (seed_wave_arg::<f64>(self.x(step), f).0, 0.0)
     }
 }

@@ -5,10 +5,10 @@
 
 use crate::anneal::trig;
 use crate::error::{check, Error};
-use crate::one_cycle::rotation;
 use crate::phase::for_offsets;
 use crate::real::Real;
-use crate::schedule::{self, trusted, Motion, Schedule, Segment, Stepper, Stepping};
+use crate::schedule::Schedule;
+use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
 
 /// SGDR (Loshchilov & Hutter): cosine annealing from the peak to `eta_min`
 /// over cycles of `T_0`, `T_0·T_mult`, `T_0·T_mult²`, … steps. Unbounded.
@@ -316,27 +316,20 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
     }
 
     fn stepper(&self, step: u64) -> Stepper {
-        let mut stepper = Stepper::new(step);
-        schedule::seek(self, &mut stepper, step);
-        stepper
+        stepper::stepper_at(self, step)
     }
 
     #[inline(always)]
     fn advance(&self, stepper: &mut Stepper) {
-        schedule::advance(self, stepper)
+        stepper::advance(stepper, || self)
     }
 
     #[inline(always)]
     fn stepped(&self, stepper: &Stepper) -> F {
-        if stepper.motion == Motion::Rotate {
-            let peak = F::from_f64(stepper.aux);
-            let v = self.value_of_cos(peak, F::from_f64(stepper.a));
-            let amplitude = (stepper.aux - self.config.eta_min.to_f64()) / 2.0;
-            if trusted(amplitude, stepper.error_bound(), v.to_f64()) {
-                return v;
-            }
+        match stepper.values() {
+            Some((lr, _)) => F::from_f64(lr),
+            None => stepper::cold(|| self.at(stepper.step)),
         }
-        schedule::cold(|| self.at(stepper.step))
     }
 }
 
@@ -351,23 +344,25 @@ impl<F: Real> Stepping for CosineRestarts<F> {
         if step - start < warmup {
             return Segment::direct(step, start + warmup - 1);
         }
+        let (peak, eta) = (self.peak(index).to_f64(), self.config.eta_min.to_f64());
         Segment {
             first: start + warmup,
             last: end,
             motion: Motion::Rotate,
             tag: u32::try_from(index).unwrap_or(u32::MAX),
-            aux: self.peak(index).to_f64(),
+            delta: (core::f64::consts::PI / (len - warmup) as f64, 0.0),
+            // eta + (peak - eta)·(1 + cos θ)/2.
+            maps: [((peak + eta) / 2.0, (peak - eta) / 2.0), NO_MAP],
             // pi·T_cur/T_i rounds twice.
             slack: 1.5e-15,
         }
     }
 
-    fn state_at(&self, _tag: u32, step: u64, motion: bool) -> (f64, f64, f64, f64) {
+    fn state_at(&self, _segment: &Segment, step: u64) -> (f64, f64) {
         let (_, start, len) = self.int_cycle(step);
         let w = self.config.warmup as f64;
         let (t_cur, t_i) = ((step - start) as f64 - w, len as f64 - w);
-        let theta = core::f64::consts::PI * t_cur / t_i;
-        rotation(theta, motion.then(|| core::f64::consts::PI / t_i))
+        (core::f64::consts::PI * t_cur / t_i, 0.0)
     }
 }
 

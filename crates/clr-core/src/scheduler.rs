@@ -49,9 +49,38 @@ use alloc::{string::String, vec::Vec};
 /// convention (the number of epochs passed to `fit` is the cycle length).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "CycleData", into = "CycleData"))]
 pub struct Cycle {
     epochs: u64,
     batches_per_epoch: u64,
+    /// `epochs × batches_per_epoch`, read at every batch.
+    iterations: u64,
+}
+
+/// The serialized form of a [`Cycle`], checked again when read back.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CycleData {
+    epochs: u64,
+    batches_per_epoch: u64,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<CycleData> for Cycle {
+    type Error = Error;
+    fn try_from(data: CycleData) -> Result<Self, Error> {
+        Cycle::new(data.epochs, data.batches_per_epoch)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<Cycle> for CycleData {
+    fn from(cycle: Cycle) -> Self {
+        CycleData {
+            epochs: cycle.epochs,
+            batches_per_epoch: cycle.batches_per_epoch,
+        }
+    }
 }
 
 impl Cycle {
@@ -59,12 +88,13 @@ impl Cycle {
     pub fn new(epochs: u64, batches_per_epoch: u64) -> Result<Self, Error> {
         check::nonzero("epochs", epochs)?;
         check::nonzero("batches_per_epoch", batches_per_epoch)?;
-        epochs
+        let iterations = epochs
             .checked_mul(batches_per_epoch)
             .ok_or(Error::Overflow { param: "epochs" })?;
         Ok(Cycle {
             epochs,
             batches_per_epoch,
+            iterations,
         })
     }
 
@@ -75,8 +105,9 @@ impl Cycle {
     }
 
     /// Iterations in the cycle.
+    #[inline(always)]
     pub fn iterations(&self) -> u64 {
-        self.epochs * self.batches_per_epoch
+        self.iterations
     }
 
     /// Epochs in the cycle.
@@ -202,11 +233,11 @@ pub struct Scheduler<S, N = S, F = f64> {
     /// deserialization, a restart), so it is neither saved nor compared.
     #[cfg_attr(feature = "serde", serde(skip))]
     stepper: Transient<Stepper>,
-    /// The next iteration to record, when known: spares `batch_end` a
-    /// division. Forgotten whenever the iteration jumps.
+    /// No record is due before this iteration: spares `batch_end` a
+    /// division. Reset to 0 (unknown) whenever the iteration jumps.
     #[cfg(feature = "alloc")]
     #[cfg_attr(feature = "serde", serde(skip))]
-    next_record: Transient<Option<u64>>,
+    next_record: Transient<u64>,
     #[cfg_attr(feature = "serde", serde(skip))]
     _value: core::marker::PhantomData<F>,
 }
@@ -247,7 +278,7 @@ impl<F: Real, S: HyperSchedule<F>> Scheduler<S, S, F> {
             incremental: false,
             stepper: Transient(Stepper::default()),
             #[cfg(feature = "alloc")]
-            next_record: Transient(None),
+            next_record: Transient(0),
             _value: core::marker::PhantomData,
         })
     }
@@ -268,7 +299,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
             incremental: self.incremental,
             stepper: self.stepper,
             #[cfg(feature = "alloc")]
-            next_record: Transient(None),
+            next_record: Transient(0),
             _value: core::marker::PhantomData,
         }
     }
@@ -283,7 +314,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     fn forget_record(&mut self) {
         #[cfg(feature = "alloc")]
         {
-            self.next_record = Transient(None);
+            self.next_record = Transient(0);
         }
     }
 
@@ -353,7 +384,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
             }
             // Not there yet (a new or resumed run): a stepper of its own,
             // so that the value is the one an uninterrupted run gives.
-            return Ok(crate::schedule::cold(|| {
+            return Ok(crate::stepper::cold(|| {
                 self.schedule.stepped(&self.schedule.stepper(iteration))
             }));
         }
@@ -388,14 +419,8 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     pub fn batch_end_with(&mut self, loss: F, metrics: &[(&str, F)]) -> Control {
         let iteration = self.state.iteration;
         #[cfg(feature = "alloc")]
-        {
-            let due = match self.next_record.0 {
-                Some(next) => iteration == next,
-                None => iteration % self.record_every == 0,
-            };
-            if due || self.next_record.0.is_none() {
-                self.record(iteration, due, loss, metrics);
-            }
+        if iteration >= self.next_record.0 {
+            self.record(iteration, loss, metrics);
         }
         #[cfg(not(feature = "alloc"))]
         let _ = (loss, metrics);
@@ -413,8 +438,9 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     /// Records the batch (when `due`) and finds the next iteration to record.
     #[cfg(feature = "alloc")]
     #[inline(never)]
-    fn record(&mut self, iteration: u64, due: bool, loss: F, metrics: &[(&str, F)]) {
-        if due {
+    fn record(&mut self, iteration: u64, loss: F, metrics: &[(&str, F)]) {
+        let k = self.record_every;
+        if iteration % k == 0 {
             if let Ok(h) = self.batch_begin() {
                 self.records.batches.push(BatchRecord {
                     iteration,
@@ -425,8 +451,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
                 });
             }
         }
-        let k = self.record_every;
-        self.next_record = Transient((iteration - iteration % k).checked_add(k));
+        self.next_record = Transient((iteration - iteration % k).saturating_add(k));
     }
 
     /// Brings the stepper to the new iteration: one step of its recurrence

@@ -1,0 +1,507 @@
+//! Sequential evaluation: an incremental recurrence that takes a schedule
+//! from one step to the next in a few multiplications instead of a cosine.
+//!
+//! A schedule's steps fall into segments over which its values are affine
+//! in one moving quantity `x`: `value = α + β·cos θ` with `θ` advancing by a
+//! fixed angle per step (a cosine phase: [`Motion::Rotate`]), or
+//! `value = α + β·a·b` with `a` advancing by a fixed amount and `b` by a
+//! fixed ratio (a linear ramp times a geometric scale: [`Motion::Ramp`]).
+//!
+//! The recurrence runs in windows of at most [`SYNC`] steps, each started
+//! from the direct formula at an absolute multiple of [`SYNC`] (or at its
+//! segment's start), so the value at step `k` depends on `k` alone. When a
+//! window starts, its whole error budget is checked once: the recurrence's
+//! error bound over the window against the smallest value the window can
+//! take; a window that cannot guarantee 1e-12 relative evaluates every
+//! step directly instead. A step inside a trusted window costs two fused
+//! updates of the state and one multiply-add per value, with no branch on
+//! the value.
+//!
+//! Cosine phases rotate `(u, sin θ)` where `u = 1 ± cos θ`, the sign chosen
+//! so that `u` goes to zero where the learning rate is smallest: near the
+//! end of an annealing phase the value is then carried with a small
+//! *relative* error, where `cos θ` itself would carry an absolute one that
+//! swamps a learning rate four orders of magnitude below its peak.
+
+use crate::hyper::Hypers;
+use crate::real::Real;
+
+/// Steps between two re-synchronisations of a [`Stepper`] with the direct
+/// formula: the recurrence runs at most `SYNC - 1` steps.
+pub(crate) const SYNC: u64 = 128;
+
+/// The relative accuracy every stepped value keeps against the direct
+/// formula, with a margin of five for the direct formula's own last
+/// roundings.
+const BUDGET: f64 = 2e-13;
+
+/// How a [`Stepper`]'s state moves from one step to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Motion {
+    /// No state: every step is evaluated directly.
+    #[default]
+    Direct,
+    /// `θ` advances by `delta.0` per step: the state is `(1 ± cos θ, sin θ)`.
+    Rotate,
+    /// `a += delta.0`, `b *= delta.1`: `x = a·b`.
+    Ramp,
+}
+
+/// A run of consecutive steps over which a schedule's values are affine in
+/// one quantity moved by one [`Motion`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Segment {
+    /// Its first step.
+    pub first: u64,
+    /// Its last step.
+    pub last: u64,
+    pub motion: Motion,
+    /// The schedule's own index of the segment (phase, cycle, half-cycle).
+    pub tag: u32,
+    /// The motion of one step: `(angle, _)` or `(increment, ratio)`.
+    pub delta: (f64, f64),
+    /// `(α, β)` of the learning rate and the momentum: `value = α + β·c`
+    /// with `c = cos θ` (Rotate) or `c = a·b` (Ramp). An absent momentum is
+    /// `(1, 0)`.
+    pub maps: [(f64, f64); 2],
+    /// The direct formula's own rounding error in `c`, over the segment:
+    /// stepped values may differ from it by `|β|` times that much more.
+    pub slack: f64,
+}
+
+impl Segment {
+    /// A run of directly evaluated steps.
+    pub const fn direct(first: u64, last: u64) -> Self {
+        Segment {
+            first,
+            last,
+            motion: Motion::Direct,
+            tag: 0,
+            delta: (0.0, 0.0),
+            maps: [NO_MAP; 2],
+            slack: 0.0,
+        }
+    }
+}
+
+/// What a schedule tells the stepping engine.
+pub(crate) trait Stepping {
+    /// The segment `step` is in.
+    fn segment(&self, step: u64) -> Segment;
+    /// The moving quantity at `step` of `segment`, from the direct formula:
+    /// `(θ, _)` for [`Motion::Rotate`], `(a, b)` for [`Motion::Ramp`].
+    fn state_at(&self, segment: &Segment, step: u64) -> (f64, f64);
+}
+
+impl<S: Stepping + ?Sized> Stepping for &S {
+    fn segment(&self, step: u64) -> Segment {
+        (**self).segment(step)
+    }
+    fn state_at(&self, segment: &Segment, step: u64) -> (f64, f64) {
+        (**self).state_at(segment, step)
+    }
+}
+
+/// The state of sequential evaluation: the step it stands at and, where the
+/// schedule's curve allows, an incremental recurrence that takes it to the
+/// next step in a few multiplications instead of a cosine.
+///
+/// Get one from [`HyperSchedule::stepper`] (or [`Schedule::stepper`]), read
+/// the values with [`HyperSchedule::stepped`], move on with
+/// [`HyperSchedule::advance`]; [`Scheduler::incremental`] does all three.
+/// Cosine phases rotate `(1 ± cos θ, sin θ)` by the step's angle; linear
+/// ramps add, geometric scales multiply. Every 128 steps (at absolute
+/// multiples of 128) and at the start of every phase or cycle the state is
+/// recomputed from the direct formula, so the values at step `k` depend on
+/// `k` alone (not on where stepping began), and stay within 1e-12 relative
+/// of [`HyperSchedule::hypers`]: a stretch of steps where a value comes too
+/// close to zero for that is evaluated directly instead.
+///
+/// It is fixed-size plain data (no allocation); a fresh one evaluates
+/// directly until its first re-synchronisation.
+///
+/// [`HyperSchedule::stepper`]: crate::HyperSchedule::stepper
+/// [`HyperSchedule::stepped`]: crate::HyperSchedule::stepped
+/// [`HyperSchedule::advance`]: crate::HyperSchedule::advance
+/// [`HyperSchedule::hypers`]: crate::HyperSchedule::hypers
+/// [`Schedule::stepper`]: crate::Schedule::stepper
+/// [`Scheduler::incremental`]: crate::Scheduler::incremental
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stepper {
+    pub(crate) step: u64,
+    /// The step after the window's last (wrapping): the one that needs the
+    /// direct formula again.
+    next_sync: u64,
+    /// Whether the window's values come from the state (else directly).
+    live: bool,
+    /// The state at this step, and at the next: two interleaved chains,
+    /// each moved two steps at a time, so a step waits on the update of the
+    /// step before last, not of the last.
+    a: f64,
+    b: f64,
+    a1: f64,
+    b1: f64,
+    /// The motion of one step and of two.
+    once: Affine,
+    twice: Affine,
+    /// `value = p + q·x` for the learning rate and the momentum.
+    maps: [(f64, f64); 2],
+    segment: Segment,
+}
+
+/// A stepper at step 0 that evaluates directly until it is first moved.
+impl Default for Stepper {
+    fn default() -> Self {
+        Stepper::new(0)
+    }
+}
+
+impl Stepper {
+    /// A stepper standing at `step` that evaluates directly until it is
+    /// first moved (then it re-synchronises).
+    pub const fn new(step: u64) -> Self {
+        Stepper {
+            step,
+            next_sync: step.wrapping_add(1),
+            live: false,
+            a: 0.0,
+            b: 0.0,
+            a1: 0.0,
+            b1: 0.0,
+            once: Affine::IDENTITY,
+            twice: Affine::IDENTITY,
+            maps: [NO_MAP; 2],
+            segment: Segment::direct(step, step),
+        }
+    }
+
+    /// A stepper that only counts: every value evaluated directly.
+    pub(crate) fn counting(step: u64) -> Self {
+        Stepper {
+            next_sync: u64::MAX,
+            ..Stepper::new(step)
+        }
+    }
+
+    /// The step whose values the stepper gives.
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// The learning rate and momentum of this step from the recurrence, or
+    /// `None` where the step is to be evaluated directly.
+    #[inline(always)]
+    pub(crate) fn values(&self) -> Option<(f64, f64)> {
+        if !self.live {
+            return None;
+        }
+        let [(p0, q0), (p1, q1)] = self.maps;
+        Some((p0 + q0 * self.a, p1 + q1 * self.a))
+    }
+
+    /// One step of the recurrence.
+    #[inline(always)]
+    fn move_one(&mut self) {
+        let after_next = self.twice.apply(self.a, self.b);
+        (self.a, self.b) = (self.a1, self.b1);
+        (self.a1, self.b1) = after_next;
+        self.step += 1;
+    }
+}
+
+/// `(a, b) ↦ (m00·a + m01·b + c0, m10·a + m11·b + c1)`: one form for every
+/// motion, so a step has no branch on which.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Affine {
+    m: [f64; 4],
+    c: [f64; 2],
+}
+
+impl Affine {
+    const IDENTITY: Affine = Affine {
+        m: [1.0, 0.0, 0.0, 1.0],
+        c: [0.0, 0.0],
+    };
+
+    #[inline(always)]
+    fn apply(&self, a: f64, b: f64) -> (f64, f64) {
+        let [m00, m01, m10, m11] = self.m;
+        (
+            m00 * a + (m01 * b + self.c[0]),
+            m10 * a + (m11 * b + self.c[1]),
+        )
+    }
+
+    /// `steps` steps of `motion` (1 or 2). Rotate carries
+    /// `(u, s) = (1 + σ cos θ, sin θ)`: `u' = u cos δ - σ sin δ·s + (1 - cos δ)`,
+    /// `s' = σ sin δ·u + cos δ·s - σ sin δ`. Ramp carries `(x, e) = (a·b, da·b)`:
+    /// `x' = g·x + g·e`, `e' = g·e`, with `g` the ratio.
+    fn of(segment: &Segment, sign: f64, steps: u32) -> Affine {
+        let (d0, d1) = segment.delta;
+        match segment.motion {
+            Motion::Rotate => {
+                let angle = d0 * f64::from(steps);
+                let half = libm::sin(angle / 2.0);
+                let (cos, sin) = (libm::cos(angle), sign * libm::sin(angle));
+                Affine {
+                    m: [cos, -sin, sin, cos],
+                    c: [2.0 * half * half, -sin],
+                }
+            }
+            Motion::Ramp => {
+                // Two steps: x'' = g²·x + 2g²·e, e'' = g²·e.
+                let g = if steps == 1 { d1 } else { d1 * d1 };
+                let twice = f64::from(steps);
+                Affine {
+                    m: [g, g * twice, 0.0, g],
+                    c: [0.0, 0.0],
+                }
+            }
+            Motion::Direct => Affine::IDENTITY,
+        }
+    }
+}
+
+/// Moves `stepper` one step on; `schedule` is asked for only at the end of
+/// a window (a schedule seen through a view need not build it every step).
+#[inline(always)]
+pub(crate) fn advance<S: Stepping>(stepper: &mut Stepper, schedule: impl FnOnce() -> S) {
+    let next = stepper.step.wrapping_add(1);
+    if next == stepper.next_sync {
+        resync(&schedule(), stepper, next);
+    } else if stepper.live {
+        stepper.move_one();
+    } else {
+        stepper.step = next;
+    }
+}
+
+/// A stepper standing at `step`.
+#[inline(never)]
+pub(crate) fn stepper_at<S: Stepping + ?Sized>(schedule: &S, step: u64) -> Stepper {
+    let mut stepper = Stepper::new(step);
+    seek(schedule, &mut stepper, step);
+    stepper
+}
+
+/// At the end of a window: the next window of the same segment, or a full
+/// [`seek`]. Steps saturate at `u64::MAX`.
+#[cold]
+#[inline(never)]
+fn resync<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, step: u64) {
+    if stepper.step == u64::MAX {
+        return;
+    }
+    let segment = &stepper.segment;
+    if segment.motion != Motion::Direct && step > segment.first && step <= segment.last {
+        start_window(schedule, stepper, step);
+    } else {
+        seek(schedule, stepper, step);
+    }
+}
+
+/// Positions `stepper` at `step`: its segment's motion and value maps, its
+/// window started at the last multiple of [`SYNC`] (or the segment's
+/// start), then moved on to `step`.
+fn seek<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, step: u64) {
+    let segment = schedule.segment(step);
+    *stepper = Stepper {
+        next_sync: segment.last.wrapping_add(1),
+        segment,
+        ..Stepper::new(step)
+    };
+    if segment.motion == Motion::Direct {
+        return;
+    }
+    let sign = carried_sign(&segment);
+    stepper.maps = match segment.motion {
+        // value = α + β·cos θ = (α - σβ) + σβ·(1 + σ cos θ).
+        Motion::Rotate => segment.maps.map(|(a, b)| (a - sign * b, sign * b)),
+        _ => segment.maps,
+    };
+    stepper.once = Affine::of(&segment, sign, 1);
+    stepper.twice = Affine::of(&segment, sign, 2);
+    start_window(schedule, stepper, (step - step % SYNC).max(segment.first));
+    while stepper.step < step {
+        stepper.move_one();
+    }
+}
+
+/// `σ` of the carried `1 + σ cos θ`: it vanishes where the learning rate is
+/// smallest, so that there the value keeps a small relative error.
+fn carried_sign(segment: &Segment) -> f64 {
+    let (alpha, beta) = segment.maps[0];
+    if (alpha - beta).abs() <= (alpha + beta).abs() {
+        1.0
+    } else {
+        -1.0
+    }
+}
+
+/// Starts the window at `start` of the stepper's segment: the state from
+/// the direct formula, and whether the recurrence can be trusted over the
+/// whole window.
+fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start: u64) {
+    let segment = stepper.segment;
+    let end = (start - start % SYNC)
+        .saturating_add(SYNC - 1)
+        .min(segment.last);
+    let first = schedule.state_at(&segment, start);
+    let last = schedule.state_at(&segment, end);
+    let steps = (end - start) as f64;
+    let (state, trusted) = match segment.motion {
+        Motion::Rotate => {
+            let sign = stepper.maps_sign();
+            let (first, last) = (
+                half_angle_state(first.0, sign),
+                half_angle_state(last.0, sign),
+            );
+            let (lo, hi) = (first.0.min(last.0), first.0.max(last.0));
+            let sin_delta = libm::sin(segment.delta.0).abs();
+            // Each step rounds `u` relatively, and feeds it the rounding of
+            // `sin θ` through `sin δ`.
+            let drift = 4.0 * (hi + sin_delta) * (1.0 + steps * sin_delta);
+            (first, stepper.trusted(lo, hi, steps * drift))
+        }
+        _ => {
+            let corners = [
+                first.0 * first.1,
+                first.0 * last.1,
+                last.0 * first.1,
+                last.0 * last.1,
+            ];
+            let lo = corners.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = corners.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let size = first.0.abs().max(last.0.abs()) * first.1.abs().max(last.1.abs());
+            let state = (first.0 * first.1, segment.delta.0 * first.1);
+            (state, stepper.trusted(lo, hi, steps * 3.0 * size))
+        }
+    };
+    stepper.step = start;
+    stepper.next_sync = end.wrapping_add(1);
+    stepper.live = trusted;
+    (stepper.a, stepper.b) = state;
+    (stepper.a1, stepper.b1) = stepper.once.apply(state.0, state.1);
+}
+
+impl Stepper {
+    /// `σ` of the carried `1 + σ cos θ`, read back from the maps.
+    fn maps_sign(&self) -> f64 {
+        carried_sign(&self.segment)
+    }
+
+    /// Whether every value `p + q·x` with `x` in `[lo, hi]`, carried with
+    /// an error of `drift·ε` on top of the direct formula's own, stays
+    /// within [`BUDGET`] of the direct formula.
+    fn trusted(&self, lo: f64, hi: f64, drift: f64) -> bool {
+        let error = self.segment.slack + 6e-16 + drift * f64::EPSILON;
+        error.is_finite()
+            && self.maps.iter().all(|&(p, q)| {
+                let (v0, v1) = (p + q * lo, p + q * hi);
+                let smallest = if v0.signum() == v1.signum() {
+                    v0.abs().min(v1.abs())
+                } else {
+                    0.0
+                };
+                (q * error).abs() <= BUDGET * smallest
+            })
+    }
+}
+
+/// `(1 + σ cos θ, sin θ)` from the half angle, so that `1 ± cos θ` keeps its
+/// relative precision near zero.
+fn half_angle_state(theta: f64, sign: f64) -> (f64, f64) {
+    let (s, c) = libm::sincos(theta / 2.0);
+    let u = if sign > 0.0 { 2.0 * c * c } else { 2.0 * s * s };
+    (u, 2.0 * s * c)
+}
+
+/// The first and last steps around `step` (within `lo..=hi`) whose `key`
+/// equals `key(step)`, for a `key` that never decreases with the step:
+/// galloping, then bisection.
+pub(crate) fn run_of<K: PartialEq>(
+    step: u64,
+    lo: u64,
+    hi: u64,
+    key: impl Fn(u64) -> K,
+) -> (u64, u64) {
+    let k = key(step);
+    let same = |s: u64| key(s) == k;
+    let last = edge(step, |s, d| s.saturating_add(d).min(hi), same);
+    let first = edge(step, |s, d| s.saturating_sub(d).max(lo), same);
+    (first, last)
+}
+
+/// The farthest step from `step` in one direction (`toward(s, d)` moves `s`
+/// by `d` that way, stopping at the bound) before `same` turns false:
+/// galloping by doubling distances, then bisection.
+fn edge(step: u64, toward: impl Fn(u64, u64) -> u64, same: impl Fn(u64) -> bool) -> u64 {
+    let (mut good, mut span) = (step, 1u64);
+    let mut bad = loop {
+        let probe = toward(good, span);
+        if probe == good {
+            return good; // at the bound
+        }
+        if same(probe) {
+            good = probe;
+            span = span.saturating_mul(2);
+        } else {
+            break probe;
+        }
+    };
+    loop {
+        let gap = good.abs_diff(bad);
+        if gap <= 1 {
+            return good;
+        }
+        // Strictly between `good` and `bad`, so the bound never applies.
+        let mid = toward(good, gap / 2);
+        if same(mid) {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+    }
+}
+
+/// Runs `f` out of line: the direct fallback of a stepped value, kept out of
+/// the hot path so that the recurrence's few instructions inline.
+#[cold]
+#[inline(never)]
+pub(crate) fn cold<T>(f: impl FnOnce() -> T) -> T {
+    f()
+}
+
+/// The hyper-parameters at `stepper`'s step: from the recurrence where its
+/// window is trusted, from `direct` (out of line) elsewhere.
+#[inline(always)]
+pub(crate) fn stepped_hypers<F: Real>(
+    stepper: &Stepper,
+    momentum: bool,
+    direct: impl FnOnce(u64) -> Hypers<F>,
+) -> Hypers<F> {
+    // Both ways meet as two values in registers, not as a `Hypers` in
+    // memory (the out-of-line call would return one through the stack).
+    let (lr, m) = match stepper.values() {
+        Some((lr, m)) => (F::from_f64(lr), F::from_f64(m)),
+        None => cold(|| {
+            let h = direct(stepper.step);
+            (h.lr, h.momentum.unwrap_or(F::zero()))
+        }),
+    };
+    Hypers {
+        lr,
+        momentum: momentum.then_some(m),
+        weight_decay: None,
+    }
+}
+
+/// `(α, β)` of a cosine annealing from `start` to `end` (PyTorch's
+/// `end + (start - end)/2·(cos θ + 1)`): `value = α + β·cos θ`.
+pub(crate) fn cos_map<F: Real>(start: F, end: F) -> (f64, f64) {
+    let (start, end) = (start.to_f64(), end.to_f64());
+    ((start + end) / 2.0, (start - end) / 2.0)
+}
+
+/// The map of an absent momentum.
+pub(crate) const NO_MAP: (f64, f64) = (1.0, 0.0);
