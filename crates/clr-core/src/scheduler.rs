@@ -393,11 +393,19 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
 
     /// The hyper-parameters the scheduler gives at `iteration`, under its
     /// past-the-end policy.
+    #[inline]
     pub fn hypers_at(&self, iteration: u64) -> Result<Hypers<F>, Error> {
-        let n = self.cycle.iterations();
-        if iteration < n {
+        if iteration < self.cycle.iterations() {
             return Ok(self.schedule.hypers(iteration));
         }
+        self.past_the_end(iteration)
+    }
+
+    /// [`hypers_at`](Self::hypers_at) once the cycle is over.
+    #[cold]
+    #[inline(never)]
+    fn past_the_end(&self, iteration: u64) -> Result<Hypers<F>, Error> {
+        let n = self.cycle.iterations();
         match (self.past_end, &self.next) {
             (PastEnd::Error, _) => Err(Error::PastEnd {
                 step: iteration,
