@@ -9,8 +9,8 @@ use alloc::vec::Vec;
 use core::marker::PhantomData;
 
 use super::{RangeTest, RangeTestConfig, RangeTestOutcome};
-use crate::train::{check_factors, Adapter, AdapterError, RangeTestBackend, ScheduledOptimizer};
 use crate::train::progress::Progress;
+use crate::train::{check_factors, Adapter, AdapterError, RangeTestBackend, ScheduledOptimizer};
 
 /// The validation closure's type when there is none.
 pub type NoRangeValidation<B> = fn(u64) -> Result<f64, <B as Adapter>::Error>;
@@ -104,7 +104,11 @@ where
     /// each sweep and at the end, and the losses come back with
     /// suggestions. If a closure or the framework fails midway, the model
     /// and optimizer are restored before the error is returned.
-    pub fn run<M, O>(&mut self, model: &M, optimizer: &mut O) -> Result<RangeTestOutcome<f64>, B::Error>
+    pub fn run<M, O>(
+        &mut self,
+        model: &M,
+        optimizer: &mut O,
+    ) -> Result<RangeTestOutcome<f64>, B::Error>
     where
         M: ?Sized,
         O: ScheduledOptimizer<f64, B::Marker, Error = B::Error> + ?Sized,

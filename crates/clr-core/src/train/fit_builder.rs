@@ -158,7 +158,11 @@ impl<B: Adapter, S: HyperSchedule<f64>, N: HyperSchedule<f64>, V> Fit<B, S, N, V
     /// `momentum` when scheduled, and `lr` (both of the epoch's last batch).
     ///
     /// Starts from iteration 0 each time it is called.
-    pub fn run<O, T, R, E>(&mut self, optimizer: &mut O, mut step: T) -> Result<B::History, B::Error>
+    pub fn run<O, T, R, E>(
+        &mut self,
+        optimizer: &mut O,
+        mut step: T,
+    ) -> Result<B::History, B::Error>
     where
         B: Backprop<O>,
         O: ScheduledOptimizer<f64, B::Marker, Error = B::Error> + ?Sized,
