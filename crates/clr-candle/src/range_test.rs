@@ -56,32 +56,37 @@ pub type NoRangeValidation = range_test::NoRangeValidation<Candle>;
 pub type RangeTestOutcome = range_test::RangeTestOutcome<f64>;
 
 /// Runs a range test on a Candle model: the core's
-/// [`RangeTestRunner`](clr_core::range_test::RangeTestRunner) on Candle;
-/// see the [module docs](self).
+/// [`RangeTestRunner`](clr_core::range_test::RangeTestRunner), whose docs
+/// say what the closures get and return, on Candle; see the
+/// [module docs](self).
 ///
-/// The training closure gets the index of the micro-batch (counted from 0
-/// over the whole test, all sweeps) and returns its loss: pick the batch
-/// with it (`index % batches_per_epoch`) and reshuffle when it wraps. The
-/// runner sets the sweep's learning rate (and weight decay) on the
-/// optimizer, back-propagates the loss and steps the optimizer (once per
-/// `accumulation_steps` micro-batches, on their averaged gradients).
-///
-/// The validation closure, needed when the configuration has
-/// `validation_batches`, gets the number of validation batches and returns
-/// their mean loss (in eval mode: no variable may change).
-///
-/// `run(&varmap, &mut optimizer)` snapshots the [`VarMap`] and the
-/// optimizer's state ([`OptimizerState`]: the learning rate and weight
-/// decay included), sweeps, and restores both after each sweep, at the end
-/// and when a closure or Candle fails midway.
+/// `run(&varmap, &mut optimizer)` takes any [`CandleStep`] with an
+/// [`OptimizerState`]: that state (the learning rate and weight decay
+/// included) and every variable of the [`VarMap`] are put back bit for bit
+/// after each sweep, at the end and when a closure or Candle fails midway.
+/// The validation closure must leave every variable as it was (eval mode).
 pub type RangeTestRunner<T, V = NoRangeValidation> = range_test::RangeTestRunner<Candle, T, V>;
 
 impl<O> RangeTestBackend<VarMap, O> for Candle
 where
     O: CandleStep + OptimizerState + ?Sized,
 {
-    fn range_test<T, V>(
+    type Saved = (VarMapSnapshot, O::State);
+
+    fn save(varmap: &VarMap, optimizer: &O) -> Result<Self::Saved, Error> {
+        Ok((VarMapSnapshot::take(varmap)?, optimizer.save_state()?))
+    }
+
+    fn restore(saved: &Self::Saved, varmap: &VarMap, optimizer: &mut O) -> Result<(), Error> {
+        let vars = saved.0.restore(varmap);
+        // The saved state holds the learning rate and weight decay too.
+        let state = optimizer.load_state(&saved.1);
+        vars.and(state)
+    }
+
+    fn sweep<T, V>(
         test: &mut RangeTest<f64>,
+        saved: &Self::Saved,
         varmap: &VarMap,
         optimizer: &mut O,
         train: T,
@@ -92,14 +97,11 @@ where
         T: FnMut(u64) -> Result<Tensor, Error>,
         V: FnMut(u64) -> Result<f64, Error>,
     {
-        let snapshot = VarMapSnapshot::take(varmap)?;
-        let state = optimizer.save_state()?;
         let mut driver = Driver {
             varmap,
             vars: varmap.all_vars(),
-            snapshot: &snapshot,
-            state: &state,
-            optimizer: &mut *optimizer,
+            saved,
+            optimizer,
             train,
             validation,
             lr_factors,
@@ -107,23 +109,14 @@ where
             pending: None,
             batch: 0,
         };
-        match test.run(&mut driver) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                // Best effort: the error that stopped the test is the one to report.
-                let _ = snapshot.restore(varmap);
-                let _ = optimizer.load_state(&state);
-                Err(e)
-            }
-        }
+        test.run(&mut driver).map(|_| ())
     }
 }
 
 struct Driver<'a, O: OptimizerState + ?Sized, T, V> {
     varmap: &'a VarMap,
     vars: Vec<Var>,
-    snapshot: &'a VarMapSnapshot,
-    state: &'a O::State,
+    saved: &'a (VarMapSnapshot, O::State),
     optimizer: &'a mut O,
     train: T,
     validation: Option<V>,
@@ -214,8 +207,6 @@ where
 
     fn restore(&mut self, _finished: bool) -> Result<(), Error> {
         self.pending = None;
-        self.snapshot.restore(self.varmap)?;
-        // The saved state holds the learning rate and weight decay too.
-        self.optimizer.load_state(self.state)
+        <Candle as RangeTestBackend<VarMap, O>>::restore(self.saved, self.varmap, self.optimizer)
     }
 }

@@ -61,34 +61,40 @@ pub type NoRangeValidation = range_test::NoRangeValidation<Tch>;
 pub type RangeTestOutcome = range_test::RangeTestOutcome<f64>;
 
 /// Runs a range test on a tch model: the core's
-/// [`RangeTestRunner`](clr_core::range_test::RangeTestRunner) on libtorch;
-/// see the [module docs](self).
+/// [`RangeTestRunner`](clr_core::range_test::RangeTestRunner), whose docs
+/// say what the closures get and return, on libtorch; see the
+/// [module docs](self).
 ///
-/// The training closure gets the index of the micro-batch (counted from 0
-/// over the whole test, all sweeps) and returns its loss: pick the batch
-/// with it (`index % batches_per_epoch`) and reshuffle when it wraps. The
-/// runner sets the sweep's learning rate (and weight decay) on the
-/// optimizer, back-propagates the loss and steps the optimizer (once per
-/// `accumulation_steps` micro-batches, on their averaged gradients).
-///
-/// The validation closure, needed when the configuration has
-/// `validation_batches`, gets the number of validation batches and returns
-/// their mean loss; it runs under `tch::no_grad` (put the model in eval
-/// mode yourself if it has dropout or batch norm).
-///
-/// `run(&vs, &mut optimizer)` snapshots the [`VarStore`] and the
-/// optimizer's configuration ([`OptimizerState`]), sweeps, and restores
-/// them after each sweep, at the end and when a closure or libtorch fails
-/// midway (the variables bit for bit, the optimizer rebuilt with its
-/// learning rate, momentum and weight decay per group, gradients cleared).
+/// `run(&vs, &mut optimizer)` takes any [`TchStep`] with an
+/// [`OptimizerState`]: every variable of the [`VarStore`] is put back bit
+/// for bit, and the optimizer rebuilt with its learning rate, momentum and
+/// weight decay per group (gradients cleared), after each sweep, at the end
+/// and when a closure or libtorch fails midway. The validation closure
+/// runs under `tch::no_grad` (put the model in eval mode yourself if it has
+/// dropout or batch norm).
 pub type RangeTestRunner<T, V = NoRangeValidation> = range_test::RangeTestRunner<Tch, T, V>;
 
 impl<O> RangeTestBackend<VarStore, O> for Tch
 where
     O: TchStep + OptimizerState + ?Sized,
 {
-    fn range_test<T, V>(
+    type Saved = (VarStoreSnapshot, O::State);
+
+    fn save(vs: &VarStore, optimizer: &O) -> Result<Self::Saved, Error> {
+        Ok((VarStoreSnapshot::take(vs)?, optimizer.save_state()?))
+    }
+
+    fn restore(saved: &Self::Saved, vs: &VarStore, optimizer: &mut O) -> Result<(), Error> {
+        // Rebuilt: fresh moments, the learning rate and weight decay of before.
+        let state = optimizer.load_state(&saved.1);
+        let grads = optimizer.zero_grad();
+        let vars = saved.0.restore(vs);
+        state.and(grads).and(vars)
+    }
+
+    fn sweep<T, V>(
         test: &mut RangeTest<f64>,
+        saved: &Self::Saved,
         vs: &VarStore,
         optimizer: &mut O,
         train: T,
@@ -99,13 +105,10 @@ where
         T: FnMut(u64) -> Result<Tensor, Error>,
         V: FnMut(u64) -> Result<f64, Error>,
     {
-        let snapshot = VarStoreSnapshot::take(vs)?;
-        let state = optimizer.save_state()?;
         let mut driver = Driver {
             vs,
-            snapshot: &snapshot,
-            state: &state,
-            optimizer: &mut *optimizer,
+            saved,
+            optimizer,
             train,
             validation,
             lr_factors,
@@ -113,23 +116,13 @@ where
             micro: 0,
             batch: 0,
         };
-        match test.run(&mut driver) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                // Best effort: the error that stopped the test is the one to report.
-                let _ = snapshot.restore(vs);
-                let _ = optimizer.load_state(&state);
-                let _ = optimizer.zero_grad();
-                Err(e)
-            }
-        }
+        test.run(&mut driver).map(|_| ())
     }
 }
 
 struct Driver<'a, O: OptimizerState + ?Sized, T, V> {
     vs: &'a VarStore,
-    snapshot: &'a VarStoreSnapshot,
-    state: &'a O::State,
+    saved: &'a (VarStoreSnapshot, O::State),
     optimizer: &'a mut O,
     train: T,
     validation: Option<V>,
@@ -189,9 +182,6 @@ where
 
     fn restore(&mut self, _finished: bool) -> Result<(), Error> {
         self.micro = 0;
-        // Rebuilt: fresh moments, the learning rate and weight decay of before.
-        self.optimizer.load_state(self.state)?;
-        self.optimizer.zero_grad()?;
-        self.snapshot.restore(self.vs)
+        <Tch as RangeTestBackend<VarStore, O>>::restore(self.saved, self.vs, self.optimizer)
     }
 }

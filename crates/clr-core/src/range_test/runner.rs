@@ -2,8 +2,9 @@
 //! (`clr_candle::RangeTestRunner` and `clr_tch::RangeTestRunner` name it
 //! with their marker): the configuration, the training and validation
 //! closures, per-group learning-rate factors and the progress bar, and
-//! [`RangeTestRunner::run`], which checks all that and hands the
-//! [`RangeTest`] to the adapter's [`RangeTestBackend`].
+//! [`RangeTestRunner::run`], which checks all that, has the adapter's
+//! [`RangeTestBackend`] save the model and optimizer and sweep, and puts
+//! them back when the sweep fails.
 
 use alloc::vec::Vec;
 use core::marker::PhantomData;
@@ -100,8 +101,8 @@ where
     }
 
     /// Runs the test on `model` (the framework's variable store) with
-    /// `optimizer`: the adapter snapshots both, sweeps, restores them after
-    /// each sweep and at the end, and the losses come back with
+    /// `optimizer`: saves both, sweeps, restores them after each sweep and
+    /// at the end ([`RangeTestBackend`]), and returns the losses with
     /// suggestions. If a closure or the framework fails midway, the model
     /// and optimizer are restored before the error is returned.
     pub fn run<M, O>(
@@ -126,8 +127,10 @@ where
             bar.inc();
             loss
         };
-        let outcome = B::range_test(
+        let saved = B::save(model, optimizer)?;
+        let outcome = B::sweep(
             &mut test,
+            &saved,
             model,
             optimizer,
             counted,
@@ -135,7 +138,11 @@ where
             &self.lr_factors,
         );
         bar.finish();
-        outcome?;
+        if let Err(e) = outcome {
+            // Best effort: the error that stopped the test is the one to report.
+            let _ = B::restore(&saved, model, optimizer);
+            return Err(e);
+        }
         Ok(RangeTestOutcome::new(test.result().clone()))
     }
 }

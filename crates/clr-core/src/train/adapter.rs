@@ -60,18 +60,29 @@ pub trait Backprop<O: ?Sized>: Adapter {
 /// How the adapter runs a range test on model `M` (its variable store)
 /// with optimizer `O`.
 pub trait RangeTestBackend<M: ?Sized, O: ?Sized>: Backprop<O> {
-    /// Runs `test` from the start on `model` and `optimizer`: snapshots both,
-    /// trains micro-batch `i` with the loss of `train(i)` at the learning
-    /// rate (times `lr_factors`) and weight decay the test asks for,
-    /// accumulating gradients over `accumulation_steps`, validates with
-    /// `validation`, and restores both whenever the test says so, and also
-    /// when it fails midway, before the error is returned.
+    /// The model's variables and the optimizer's state, as they were before
+    /// the test.
+    type Saved;
+
+    /// Copies the model's variables and the optimizer's state.
+    fn save(model: &M, optimizer: &O) -> Result<Self::Saved, Self::Error>;
+
+    /// Puts `saved` back: all of it that can be, even when a part fails
+    /// (the first failure is returned), since it also runs after an error.
+    fn restore(saved: &Self::Saved, model: &M, optimizer: &mut O) -> Result<(), Self::Error>;
+
+    /// Runs `test` from the start: trains micro-batch `i` with the loss of
+    /// `train(i)` at the learning rate (times `lr_factors`) and weight
+    /// decay the test asks for, averaging gradients over
+    /// `accumulation_steps`, validates with `validation`, and
+    /// [`restore`](Self::restore)s `saved` whenever the test says so.
     ///
     /// [`RangeTestRunner::run`](crate::range_test::RangeTestRunner::run)
-    /// has already checked `lr_factors` and that `validation` is there when
-    /// the configuration needs it.
-    fn range_test<T, V>(
+    /// has checked `lr_factors` and that `validation` is there when the
+    /// configuration needs it, and restores `saved` when this fails.
+    fn sweep<T, V>(
         test: &mut RangeTest<f64>,
+        saved: &Self::Saved,
         model: &M,
         optimizer: &mut O,
         train: T,
