@@ -11,7 +11,7 @@
 //!
 //! A hyper-parameter the optimizer has no slot for is an
 //! [`Error::Unsupported`], never silently dropped; a value out of range is an
-//! [`AdapterError::Invalid`](crate::AdapterError::Invalid). On error the optimizer is left as it was.
+//! [`AdapterError::Invalid`]. On error the optimizer is left as it was.
 //!
 //! ```
 //! use candle_core::{Device, Var};

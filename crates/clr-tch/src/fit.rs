@@ -1,5 +1,5 @@
 //! [`Fit`]: a training loop over epochs and batches driven by the core
-//! [`Scheduler`]: it sets each batch's hyper-parameters on the optimizer,
+//! [`Scheduler`](clr_core::Scheduler): it sets each batch's hyper-parameters on the optimizer,
 //! calls your step closure for the loss, back-propagates and steps, records
 //! loss and metrics, validates after every epoch, stops at the end of the
 //! cycle, and returns the per-epoch [`History`].
