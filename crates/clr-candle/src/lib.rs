@@ -73,8 +73,8 @@ pub use clr_core;
 pub use clr_viz;
 
 pub use clr_core::train::{apply_all, check_factors, ScheduledOptimizer};
-pub use error::Error;
-pub use fit::{loss_value, Batch, Evaluation, Fit, StepOutput};
+pub use error::{AdapterError, Error};
+pub use fit::{loss_value, Batch, Evaluation, Fit, NoValidation, StepOutput};
 pub use optim::{Candle, CandleStep, ParamGroups};
 pub use range_test::{RangeTestOutcome, RangeTestRunner};
 pub use sgd::{MomentumSgd, SgdParams, SgdState};

@@ -11,7 +11,7 @@
 //!
 //! A hyper-parameter the optimizer has no slot for is an
 //! [`Error::Unsupported`], never silently dropped; a value out of range is an
-//! [`Error::Invalid`]. On error the optimizer is left as it was.
+//! [`AdapterError::Invalid`]. On error the optimizer is left as it was.
 //!
 //! ```
 //! use candle_core::{Device, Var};
@@ -36,7 +36,7 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW, SGD};
 use clr_core::train::ScheduledOptimizer;
 use clr_core::Hypers;
 
-use crate::error::{self, Error};
+use crate::error::{AdapterError, Error};
 use crate::sgd::{MomentumSgd, SgdParams};
 
 /// The marker of this crate's [`ScheduledOptimizer`] implementations: they
@@ -66,7 +66,7 @@ fn only_group(group: usize) -> Result<(), Error> {
     if group == 0 {
         Ok(())
     } else {
-        Err(Error::NoSuchGroup { group, groups: 1 })
+        Err(Error::from(AdapterError::NoSuchGroup { group, groups: 1 }))
     }
 }
 
@@ -97,7 +97,7 @@ impl ScheduledOptimizer<f64, Candle> for SGD {
     }
     fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error> {
         only_group(group)?;
-        error::non_negative(SGD_NAME, "lr", h.lr)?;
+        AdapterError::non_negative(SGD_NAME, "lr", h.lr)?;
         unsupported(SGD_NAME, "momentum", h.momentum)?;
         unsupported(SGD_NAME, "weight_decay", h.weight_decay)?;
         self.set_learning_rate(h.lr);
@@ -130,13 +130,13 @@ impl ScheduledOptimizer<f64, Candle> for AdamW {
         only_group(group)?;
         let old = self.params();
         let params = ParamsAdamW {
-            lr: error::non_negative(ADAMW_NAME, "lr", h.lr)?,
+            lr: AdapterError::non_negative(ADAMW_NAME, "lr", h.lr)?,
             beta1: match h.momentum {
-                Some(b) => error::unit(ADAMW_NAME, "beta1", b, true)?,
+                Some(b) => AdapterError::unit(ADAMW_NAME, "beta1", b, true)?,
                 None => old.beta1,
             },
             weight_decay: match h.weight_decay {
-                Some(wd) => error::non_negative(ADAMW_NAME, "weight_decay", wd)?,
+                Some(wd) => AdapterError::non_negative(ADAMW_NAME, "weight_decay", wd)?,
                 None => old.weight_decay,
             },
             ..old.clone()
@@ -253,10 +253,10 @@ impl<O: CandleStep> ParamGroups<O> {
             }
             first += n;
         }
-        Err(Error::NoSuchGroup {
+        Err(Error::from(AdapterError::NoSuchGroup {
             group,
             groups: first,
-        })
+        }))
     }
 }
 

@@ -35,7 +35,7 @@
 use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 
-use crate::error::{self, Error};
+use crate::error::{AdapterError, Error};
 
 const NAME: &str = "MomentumSgd";
 
@@ -70,25 +70,25 @@ impl Default for SgdParams {
 impl SgdParams {
     /// Checks every field; the error names the first one out of range.
     pub fn validate(&self) -> Result<(), Error> {
-        error::non_negative(NAME, "lr", self.lr)?;
-        error::unit(NAME, "momentum", self.momentum, false)?;
-        error::unit(NAME, "dampening", self.dampening, false)?;
-        error::non_negative(NAME, "weight_decay", self.weight_decay)?;
+        AdapterError::non_negative(NAME, "lr", self.lr)?;
+        AdapterError::unit(NAME, "momentum", self.momentum, false)?;
+        AdapterError::unit(NAME, "dampening", self.dampening, false)?;
+        AdapterError::non_negative(NAME, "weight_decay", self.weight_decay)?;
         if self.nesterov && self.momentum <= 0.0 {
-            return Err(Error::Invalid {
+            return Err(Error::from(AdapterError::Invalid {
                 optimizer: NAME,
                 param: "momentum",
                 value: self.momentum,
                 expected: "a number > 0 with nesterov",
-            });
+            }));
         }
         if self.nesterov && self.dampening != 0.0 {
-            return Err(Error::Invalid {
+            return Err(Error::from(AdapterError::Invalid {
                 optimizer: NAME,
                 param: "dampening",
                 value: self.dampening,
                 expected: "0 with nesterov",
-            });
+            }));
         }
         Ok(())
     }
@@ -174,19 +174,19 @@ impl MomentumSgd {
     pub fn load_state(&mut self, state: &SgdState) -> Result<(), Error> {
         state.params.validate()?;
         if state.buffers.len() != self.vars.len() {
-            return Err(Error::StateMismatch {
+            return Err(Error::from(AdapterError::StateMismatch {
                 optimizer: NAME,
                 reason:
                     "it holds another number of momentum buffers than this optimizer has variables",
-            });
+            }));
         }
         for (buffer, var) in state.buffers.iter().zip(&self.vars) {
             if let Some(b) = buffer {
                 if b.shape() != var.shape() || b.dtype() != var.dtype() {
-                    return Err(Error::StateMismatch {
+                    return Err(Error::from(AdapterError::StateMismatch {
                         optimizer: NAME,
                         reason: "a momentum buffer's shape or type differs from its variable's",
-                    });
+                    }));
                 }
             }
         }

@@ -25,7 +25,7 @@
 use candle_core::{DType, Tensor};
 use candle_nn::{VarMap, SGD};
 
-use crate::error::Error;
+use crate::error::{AdapterError, Error};
 use crate::optim::{Candle, CandleStep, ParamGroups};
 use crate::sgd::{MomentumSgd, SgdState};
 use clr_core::train::ScheduledOptimizer;
@@ -38,10 +38,10 @@ pub struct VarMapSnapshot {
 }
 
 fn poisoned() -> Error {
-    Error::Snapshot {
+    Error::from(AdapterError::Snapshot {
         name: "<VarMap>".into(),
         reason: "the VarMap's lock is poisoned (a thread panicked while holding it)",
-    }
+    })
 }
 
 impl VarMapSnapshot {
@@ -65,21 +65,23 @@ impl VarMapSnapshot {
         let data = varmap.data().lock().map_err(|_| poisoned())?;
         let mut pairs = Vec::with_capacity(data.len());
         for (name, var) in data.iter() {
-            let saved = self.get(name).ok_or_else(|| Error::Snapshot {
-                name: name.clone(),
-                reason: "it was added to the VarMap after the snapshot was taken",
+            let saved = self.get(name).ok_or_else(|| {
+                Error::from(AdapterError::Snapshot {
+                    name: name.clone(),
+                    reason: "it was added to the VarMap after the snapshot was taken",
+                })
             })?;
             if saved.shape() != var.shape() {
-                return Err(Error::Snapshot {
+                return Err(Error::from(AdapterError::Snapshot {
                     name: name.clone(),
                     reason: "its shape changed since the snapshot",
-                });
+                }));
             }
             if saved.dtype() != var.dtype() {
-                return Err(Error::Snapshot {
+                return Err(Error::from(AdapterError::Snapshot {
                     name: name.clone(),
                     reason: "its type changed since the snapshot",
-                });
+                }));
             }
             pairs.push((var, saved));
         }
@@ -195,10 +197,10 @@ impl<O: OptimizerState + CandleStep> OptimizerState for ParamGroups<O> {
     }
     fn load_state(&mut self, state: &Self::State) -> Result<(), Error> {
         if state.len() != self.optimizers().len() {
-            return Err(Error::StateMismatch {
+            return Err(Error::from(AdapterError::StateMismatch {
                 optimizer: "ParamGroups",
                 reason: "it was saved from another number of optimizers",
-            });
+            }));
         }
         self.optimizers_mut()
             .iter_mut()

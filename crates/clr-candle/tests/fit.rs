@@ -2,7 +2,7 @@
 //! the run stops, and its errors.
 
 use candle_core::{DType, Device, Tensor, Var};
-use clr_candle::{Batch, Error, Evaluation, Fit, MomentumSgd, SgdParams, StepOutput};
+use clr_candle::{AdapterError, Batch, Error, Evaluation, Fit, MomentumSgd, SgdParams, StepOutput};
 use clr_core::{Cycle, HyperSchedule, KerasOneCycle, PastEnd, Scheduler};
 
 fn setup() -> (Var, MomentumSgd) {
@@ -126,7 +126,7 @@ fn errors_stop_the_run() {
 
     let e = fit.run(&mut sgd, |_| Ok(w.as_tensor().sqr()?)).unwrap_err();
     assert!(
-        matches!(&e, Error::LossShape { shape } if shape == &[3]),
+        matches!(&e, Error::Adapter(AdapterError::LossShape { shape }) if shape == &[3]),
         "{e}"
     );
     assert_eq!(

@@ -6,8 +6,8 @@ use candle_core::backprop::GradStore;
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, SGD};
 use clr_candle::{
-    apply_all, Candle, CandleStep, Error, Fit, MomentumSgd, ParamGroups, ScheduledOptimizer,
-    SgdParams,
+    apply_all, AdapterError, Candle, CandleStep, Error, Fit, MomentumSgd, ParamGroups,
+    ScheduledOptimizer, SgdParams,
 };
 use clr_core::{
     Bundle, Constant, Cycle, HyperSchedule, Hypers, KerasOneCycle, OneCycleLr, Schedule,
@@ -208,7 +208,7 @@ fn out_of_range_values_and_groups_are_errors() {
             weight_decay,
         };
         match adam.apply(0, &h) {
-            Err(Error::Invalid { param, .. }) => assert_eq!(param, name),
+            Err(Error::Adapter(AdapterError::Invalid { param, .. })) => assert_eq!(param, name),
             other => panic!("{name}: {other:?}"),
         }
         assert_eq!(adam.params().lr, ParamsAdamW::default().lr, "unchanged");
@@ -220,10 +220,10 @@ fn out_of_range_values_and_groups_are_errors() {
     };
     assert!(matches!(
         adam.apply(1, &h),
-        Err(Error::NoSuchGroup {
+        Err(Error::Adapter(AdapterError::NoSuchGroup {
             group: 1,
             groups: 1
-        })
+        }))
     ));
     assert!(matches!(
         apply_all(&mut adam, &h, &[1.0, 2.0]),
@@ -282,10 +282,10 @@ fn param_groups_get_their_factors_and_roll_back_together() {
     assert_eq!(groups.current(0).unwrap().momentum, Some(0.85));
     assert!(matches!(
         groups.current(2),
-        Err(Error::NoSuchGroup {
+        Err(Error::Adapter(AdapterError::NoSuchGroup {
             group: 2,
             groups: 2
-        })
+        }))
     ));
 
     // One backward pass steps both groups, each at its own rate.

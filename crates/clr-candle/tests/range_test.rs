@@ -8,8 +8,8 @@ use std::cell::RefCell;
 use candle_core::{DType, Device, Module, ModuleT, Tensor};
 use candle_nn::{AdamW, BatchNorm, Linear, Optimizer, ParamsAdamW, VarBuilder, VarMap};
 use clr_candle::{
-    Error, MomentumSgd, OptimizerState, RangeTestRunner, Rebuild, ScheduledOptimizer, SgdParams,
-    VarMapSnapshot,
+    AdapterError, Error, MomentumSgd, OptimizerState, RangeTestRunner, Rebuild, ScheduledOptimizer,
+    SgdParams, VarMapSnapshot,
 };
 use clr_core::{RangeTestConfig, Smoothing, SweepStop};
 
@@ -280,7 +280,10 @@ fn validation_is_required_when_configured() {
     let e = RangeTestRunner::new(config, |_| Err(Error::user("never called")))
         .run(&varmap, &mut opt)
         .unwrap_err();
-    assert!(matches!(e, Error::NoValidation { batches: 3 }), "{e}");
+    assert!(
+        matches!(e, Error::Adapter(AdapterError::NoValidation { batches: 3 })),
+        "{e}"
+    );
 }
 
 #[test]

@@ -180,7 +180,13 @@ fn nesterov_needs_momentum_and_no_dampening() {
     ];
     for params in bad {
         let e = MomentumSgd::new(vec![], params).unwrap_err();
-        assert!(matches!(e, clr_candle::Error::Invalid { .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                clr_candle::Error::Adapter(clr_candle::AdapterError::Invalid { .. })
+            ),
+            "{e}"
+        );
     }
     // A scheduled momentum of 0 under Nesterov is refused, and nothing changes.
     let ok = SgdParams {
@@ -227,6 +233,8 @@ fn state_round_trips_and_refuses_another_optimizer() {
     let mut two = MomentumSgd::new(vec![other, w], params).unwrap();
     assert!(matches!(
         two.load_state(&state),
-        Err(clr_candle::Error::StateMismatch { .. })
+        Err(clr_candle::Error::Adapter(
+            clr_candle::AdapterError::StateMismatch { .. }
+        ))
     ));
 }

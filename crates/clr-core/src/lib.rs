@@ -37,6 +37,8 @@
 //! # Features
 //! - `serde`: (de)serialize every configuration and schedule.
 //! - `alloc`, `std`: needed by training records only; the schedules need neither.
+//! - `progress`: a progress bar (indicatif) for the adapters' shared
+//!   [`train::Fit`] and [`range_test::RangeTestRunner`]; implies `std`.
 //! - `proptest`: strategies for valid configurations and invariant checkers.
 
 #![no_std]

@@ -27,6 +27,10 @@
 //! # Ok::<(), clr_core::Error>(())
 //! ```
 
+mod runner;
+
+pub use runner::{NoRangeValidation, RangeTestRunner};
+
 use alloc::vec;
 use alloc::vec::Vec;
 

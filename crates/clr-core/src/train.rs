@@ -5,6 +5,13 @@
 //! [`Scheduler`] and calls the adapter's [`Trainer`] for the
 //! framework-specific part (forward, backward, optimizer step, validation).
 //!
+//! On top of these, what the adapters used to write twice: the [`Fit`]
+//! builder and its [`StepOutput`], the [`Adapter`] traits an adapter
+//! implements (once, on a marker type) for [`Fit`] and
+//! [`RangeTestRunner`](crate::range_test::RangeTestRunner) to drive its
+//! framework, the [`AdapterError`]s they share, and (with the `progress`
+//! feature) their progress bar.
+//!
 //! ```
 //! use clr_core::train::{fit, Batch, BatchOutput, Evaluation, ScheduledOptimizer, Trainer};
 //! use clr_core::{Cycle, Error, Hypers, KerasOneCycle, Scheduler};
@@ -48,6 +55,15 @@
 //! assert!((sgd.w - 3.0).abs() < 1e-3);
 //! # Ok::<(), clr_core::Error>(())
 //! ```
+
+mod adapter;
+mod adapter_error;
+mod fit_builder;
+pub(crate) mod progress;
+
+pub use adapter::{Adapter, Backprop, RangeTestBackend};
+pub use adapter_error::AdapterError;
+pub use fit_builder::{Fit, NoValidation, StepOutput};
 
 use alloc::format;
 use alloc::string::String;

@@ -81,8 +81,8 @@ pub use clr_viz;
 pub use tch;
 
 pub use clr_core::train::{apply_all, check_factors, ScheduledOptimizer};
-pub use error::Error;
-pub use fit::{loss_value, Batch, Evaluation, Fit, StepOutput};
-pub use optim::{OptimizerKind, OptimizerSpec, TchOptimizer, TchStep};
+pub use error::{AdapterError, Error};
+pub use fit::{loss_value, Batch, Evaluation, Fit, NoValidation, StepOutput};
+pub use optim::{OptimizerKind, OptimizerSpec, Tch, TchOptimizer, TchStep};
 pub use range_test::{RangeTestOutcome, RangeTestRunner};
 pub use snapshot::{tensor_bytes, OptimizerState, TchOptimizerState, VarStoreSnapshot};

@@ -32,7 +32,7 @@
 //!
 //! ```
 //! use clr_core::Hypers;
-//! use clr_tch::{Error, ScheduledOptimizer, TchOptimizer};
+//! use clr_tch::{AdapterError, Error, ScheduledOptimizer, TchOptimizer};
 //! use tch::nn::{self, VarStore};
 //! use tch::Device;
 //!
@@ -49,11 +49,11 @@
 //! assert_eq!(adam.current(1)?, h);
 //!
 //! // What tch would panic on is an error here.
-//! assert!(matches!(adam.apply(2, &h), Err(Error::NoSuchGroup { group: 2, groups: 2 })));
+//! assert!(matches!(adam.apply(2, &h), Err(Error::Adapter(AdapterError::NoSuchGroup { group: 2, groups: 2 }))));
 //! let beta1_alone = Hypers { momentum: Some(0.9), ..h };
 //! assert!(matches!(adam.apply(1, &beta1_alone), Err(Error::SharedMomentum { .. })));
 //! let bad = Hypers { momentum: Some(1.0), ..h };
-//! assert!(matches!(adam.apply_all(&bad, &[]), Err(Error::Invalid { param: "beta1", .. })));
+//! assert!(matches!(adam.apply_all(&bad, &[]), Err(Error::Adapter(AdapterError::Invalid { param: "beta1", .. }))));
 //! assert_eq!(adam.current(0)?.momentum, Some(0.85)); // unchanged
 //! # Ok::<(), clr_tch::Error>(())
 //! ```
@@ -66,7 +66,15 @@ use clr_core::Hypers;
 use tch::nn::{self, VarStore, Variables};
 use tch::{COptimizer, Tensor};
 
-use crate::error::{self, Error};
+use crate::error::{AdapterError, Error};
+
+/// The marker naming this adapter: [`Fit`](crate::Fit) is
+/// `clr_core::train::Fit<Tch, …>` and [`RangeTestRunner`](crate::RangeTestRunner)
+/// `clr_core::range_test::RangeTestRunner<Tch, …>`; it implements the
+/// core's [`Adapter`](clr_core::train::Adapter) traits, which tell the
+/// shared builders how libtorch trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Tch;
 
 /// A [`ScheduledOptimizer`] that libtorch can step: what [`Fit`](crate::Fit)
 /// and [`RangeTestRunner`](crate::RangeTestRunner) drive.
@@ -135,7 +143,7 @@ impl OptimizerKind {
     /// for a momentum.
     fn check_momentum(self, value: f64) -> Result<f64, Error> {
         let open = matches!(self, OptimizerKind::Adam | OptimizerKind::AdamW);
-        error::unit(self.name(), self.momentum_param(), value, open)
+        AdapterError::unit(self.name(), self.momentum_param(), value, open).map_err(Error::from)
     }
 }
 
@@ -207,42 +215,42 @@ impl OptimizerSpec {
     pub fn validate(&self, lr: f64) -> Result<(), Error> {
         let kind = self.kind();
         let name = kind.name();
-        error::non_negative(name, "lr", lr)?;
+        AdapterError::non_negative(name, "lr", lr)?;
         let h = self.hypers(lr);
         if let Some(m) = h.momentum {
             kind.check_momentum(m)?;
         }
         if let Some(wd) = h.weight_decay {
-            error::non_negative(name, "weight_decay", wd)?;
+            AdapterError::non_negative(name, "weight_decay", wd)?;
         }
         match self {
             OptimizerSpec::Sgd(c) => {
-                error::unit(name, "dampening", c.dampening, false)?;
+                AdapterError::unit(name, "dampening", c.dampening, false)?;
                 if c.nesterov && c.momentum <= 0.0 {
-                    return Err(Error::Invalid {
+                    return Err(Error::from(AdapterError::Invalid {
                         optimizer: name,
                         param: "momentum",
                         value: c.momentum,
                         expected: "a number > 0 with nesterov",
-                    });
+                    }));
                 }
                 if c.nesterov && c.dampening != 0.0 {
-                    return Err(Error::Invalid {
+                    return Err(Error::from(AdapterError::Invalid {
                         optimizer: name,
                         param: "dampening",
                         value: c.dampening,
                         expected: "0 with nesterov",
-                    });
+                    }));
                 }
             }
             OptimizerSpec::Adam(nn::Adam { beta2, eps, .. })
             | OptimizerSpec::AdamW(nn::AdamW { beta2, eps, .. }) => {
-                error::unit(name, "beta2", *beta2, true)?;
-                error::non_negative(name, "eps", *eps)?;
+                AdapterError::unit(name, "beta2", *beta2, true)?;
+                AdapterError::non_negative(name, "eps", *eps)?;
             }
             OptimizerSpec::RmsProp(c) => {
-                error::non_negative(name, "alpha", c.alpha)?;
-                error::non_negative(name, "eps", c.eps)?;
+                AdapterError::non_negative(name, "alpha", c.alpha)?;
+                AdapterError::non_negative(name, "eps", c.eps)?;
             }
         }
         Ok(())
@@ -407,12 +415,12 @@ impl TchOptimizer {
     /// Checks `h` against this optimizer's ranges.
     fn check(&self, h: &Hypers<f64>) -> Result<(), Error> {
         let kind = self.kind();
-        error::non_negative(kind.name(), "lr", h.lr)?;
+        AdapterError::non_negative(kind.name(), "lr", h.lr)?;
         if let Some(m) = h.momentum {
             kind.check_momentum(m)?;
         }
         if let Some(wd) = h.weight_decay {
-            error::non_negative(kind.name(), "weight_decay", wd)?;
+            AdapterError::non_negative(kind.name(), "weight_decay", wd)?;
         }
         Ok(())
     }
@@ -438,10 +446,10 @@ impl TchOptimizer {
     fn write_group(&mut self, group: usize, new: &Hypers<f64>) -> Result<(), Error> {
         let shared = self.kind().momentum_is_shared();
         let Some(old) = self.groups.get_mut(group) else {
-            return Err(Error::NoSuchGroup {
+            return Err(Error::from(AdapterError::NoSuchGroup {
                 group,
                 groups: self.groups.len(),
-            });
+            }));
         };
         if old.lr.to_bits() != new.lr.to_bits() {
             self.opt.set_learning_rate_group(group, new.lr)?;
@@ -485,10 +493,10 @@ impl TchOptimizer {
         defaults: Hypers<f64>,
     ) -> Result<(), Error> {
         if groups.len() > self.groups.len() {
-            return Err(Error::StateMismatch {
+            return Err(Error::from(AdapterError::StateMismatch {
                 optimizer: self.name(),
                 reason: "it has more parameter groups than this optimizer",
-            });
+            }));
         }
         if let (true, Some(m)) = (self.kind().momentum_is_shared(), defaults.momentum) {
             self.write_shared_momentum(m)?;
@@ -515,7 +523,7 @@ impl ScheduledOptimizer<f64> for TchOptimizer {
         self.sync()?;
         let groups = self.groups.len();
         if group >= groups {
-            return Err(Error::NoSuchGroup { group, groups });
+            return Err(Error::from(AdapterError::NoSuchGroup { group, groups }));
         }
         self.check(h)?;
         let shared = self.kind().momentum_is_shared();
@@ -553,10 +561,10 @@ impl ScheduledOptimizer<f64> for TchOptimizer {
             // A group of variables added since the last call: it will get
             // libtorch's defaults.
             None if group < self.groups() => Ok(self.defaults),
-            None => Err(Error::NoSuchGroup {
+            None => Err(Error::from(AdapterError::NoSuchGroup {
                 group,
                 groups: self.groups(),
-            }),
+            })),
         }
     }
 
@@ -568,7 +576,7 @@ impl ScheduledOptimizer<f64> for TchOptimizer {
         check_factors(groups, lr_factors)?;
         self.check(h)?;
         for &factor in lr_factors {
-            error::non_negative(self.name(), "lr", h.lr * factor)?;
+            AdapterError::non_negative(self.name(), "lr", h.lr * factor)?;
         }
         self.before.clear();
         self.before.extend_from_slice(&self.groups);

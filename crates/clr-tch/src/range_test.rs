@@ -40,168 +40,97 @@
 //! # Ok::<(), clr_tch::Error>(())
 //! ```
 
-use clr_core::train::{check_factors, ScheduledOptimizer};
-use clr_core::{Hypers, RangeTest, RangeTestConfig, RangeTestDriver};
-use indicatif::ProgressBar;
+use clr_core::range_test;
+use clr_core::train::RangeTestBackend;
+use clr_core::{Hypers, RangeTest, RangeTestDriver};
 use tch::nn::VarStore;
 use tch::Tensor;
 
-use crate::error::Error;
-use crate::fit::{loss_value, progress};
-use crate::optim::TchStep;
+use crate::error::{AdapterError, Error};
+use crate::fit::loss_value;
+use crate::optim::{Tch, TchStep};
 use crate::snapshot::{OptimizerState, VarStoreSnapshot};
 
 /// The validation closure's type when there is none.
-pub type NoRangeValidation = fn(u64) -> Result<f64, Error>;
+pub type NoRangeValidation = range_test::NoRangeValidation<Tch>;
 
 /// What a range test found: the losses of every sweep and, for each, the
 /// five suggestions on its judged curve, and
 /// [`best_sweep`](clr_core::range_test::RangeTestOutcome::best_sweep) (the
 /// core's [`RangeTestOutcome`](clr_core::range_test::RangeTestOutcome)).
-pub type RangeTestOutcome = clr_core::range_test::RangeTestOutcome<f64>;
+pub type RangeTestOutcome = range_test::RangeTestOutcome<f64>;
 
-/// Runs a range test on a tch model; see the [module docs](self).
+/// Runs a range test on a tch model: the core's
+/// [`RangeTestRunner`](clr_core::range_test::RangeTestRunner), whose docs
+/// say what the closures get and return, on libtorch; see the
+/// [module docs](self).
 ///
-/// The training closure gets the index of the micro-batch (counted from 0
-/// over the whole test, all sweeps) and returns its loss: pick the batch
-/// with it (`index % batches_per_epoch`) and reshuffle when it wraps. The
-/// runner sets the sweep's learning rate (and weight decay) on the
-/// optimizer, back-propagates the loss and steps the optimizer (once per
-/// `accumulation_steps` micro-batches, on their averaged gradients).
-///
-/// The validation closure, needed when the configuration has
-/// `validation_batches`, gets the number of validation batches and returns
-/// their mean loss; it runs under `tch::no_grad` (put the model in eval
-/// mode yourself if it has dropout or batch norm).
-pub struct RangeTestRunner<T, V = NoRangeValidation> {
-    config: RangeTestConfig<f64>,
-    train: T,
-    validation: Option<V>,
-    lr_factors: Vec<f64>,
-    quiet: bool,
-}
+/// `run(&vs, &mut optimizer)` takes any [`TchStep`] with an
+/// [`OptimizerState`]: every variable of the [`VarStore`] is put back bit
+/// for bit, and the optimizer rebuilt with its learning rate, momentum and
+/// weight decay per group (gradients cleared), after each sweep, at the end
+/// and when a closure or libtorch fails midway. The validation closure
+/// runs under `tch::no_grad` (put the model in eval mode yourself if it has
+/// dropout or batch norm).
+pub type RangeTestRunner<T, V = NoRangeValidation> = range_test::RangeTestRunner<Tch, T, V>;
 
-impl<T> RangeTestRunner<T>
+impl<O> RangeTestBackend<VarStore, O> for Tch
 where
-    T: FnMut(u64) -> Result<Tensor, Error>,
+    O: TchStep + OptimizerState + ?Sized,
 {
-    /// A test of `config` (the seed's parameters; see [`RangeTestConfig`])
-    /// training with `train`.
-    pub fn new(config: RangeTestConfig<f64>, train: T) -> Self {
-        RangeTestRunner {
-            config,
-            train,
-            validation: None,
-            lr_factors: Vec::new(),
-            quiet: false,
-        }
-    }
-}
+    type Saved = (VarStoreSnapshot, O::State);
 
-impl<T, V> RangeTestRunner<T, V>
-where
-    T: FnMut(u64) -> Result<Tensor, Error>,
-    V: FnMut(u64) -> Result<f64, Error>,
-{
-    /// Evaluates validation with `validate(batches)` after every step of the
-    /// sweep (when the configuration has `validation_batches`).
-    pub fn validation<W>(self, validate: W) -> RangeTestRunner<T, W>
+    fn save(vs: &VarStore, optimizer: &O) -> Result<Self::Saved, Error> {
+        Ok((VarStoreSnapshot::take(vs)?, optimizer.save_state()?))
+    }
+
+    fn restore(saved: &Self::Saved, vs: &VarStore, optimizer: &mut O) -> Result<(), Error> {
+        // Rebuilt: fresh moments, the learning rate and weight decay of before.
+        let state = optimizer.load_state(&saved.1);
+        let grads = optimizer.zero_grad();
+        let vars = saved.0.restore(vs);
+        state.and(grads).and(vars)
+    }
+
+    fn sweep<T, V>(
+        test: &mut RangeTest<f64>,
+        saved: &Self::Saved,
+        vs: &VarStore,
+        optimizer: &mut O,
+        train: T,
+        validation: Option<V>,
+        lr_factors: &[f64],
+    ) -> Result<(), Error>
     where
-        W: FnMut(u64) -> Result<f64, Error>,
+        T: FnMut(u64) -> Result<Tensor, Error>,
+        V: FnMut(u64) -> Result<f64, Error>,
     {
-        RangeTestRunner {
-            config: self.config,
-            train: self.train,
-            validation: Some(validate),
-            lr_factors: self.lr_factors,
-            quiet: self.quiet,
-        }
-    }
-
-    /// Per-group learning-rate factors, as [`Fit::lr_factors`](crate::Fit::lr_factors).
-    pub fn lr_factors(mut self, factors: Vec<f64>) -> Self {
-        self.lr_factors = factors;
-        self
-    }
-
-    /// No progress bar (it is also hidden when stderr is not a terminal).
-    pub fn quiet(mut self, quiet: bool) -> Self {
-        self.quiet = quiet;
-        self
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &RangeTestConfig<f64> {
-        &self.config
-    }
-
-    /// The seed's `find_n_epoch`: the epochs of `batches_per_epoch` batches
-    /// the whole grid trains (so the data loader knows how far it goes).
-    pub fn n_epochs(&self, batches_per_epoch: u64) -> Result<u64, Error> {
-        Ok(self.config.n_epochs(batches_per_epoch)?)
-    }
-
-    /// Runs the test: snapshots `vs` and `optimizer`, sweeps, restores them
-    /// after each sweep and at the end (the variables bit for bit, the
-    /// optimizer rebuilt with its learning rate, momentum and weight decay
-    /// per group, gradients cleared), and returns the losses with
-    /// suggestions.
-    ///
-    /// If a closure or libtorch fails midway, the model and optimizer are
-    /// restored before the error is returned.
-    pub fn run<O>(&mut self, vs: &VarStore, optimizer: &mut O) -> Result<RangeTestOutcome, Error>
-    where
-        O: TchStep + OptimizerState + ?Sized,
-    {
-        check_factors(optimizer.groups(), &self.lr_factors)?;
-        if let (Some(batches), None) = (self.config.validation_batches, &self.validation) {
-            return Err(Error::NoValidation { batches });
-        }
-        let mut test = RangeTest::new(self.config.clone())?;
-        let total = self.config.micro_batches();
-        let snapshot = VarStoreSnapshot::take(vs)?;
-        let state = optimizer.save_state()?;
         let mut driver = Driver {
             vs,
-            snapshot: &snapshot,
-            state: &state,
-            optimizer: &mut *optimizer,
-            train: &mut self.train,
-            validation: self.validation.as_mut(),
-            lr_factors: &self.lr_factors,
-            accumulation: self.config.accumulation_steps,
+            saved,
+            optimizer,
+            train,
+            validation,
+            lr_factors,
+            accumulation: test.config().accumulation_steps,
             micro: 0,
             batch: 0,
-            bar: progress(total, self.quiet, "range test"),
         };
-        let outcome = test.run(&mut driver);
-        driver.bar.finish_and_clear();
-        match outcome {
-            Ok(result) => Ok(RangeTestOutcome::new(result.clone())),
-            Err(e) => {
-                // Best effort: the error that stopped the test is the one to report.
-                let _ = snapshot.restore(vs);
-                let _ = driver.optimizer.load_state(&state);
-                let _ = driver.optimizer.zero_grad();
-                Err(e)
-            }
-        }
+        test.run(&mut driver).map(|_| ())
     }
 }
 
 struct Driver<'a, O: OptimizerState + ?Sized, T, V> {
     vs: &'a VarStore,
-    snapshot: &'a VarStoreSnapshot,
-    state: &'a O::State,
+    saved: &'a (VarStoreSnapshot, O::State),
     optimizer: &'a mut O,
-    train: &'a mut T,
-    validation: Option<&'a mut V>,
+    train: T,
+    validation: Option<V>,
     lr_factors: &'a [f64],
     accumulation: u64,
     /// Micro-batches back-propagated since the last optimizer step.
     micro: u64,
     batch: u64,
-    bar: ProgressBar,
 }
 
 impl<O, T, V> RangeTestDriver<f64> for Driver<'_, O, T, V>
@@ -241,22 +170,18 @@ where
             self.optimizer.optimizer_step()?;
             self.micro = 0;
         }
-        self.bar.inc(1);
         Ok(value)
     }
 
     fn validate(&mut self, batches: u64) -> Result<f64, Error> {
         match self.validation.as_mut() {
             Some(validate) => tch::no_grad(|| validate(batches)),
-            None => Err(Error::NoValidation { batches }),
+            None => Err(AdapterError::NoValidation { batches }.into()),
         }
     }
 
     fn restore(&mut self, _finished: bool) -> Result<(), Error> {
         self.micro = 0;
-        // Rebuilt: fresh moments, the learning rate and weight decay of before.
-        self.optimizer.load_state(self.state)?;
-        self.optimizer.zero_grad()?;
-        self.snapshot.restore(self.vs)
+        <Tch as RangeTestBackend<VarStore, O>>::restore(self.saved, self.vs, self.optimizer)
     }
 }

@@ -32,7 +32,7 @@
 use tch::nn::VarStore;
 use tch::{Kind, Tensor};
 
-use crate::error::Error;
+use crate::error::{AdapterError, Error};
 use crate::optim::{OptimizerKind, TchOptimizer};
 use clr_core::train::ScheduledOptimizer;
 use clr_core::Hypers;
@@ -72,9 +72,11 @@ impl VarStoreSnapshot {
         let variables = vs.variables_.lock().map_err(|_| Error::Poisoned)?;
         let mut pairs = Vec::with_capacity(variables.named_variables.len());
         for (name, var) in &variables.named_variables {
-            let saved = self.get(name).ok_or_else(|| Error::Snapshot {
-                name: name.clone(),
-                reason: "it was added to the VarStore after the snapshot was taken",
+            let saved = self.get(name).ok_or_else(|| {
+                Error::from(AdapterError::Snapshot {
+                    name: name.clone(),
+                    reason: "it was added to the VarStore after the snapshot was taken",
+                })
             })?;
             let reason = if var.size() != saved.size() {
                 Some("its shape changed since the snapshot")
@@ -86,10 +88,10 @@ impl VarStoreSnapshot {
                 None
             };
             if let Some(reason) = reason {
-                return Err(Error::Snapshot {
+                return Err(Error::from(AdapterError::Snapshot {
                     name: name.clone(),
                     reason,
-                });
+                }));
             }
             pairs.push((var, saved));
         }
@@ -211,16 +213,16 @@ impl OptimizerState for TchOptimizer {
 
     fn load_state(&mut self, state: &TchOptimizerState) -> Result<(), Error> {
         if state.kind != self.kind() {
-            return Err(Error::StateMismatch {
+            return Err(Error::from(AdapterError::StateMismatch {
                 optimizer: self.name(),
                 reason: "it was saved from another kind of optimizer",
-            });
+            }));
         }
         if state.groups.len() > self.groups() {
-            return Err(Error::StateMismatch {
+            return Err(Error::from(AdapterError::StateMismatch {
                 optimizer: self.name(),
                 reason: "it has more parameter groups than this optimizer",
-            });
+            }));
         }
         self.rebuild()?;
         self.restore_hypers(&state.groups, state.defaults)

@@ -6,7 +6,9 @@
 use std::cell::RefCell;
 
 use clr_core::{Cycle, HyperSchedule, Hypers, Lr, OneCycleLr, Scaled};
-use clr_tch::{Batch, Error, Evaluation, Fit, OptimizerSpec, StepOutput, TchOptimizer};
+use clr_tch::{
+    AdapterError, Batch, Error, Evaluation, Fit, OptimizerSpec, StepOutput, TchOptimizer,
+};
 use tch::nn::{self, VarStore};
 use tch::{Device, Kind, Tensor};
 
@@ -170,7 +172,7 @@ fn lr_factors_reach_each_group_and_bad_ones_are_errors() {
         })
         .unwrap_err();
     assert!(
-        matches!(err, Error::LossShape { ref shape } if shape == &[3]),
+        matches!(err, Error::Adapter(AdapterError::LossShape { ref shape }) if shape == &[3]),
         "{err}"
     );
     // Errors from the closures come back as they are.

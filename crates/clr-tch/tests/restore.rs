@@ -7,8 +7,8 @@ use std::cell::RefCell;
 
 use clr_core::{Hypers, RangeTestConfig, SweepStop};
 use clr_tch::{
-    Error, OptimizerState, RangeTestRunner, ScheduledOptimizer, TchOptimizer, TchOptimizerState,
-    TchStep, VarStoreSnapshot,
+    AdapterError, Error, OptimizerState, RangeTestRunner, ScheduledOptimizer, TchOptimizer,
+    TchOptimizerState, TchStep, VarStoreSnapshot,
 };
 use tch::nn::{self, Module, VarStore};
 use tch::{Device, Kind, Tensor};
@@ -280,7 +280,13 @@ fn a_failing_closure_still_restores_the_model() {
     )
     .run(&p.vs, &mut opt)
     .unwrap_err();
-    assert!(matches!(err, Error::NoValidation { batches: 3 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::Adapter(AdapterError::NoValidation { batches: 3 })
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -292,7 +298,7 @@ fn snapshots_refuse_a_changed_var_store() {
     let _late = p.vs.root().zeros("late", &[2]);
     let err = snapshot.restore(&p.vs).unwrap_err();
     assert!(
-        matches!(err, Error::Snapshot { ref name, .. } if name == "late"),
+        matches!(err, Error::Adapter(AdapterError::Snapshot { ref name, .. }) if name == "late"),
         "{err}"
     );
     assert!(!snapshot.is_identical(&p.vs).unwrap());
@@ -302,6 +308,6 @@ fn snapshots_refuse_a_changed_var_store() {
     let state = sgd(&p.vs).save_state().unwrap();
     assert!(matches!(
         adam.load_state(&state),
-        Err(Error::StateMismatch { .. })
+        Err(Error::Adapter(AdapterError::StateMismatch { .. }))
     ));
 }

@@ -5,7 +5,7 @@
 //! from scripts/fixtures/gen_tch.py).
 
 use clr_core::{even_mults, Hypers};
-use clr_tch::{Error, OptimizerSpec, ScheduledOptimizer, TchOptimizer, TchStep};
+use clr_tch::{AdapterError, Error, OptimizerSpec, ScheduledOptimizer, TchOptimizer, TchStep};
 use serde_json::Value;
 use tch::nn::{self, VarStore};
 use tch::{Device, Kind, Tensor};
@@ -337,16 +337,16 @@ fn bad_groups_and_values_are_errors_not_panics() {
         assert!(
             matches!(
                 err,
-                Error::NoSuchGroup {
+                Error::Adapter(AdapterError::NoSuchGroup {
                     group: 2,
                     groups: 2
-                }
+                })
             ),
             "{name}: {err}"
         );
         assert!(matches!(
             opt.current(7),
-            Err(Error::NoSuchGroup { group: 7, .. })
+            Err(Error::Adapter(AdapterError::NoSuchGroup { group: 7, .. }))
         ));
         let err = opt.apply_all(&h, &[1.0]).unwrap_err();
         assert!(
@@ -391,11 +391,20 @@ fn bad_groups_and_values_are_errors_not_panics() {
         let err = opt
             .apply_all(&Hypers { lr: 1e300, ..h }, &[1.0, 1e100])
             .unwrap_err();
-        assert!(matches!(err, Error::Invalid { param: "lr", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::Adapter(AdapterError::Invalid { param: "lr", .. })
+            ),
+            "{err}"
+        );
         for bad in [-1.0, f64::NAN, f64::INFINITY] {
             let err = opt.apply_all(&Hypers { lr: bad, ..h }, &[]).unwrap_err();
             assert!(
-                matches!(err, Error::Invalid { param: "lr", .. }),
+                matches!(
+                    err,
+                    Error::Adapter(AdapterError::Invalid { param: "lr", .. })
+                ),
                 "{name}: {err}"
             );
             let err = opt
@@ -410,10 +419,10 @@ fn bad_groups_and_values_are_errors_not_panics() {
             assert!(
                 matches!(
                     err,
-                    Error::Invalid {
+                    Error::Adapter(AdapterError::Invalid {
                         param: "weight_decay",
                         ..
-                    }
+                    })
                 ),
                 "{err}"
             );
@@ -430,7 +439,7 @@ fn bad_groups_and_values_are_errors_not_panics() {
                 )
                 .unwrap_err();
             assert!(
-                matches!(err, Error::Invalid { param, .. } if param == momentum_param),
+                matches!(err, Error::Adapter(AdapterError::Invalid { param, .. }) if param == momentum_param),
                 "{name}: {err}"
             );
             assert!(err.to_string().contains(name), "{err}");
@@ -448,7 +457,10 @@ fn bad_groups_and_values_are_errors_not_panics() {
                     )
                     .unwrap_err();
                 assert!(
-                    matches!(err, Error::Invalid { param: "beta1", .. }),
+                    matches!(
+                        err,
+                        Error::Adapter(AdapterError::Invalid { param: "beta1", .. })
+                    ),
                     "{err}"
                 );
             }
@@ -517,7 +529,7 @@ fn configurations_are_checked_before_libtorch_sees_them() {
     for (spec, lr, param) in cases {
         let err = TchOptimizer::new(&vs, spec, lr).unwrap_err();
         assert!(
-            matches!(err, Error::Invalid { param: p, .. } if p == param),
+            matches!(err, Error::Adapter(AdapterError::Invalid { param: p, .. }) if p == param),
             "{err}"
         );
     }
@@ -568,10 +580,10 @@ fn tch_setters_panic_where_the_adapter_returns_errors() {
     assert_eq!(adam.current(0).unwrap().momentum, Some(0.8));
     assert!(matches!(
         adam.apply(3, &h),
-        Err(Error::NoSuchGroup {
+        Err(Error::Adapter(AdapterError::NoSuchGroup {
             group: 3,
             groups: 1
-        })
+        }))
     ));
 }
 

@@ -1,0 +1,182 @@
+//! [`AdapterError`]: the failures every framework adapter has in common,
+//! naming the optimizer, the parameter and the value involved.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// What any framework adapter can fail with, whatever the framework: a
+/// hyper-parameter an optimizer cannot take, a missing parameter group, a
+/// loss that is not a single number, a snapshot or optimizer state that no
+/// longer fits, a range test without its validation closure, and the
+/// errors of the user's closures.
+///
+/// Each adapter's own error wraps it (`clr_candle::Error::Adapter`,
+/// `clr_tch::Error::Adapter`) next to its framework's errors, so the
+/// variants and their messages are written once.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AdapterError {
+    /// A hyper-parameter outside what the optimizer accepts.
+    Invalid {
+        /// The optimizer, as `candle_nn::AdamW` or `tch Adam`.
+        optimizer: &'static str,
+        /// The hyper-parameter (`lr`, `momentum`, `beta1`, `weight_decay`, …).
+        param: &'static str,
+        /// The value given.
+        value: f64,
+        /// What it accepts, as "a finite number >= 0".
+        expected: &'static str,
+    },
+    /// A parameter group that does not exist.
+    NoSuchGroup {
+        /// The group asked for.
+        group: usize,
+        /// How many groups the optimizer has.
+        groups: usize,
+    },
+    /// The training closure returned a loss that is not a single number.
+    LossShape {
+        /// The loss tensor's shape (empty for a tensor that holds nothing).
+        shape: Vec<usize>,
+    },
+    /// A snapshot cannot be restored into the model's variables: a variable
+    /// was added after it was taken, or changed shape, type or device.
+    Snapshot {
+        /// The variable's name in the model's store.
+        name: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// An optimizer state loaded into an optimizer it does not fit (other
+    /// variables, other groups).
+    StateMismatch {
+        /// The optimizer.
+        optimizer: &'static str,
+        /// What differs.
+        reason: &'static str,
+    },
+    /// The range test's configuration asks for validation but no
+    /// validation closure was given.
+    NoValidation {
+        /// The configuration's `validation_batches`.
+        batches: u64,
+    },
+    /// An error from the user's training or validation closure.
+    User(Box<dyn core::error::Error + Send + Sync>),
+}
+
+impl AdapterError {
+    /// Wraps any error of the user's closures.
+    pub fn user(error: impl Into<Box<dyn core::error::Error + Send + Sync>>) -> Self {
+        AdapterError::User(error.into())
+    }
+
+    /// `value` if it is finite and `>= 0`, else an [`AdapterError::Invalid`].
+    pub fn non_negative(
+        optimizer: &'static str,
+        param: &'static str,
+        value: f64,
+    ) -> Result<f64, AdapterError> {
+        if value.is_finite() && value >= 0.0 {
+            Ok(value)
+        } else {
+            Err(AdapterError::Invalid {
+                optimizer,
+                param,
+                value,
+                expected: "a finite number >= 0",
+            })
+        }
+    }
+
+    /// `value` if it is in `[0, 1]` (`[0, 1)` when `open`), else an
+    /// [`AdapterError::Invalid`].
+    pub fn unit(
+        optimizer: &'static str,
+        param: &'static str,
+        value: f64,
+        open: bool,
+    ) -> Result<f64, AdapterError> {
+        let ok = value >= 0.0 && if open { value < 1.0 } else { value <= 1.0 };
+        if ok {
+            Ok(value)
+        } else {
+            Err(AdapterError::Invalid {
+                optimizer,
+                param,
+                value,
+                expected: if open {
+                    "a number in [0, 1)"
+                } else {
+                    "a number in [0, 1]"
+                },
+            })
+        }
+    }
+}
+
+impl fmt::Display for AdapterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AdapterError::Invalid {
+                optimizer,
+                param,
+                value,
+                expected,
+            } => write!(f, "{optimizer}: `{param}` = {value}: expected {expected}"),
+            AdapterError::NoSuchGroup { group, groups } => write!(
+                f,
+                "parameter group {group} does not exist: the optimizer has {groups}"
+            ),
+            AdapterError::LossShape { shape } => write!(
+                f,
+                "the loss must be a single number, got a tensor of shape {shape:?}"
+            ),
+            AdapterError::Snapshot { name, reason } => {
+                write!(f, "cannot restore variable `{name}`: {reason}")
+            }
+            AdapterError::StateMismatch { optimizer, reason } => {
+                write!(f, "cannot load this {optimizer} state: {reason}")
+            }
+            AdapterError::NoValidation { batches } => write!(
+                f,
+                "the range test evaluates {batches} validation batches per step \
+                 (validation_batches), but no validation closure was given"
+            ),
+            AdapterError::User(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::error::Error for AdapterError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            AdapterError::User(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn messages_name_parameter_value_and_optimizer() {
+        let e = AdapterError::non_negative("AdamW", "lr", -1.0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "AdamW: `lr` = -1: expected a finite number >= 0"
+        );
+        assert!(AdapterError::non_negative("tch Adam", "lr", f64::INFINITY).is_err());
+        assert!(AdapterError::unit("AdamW", "beta1", 1.0, true).is_err());
+        assert!(AdapterError::unit("SGD", "momentum", 1.0, false).is_ok());
+        assert!(AdapterError::unit("SGD", "momentum", f64::NAN, false).is_err());
+        let e = AdapterError::user("no data");
+        assert_eq!(e.to_string(), "no data");
+        assert!(core::error::Error::source(&e).is_some());
+    }
+}

@@ -1,0 +1,329 @@
+//! The builders the adapters share (`train::Fit`, `range_test::RangeTestRunner`)
+//! on a toy framework: one weight, minimising (w - 3)², each loss carrying
+//! its own gradient. No tensor library needed, so the shared plumbing is
+//! tested here once rather than only through Candle and libtorch.
+#![cfg(feature = "alloc")]
+
+use std::cell::Cell;
+use std::fmt;
+
+use clr_core::range_test::RangeTestRunner;
+use clr_core::train::{Adapter, AdapterError, Backprop, Fit, RangeTestBackend, ScheduledOptimizer};
+use clr_core::{
+    Cycle, Hypers, KerasOneCycle, RangeTest, RangeTestConfig, RangeTestDriver, Records,
+};
+
+struct Toy;
+
+#[derive(Debug)]
+enum ToyError {
+    Core(clr_core::Error),
+    Adapter(AdapterError),
+}
+
+impl fmt::Display for ToyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ToyError::Core(e) => write!(f, "{e}"),
+            ToyError::Adapter(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<clr_core::Error> for ToyError {
+    fn from(e: clr_core::Error) -> Self {
+        ToyError::Core(e)
+    }
+}
+
+impl From<AdapterError> for ToyError {
+    fn from(e: AdapterError) -> Self {
+        ToyError::Adapter(e)
+    }
+}
+
+struct Loss {
+    value: f64,
+    grad: f64,
+}
+
+fn loss(w: f64) -> Loss {
+    Loss {
+        value: (w - 3.0).powi(2),
+        grad: 2.0 * (w - 3.0),
+    }
+}
+
+struct Sgd<'a> {
+    w: &'a Cell<f64>,
+    lr: f64,
+    begun: u64,
+}
+
+impl ScheduledOptimizer<f64> for Sgd<'_> {
+    type Error = ToyError;
+    fn name(&self) -> &'static str {
+        "toy SGD"
+    }
+    fn apply(&mut self, _group: usize, h: &Hypers<f64>) -> Result<(), ToyError> {
+        self.lr = AdapterError::non_negative("toy SGD", "lr", h.lr)?;
+        Ok(())
+    }
+    fn current(&self, _group: usize) -> Result<Hypers<f64>, ToyError> {
+        Ok(Hypers {
+            lr: self.lr,
+            momentum: None,
+            weight_decay: None,
+        })
+    }
+}
+
+/// The per-epoch mean losses.
+struct Losses(Vec<f64>);
+
+impl From<&Records<f64>> for Losses {
+    fn from(records: &Records<f64>) -> Self {
+        let loss = |m: &[(String, f64)]| m.iter().find(|(n, _)| n == "loss").map(|p| p.1);
+        Losses(
+            records
+                .epochs
+                .iter()
+                .filter_map(|e| loss(&e.metrics))
+                .collect(),
+        )
+    }
+}
+
+thread_local! {
+    static NO_GRAD: Cell<bool> = const { Cell::new(false) };
+}
+
+impl Adapter for Toy {
+    type Error = ToyError;
+    type Loss = Loss;
+    type History = Losses;
+
+    fn loss_value(loss: &Loss) -> Result<f64, ToyError> {
+        Ok(loss.value)
+    }
+
+    fn no_grad<R>(evaluate: impl FnOnce() -> R) -> R {
+        NO_GRAD.with(|g| g.set(true));
+        let r = evaluate();
+        NO_GRAD.with(|g| g.set(false));
+        r
+    }
+}
+
+impl<'a> Backprop<Sgd<'a>> for Toy {
+    type Marker = ();
+
+    fn begin_step(optimizer: &mut Sgd<'a>) -> Result<(), ToyError> {
+        optimizer.begun += 1;
+        Ok(())
+    }
+
+    fn backward_step(optimizer: &mut Sgd<'a>, loss: &Loss) -> Result<(), ToyError> {
+        optimizer
+            .w
+            .set(optimizer.w.get() - optimizer.lr * loss.grad);
+        Ok(())
+    }
+}
+
+struct Driver<'s, 'a, T, V> {
+    saved: &'s (f64, f64),
+    w: &'s Cell<f64>,
+    optimizer: &'s mut Sgd<'a>,
+    train: T,
+    validation: Option<V>,
+    lr_factors: &'s [f64],
+    batch: u64,
+}
+
+impl<'a, T, V> RangeTestDriver<f64> for Driver<'_, 'a, T, V>
+where
+    T: FnMut(u64) -> Result<Loss, ToyError>,
+    V: FnMut(u64) -> Result<f64, ToyError>,
+{
+    type Error = ToyError;
+    fn train(&mut self, lr: f64, _wd: Option<f64>, _step: bool) -> Result<f64, ToyError> {
+        let h = Hypers {
+            lr,
+            momentum: None,
+            weight_decay: None,
+        };
+        self.optimizer.apply_all(&h, self.lr_factors)?;
+        let l = (self.train)(self.batch)?;
+        self.batch += 1;
+        Toy::backward_step(self.optimizer, &l)?;
+        Ok(l.value)
+    }
+    fn validate(&mut self, batches: u64) -> Result<f64, ToyError> {
+        match self.validation.as_mut() {
+            Some(v) => Toy::no_grad(|| v(batches)),
+            None => Err(AdapterError::NoValidation { batches }.into()),
+        }
+    }
+    fn restore(&mut self, _finished: bool) -> Result<(), ToyError> {
+        Toy::restore(self.saved, self.w, self.optimizer)
+    }
+}
+
+impl<'a> RangeTestBackend<Cell<f64>, Sgd<'a>> for Toy {
+    type Saved = (f64, f64);
+
+    fn save(w: &Cell<f64>, optimizer: &Sgd<'a>) -> Result<(f64, f64), ToyError> {
+        Ok((w.get(), optimizer.lr))
+    }
+
+    fn restore(saved: &(f64, f64), w: &Cell<f64>, optimizer: &mut Sgd<'a>) -> Result<(), ToyError> {
+        w.set(saved.0);
+        optimizer.lr = saved.1;
+        Ok(())
+    }
+
+    fn sweep<T, V>(
+        test: &mut RangeTest<f64>,
+        saved: &(f64, f64),
+        w: &Cell<f64>,
+        optimizer: &mut Sgd<'a>,
+        train: T,
+        validation: Option<V>,
+        lr_factors: &[f64],
+    ) -> Result<(), ToyError>
+    where
+        T: FnMut(u64) -> Result<Loss, ToyError>,
+        V: FnMut(u64) -> Result<f64, ToyError>,
+    {
+        let mut driver = Driver {
+            saved,
+            w,
+            optimizer,
+            train,
+            validation,
+            lr_factors,
+            batch: 0,
+        };
+        test.run(&mut driver).map(|_| ())
+    }
+}
+
+#[test]
+fn fit_trains_validates_without_gradients_and_returns_the_history() {
+    let w = Cell::new(0.0);
+    let mut sgd = Sgd {
+        w: &w,
+        lr: 0.0,
+        begun: 0,
+    };
+    let cycle = Cycle::new(10, 5).unwrap();
+    let schedule = KerasOneCycle::builder((0.05, 0.4), cycle.iterations())
+        .build()
+        .unwrap();
+    let mut fit = Fit::<Toy, _>::new(schedule, cycle)
+        .unwrap()
+        .quiet(true)
+        .label("toy")
+        .validation(|_epoch| {
+            assert!(NO_GRAD.with(|g| g.get()), "validation runs under no_grad");
+            Ok(loss(w.get()).value)
+        });
+    let history = fit.run(&mut sgd, |_batch| Ok(loss(w.get()))).unwrap();
+    assert_eq!(history.0.len(), 10);
+    assert!(history.0[9] < history.0[0]);
+    assert_eq!(sgd.begun, 50, "begin_step before every batch");
+    assert!((w.get() - 3.0).abs() < 1e-3);
+    assert!(fit.scheduler().records().epochs[0]
+        .metrics
+        .iter()
+        .any(|(n, _)| n == "val_loss"));
+}
+
+#[test]
+fn fit_refuses_factors_that_do_not_fit_the_optimizer() {
+    let w = Cell::new(0.0);
+    let mut sgd = Sgd {
+        w: &w,
+        lr: 0.0,
+        begun: 0,
+    };
+    let cycle = Cycle::new(2, 2).unwrap();
+    let schedule = KerasOneCycle::builder((0.05, 0.4), cycle.iterations())
+        .build()
+        .unwrap();
+    let e = Fit::<Toy, _>::new(schedule, cycle)
+        .unwrap()
+        .quiet(true)
+        .lr_factors(vec![1.0, 0.5])
+        .run(&mut sgd, |_| Ok(loss(w.get())))
+        .err()
+        .unwrap();
+    assert!(matches!(e, ToyError::Core(_)), "{e}");
+    assert_eq!(sgd.begun, 0);
+}
+
+fn config() -> RangeTestConfig<f64> {
+    RangeTestConfig {
+        lr_range: (1e-4, 10.0),
+        steps: 30,
+        batches_per_step: 1,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn range_test_restores_the_model_and_optimizer() {
+    let w = Cell::new(0.5);
+    let mut sgd = Sgd {
+        w: &w,
+        lr: 0.01,
+        begun: 0,
+    };
+    let outcome = RangeTestRunner::<Toy, _>::new(config(), |_| Ok(loss(w.get())))
+        .quiet(true)
+        .run(&w, &mut sgd)
+        .unwrap();
+    assert!(outcome.result.sweeps[0].stop.is_early()); // lr = 10 diverges
+    assert_eq!((w.get(), sgd.lr), (0.5, 0.01));
+}
+
+#[test]
+fn range_test_restores_on_error_and_checks_its_validation_closure() {
+    let w = Cell::new(0.5);
+    let mut sgd = Sgd {
+        w: &w,
+        lr: 0.01,
+        begun: 0,
+    };
+    let e = RangeTestRunner::<Toy, _>::new(config(), |batch| {
+        if batch == 5 {
+            Err(AdapterError::user("out of data").into())
+        } else {
+            Ok(loss(w.get()))
+        }
+    })
+    .quiet(true)
+    .run(&w, &mut sgd)
+    .err()
+    .unwrap();
+    assert!(matches!(e, ToyError::Adapter(AdapterError::User(_))), "{e}");
+    assert_eq!((w.get(), sgd.lr), (0.5, 0.01));
+
+    let validating = RangeTestConfig {
+        validation_batches: Some(3),
+        ..config()
+    };
+    let e = RangeTestRunner::<Toy, _>::new(validating, |_| Ok(loss(w.get())))
+        .quiet(true)
+        .run(&w, &mut sgd)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(
+            e,
+            ToyError::Adapter(AdapterError::NoValidation { batches: 3 })
+        ),
+        "{e}"
+    );
+}
