@@ -80,10 +80,67 @@ impl From<AnnealStrategy> for Anneal {
 /// # Ok::<(), clr_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        from = "RawOneCycleLr<F>",
+        into = "RawOneCycleLr<F>",
+        bound(
+            serialize = "F: Real + serde::Serialize",
+            deserialize = "F: Real + serde::Deserialize<'de>"
+        )
+    )
+)]
 pub struct OneCycleLr<F> {
     lr: Piecewise<F>,
     momentum: Option<Piecewise<F>>,
+    /// Whether both have the same phase ends ([`Shared::of`]), kept so
+    /// that a lookup need not compare them.
+    shared: Shared,
+}
+
+/// What a [`OneCycleLr`] is serialised as (`shared` is recomputed).
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(
+    rename = "OneCycleLr",
+    bound(
+        serialize = "F: Real + serde::Serialize",
+        deserialize = "F: Real + serde::Deserialize<'de>"
+    )
+)]
+struct RawOneCycleLr<F> {
+    lr: Piecewise<F>,
+    momentum: Option<Piecewise<F>>,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> From<RawOneCycleLr<F>> for OneCycleLr<F> {
+    fn from(raw: RawOneCycleLr<F>) -> Self {
+        OneCycleLr::new(raw.lr, raw.momentum)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> From<OneCycleLr<F>> for RawOneCycleLr<F> {
+    fn from(s: OneCycleLr<F>) -> Self {
+        RawOneCycleLr {
+            lr: s.lr,
+            momentum: s.momentum,
+        }
+    }
+}
+
+/// Whether a learning rate's and a momentum's phases have the same ends
+/// ([`Piecewise::same_positions`]), so that one lookup serves both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shared(bool);
+
+impl Shared {
+    fn of<F: Real>(lr: &Piecewise<F>, momentum: Option<&Piecewise<F>>) -> Self {
+        Shared(momentum.is_some_and(|m| lr.same_positions(m)))
+    }
 }
 
 /// Builder of [`OneCycleLr`] with PyTorch's parameter names and defaults.
@@ -110,6 +167,15 @@ pub struct OneCycleLrBuilder<F> {
 }
 
 impl<F: Real> OneCycleLr<F> {
+    fn new(lr: Piecewise<F>, momentum: Option<Piecewise<F>>) -> Self {
+        let shared = Shared::of(&lr, momentum.as_ref());
+        OneCycleLr {
+            lr,
+            momentum,
+            shared,
+        }
+    }
+
     /// A builder for a run of `total_steps` steps peaking at `max_lr`.
     pub fn builder(max_lr: F, total_steps: u64) -> OneCycleLrBuilder<F> {
         OneCycleLrBuilder::new(max_lr, Length::Steps(total_steps))
@@ -215,7 +281,7 @@ impl<F: Real> OneCycleLrBuilder<F> {
                 Some(self.phases(&ends, [max, base, max, max], total)?)
             }
         };
-        Ok(OneCycleLr { lr, momentum })
+        Ok(OneCycleLr::new(lr, momentum))
     }
 
     fn phase_ends(&self, total: u64) -> [f64; 3] {
@@ -256,7 +322,8 @@ impl<F: Real> OneCycleLrBuilder<F> {
 impl<F: Real> HyperSchedule<F> for OneCycleLr<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        let (lr, momentum) = lr_and_momentum(&self.lr, self.momentum.as_ref(), step);
+        let (lr, momentum) =
+            lr_and_momentum_shared(&self.lr, self.momentum.as_ref(), self.shared, step);
         Hypers {
             lr,
             momentum,
@@ -317,9 +384,20 @@ fn lr_and_momentum<F: Real>(
     momentum: Option<&Piecewise<F>>,
     step: u64,
 ) -> (F, Option<F>) {
+    lr_and_momentum_shared(lr, momentum, Shared::of(lr, momentum), step)
+}
+
+/// [`lr_and_momentum`] where whether the phase ends are shared is known.
+#[inline(always)]
+fn lr_and_momentum_shared<F: Real>(
+    lr: &Piecewise<F>,
+    momentum: Option<&Piecewise<F>>,
+    shared: Shared,
+    step: u64,
+) -> (F, Option<F>) {
     match momentum {
         None => (lr.at(step), None),
-        Some(m) if lr.same_positions(m) => {
+        Some(m) if shared.0 => {
             let (i, pct) = lr.locate(step);
             let (lr, m) = lr.value_pair(m, i, pct);
             (lr, Some(m))
@@ -424,10 +502,66 @@ impl<F: Real> PairSteps<'_, F> {
 /// # Ok::<(), clr_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        from = "RawFitOneCycle<F>",
+        into = "RawFitOneCycle<F>",
+        bound(
+            serialize = "F: Real + serde::Serialize",
+            deserialize = "F: Real + serde::Deserialize<'de>"
+        )
+    )
+)]
 pub struct FitOneCycle<F> {
     lr: Piecewise<F>,
     momentum: Piecewise<F>,
+    /// As in [`OneCycleLr`].
+    shared: Shared,
+}
+
+/// What a [`FitOneCycle`] is serialised as (`shared` is recomputed).
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(
+    rename = "FitOneCycle",
+    bound(
+        serialize = "F: Real + serde::Serialize",
+        deserialize = "F: Real + serde::Deserialize<'de>"
+    )
+)]
+struct RawFitOneCycle<F> {
+    lr: Piecewise<F>,
+    momentum: Piecewise<F>,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> From<RawFitOneCycle<F>> for FitOneCycle<F> {
+    fn from(raw: RawFitOneCycle<F>) -> Self {
+        FitOneCycle::new(raw.lr, raw.momentum)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> From<FitOneCycle<F>> for RawFitOneCycle<F> {
+    fn from(s: FitOneCycle<F>) -> Self {
+        RawFitOneCycle {
+            lr: s.lr,
+            momentum: s.momentum,
+        }
+    }
+}
+
+impl<F: Real> FitOneCycle<F> {
+    fn new(lr: Piecewise<F>, momentum: Piecewise<F>) -> Self {
+        let shared = Shared::of(&lr, Some(&momentum));
+        FitOneCycle {
+            lr,
+            momentum,
+            shared,
+        }
+    }
 }
 
 /// Builder of [`FitOneCycle`] with fastai's names and defaults.
@@ -510,7 +644,7 @@ impl<F: Real> FitOneCycleBuilder<F> {
             self.lr_max / self.div_final,
         )?;
         let momentum = combined_cos(self.total_steps, pct, m0, m1, m2)?;
-        Ok(FitOneCycle { lr, momentum })
+        Ok(FitOneCycle::new(lr, momentum))
     }
 }
 
@@ -549,7 +683,8 @@ pub fn combined_cos<F: Real>(
 impl<F: Real> HyperSchedule<F> for FitOneCycle<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        let (lr, momentum) = lr_and_momentum(&self.lr, Some(&self.momentum), step);
+        let (lr, momentum) =
+            lr_and_momentum_shared(&self.lr, Some(&self.momentum), self.shared, step);
         Hypers {
             lr,
             momentum,

@@ -56,12 +56,15 @@ pub(crate) fn fast64(x: f64) -> bool {
 pub(crate) fn cos64_fast(x: f64) -> f64 {
     let t = (x.abs() - PIO2_HI) - PIO2_LO;
     let z = t * t;
-    // P(z) by Estrin's scheme: a short dependency chain. The leading
+    // Q(z) = (P(z) - S[0]) / z by Horner's scheme: scalar code (Estrin's
+    // scheme gets half-vectorised into more shuffles than it saves), and
+    // many evaluations in flight overlap its dependency chain. The leading
     // `t³·S[0]` is added apart from the rest, which keeps the ends exact
     // (`cos 0 = 1`, `cos pi = -1`).
-    let z2 = z * z;
-    let z4 = z2 * z2;
-    let q = ((S[1] + S[2] * z) + (S[3] + S[4] * z) * z2) + ((S[5] + S[6] * z) + S[7] * z2) * z4;
+    let mut q = S[7];
+    for s in S[1..7].iter().rev() {
+        q = s + z * q;
+    }
     let t3 = t * z;
     -(t + (t3 * S[0] + t3 * z * q))
 }
