@@ -299,12 +299,23 @@ impl<F: Real> Piecewise<F> {
         }
     }
 
+    /// [`pct`](Self::pct) in `F` from the offset `position - start` (taken
+    /// in `f64`, so exact for integer starts): the same in `f64`, one
+    /// rounding more in `f32`, where a loop of it then runs four lanes wide.
+    #[inline(always)]
+    fn pct_of(offset: F, length: F) -> F {
+        // `min` takes the `1` for NaN; its result is never NaN, so `max`
+        // is one instruction.
+        (offset / length).min(F::one()).max(F::zero())
+    }
+
     /// The phase of `step` and the progress through it.
     #[inline(always)]
-    pub(crate) fn locate(&self, step: u64) -> (usize, f64) {
+    pub(crate) fn locate(&self, step: u64) -> (usize, F) {
         let position = self.position(step);
         let i = self.index_at(position);
-        (i, Self::pct(position, self.start_of(i), self.length_of(i)))
+        let offset = F::from_f64(position - self.start_of(i));
+        (i, Self::pct_of(offset, F::from_f64(self.length_of(i))))
     }
 
     #[inline(always)]
@@ -314,9 +325,9 @@ impl<F: Real> Piecewise<F> {
 
     /// The value `pct` of the way through phase `i`.
     #[inline(always)]
-    pub(crate) fn value(&self, i: usize, pct: f64) -> F {
+    pub(crate) fn value(&self, i: usize, pct: F) -> F {
         let phase = self.phase(i);
-        let (a, b, pct) = (phase.start_value, phase.end_value, F::from_f64(pct));
+        let (a, b) = (phase.start_value, phase.end_value);
         // The one-cycle curves first, without a jump table.
         if phase.anneal == Anneal::Cos {
             anneal::cos_from(a, b, cos_pi(pct))
@@ -343,10 +354,10 @@ impl<F: Real> Piecewise<F> {
     ///
     /// [`same_positions`]: Self::same_positions
     #[inline(always)]
-    pub(crate) fn value_pair(&self, other: &Self, i: usize, pct: f64) -> (F, F) {
+    pub(crate) fn value_pair(&self, other: &Self, i: usize, pct: F) -> (F, F) {
         let (a, b) = (self.phase(i), other.phase(i));
         if a.anneal == Anneal::Cos && b.anneal == Anneal::Cos {
-            let c = cos_pi(F::from_f64(pct));
+            let c = cos_pi(pct);
             (
                 anneal::cos_from(a.start_value, a.end_value, c),
                 anneal::cos_from(b.start_value, b.end_value, c),
@@ -393,15 +404,32 @@ impl<F: Real> Piecewise<F> {
     /// `fill` of steps `first..` all in phase `i` (positions below 2^53).
     fn fill_phase(&self, i: usize, out: &mut [F], first: u64) {
         let phase = *self.phase(i);
-        let (start, length) = (self.start_of(i), self.length_of(i));
-        let base = first as f64;
         let (a, b) = (phase.start_value, phase.end_value);
-        let pct = |offset: f64| F::from_f64(Self::pct(base + offset, start, length));
-        match phase.anneal {
-            // `pct` is in [0, 1]: no argument leaves the kernel's range.
-            Anneal::Cos => for_offsets(out, |offset| anneal::cos_from(a, b, cos_pi(pct(offset)))),
-            Anneal::Linear => for_offsets(out, |offset| anneal::linear(a, b, pct(offset))),
-            anneal => for_offsets(out, |offset| anneal.apply(a, b, pct(offset))),
+        let (start, length) = (self.start_of(i), F::from_f64(self.length_of(i)));
+        // `pct` is in [0, 1]: no cosine argument leaves the kernel's range.
+        let curve = |pct: F| match phase.anneal {
+            Anneal::Cos => anneal::cos_from(a, b, cos_pi(pct)),
+            Anneal::Linear => anneal::linear(a, b, pct),
+            anneal => anneal.apply(a, b, pct),
+        };
+        let base = first as f64;
+        let offset = base - start;
+        // From an integer start, `step - start` is an integer, exact in `F`
+        // while below 2^digits: then offsets count up in `F` itself (no
+        // `f64` in the loop) and are still those `locate` computes.
+        let exact = 2.0 / F::epsilon().to_f64();
+        if start == libm::floor(start) && offset.abs() + out.len() as f64 <= exact {
+            let offset = F::from_f64(offset);
+            match phase.anneal {
+                Anneal::Cos => for_counts(out, offset, |d| curve(Self::pct_of(d, length))),
+                _ => for_counts(out, offset, |d| curve(Self::pct_of(d, length))),
+            }
+        } else {
+            let pct = |j: f64| Self::pct_of(F::from_f64(base + j - start), length);
+            match phase.anneal {
+                Anneal::Cos => for_offsets(out, |j| curve(pct(j))),
+                _ => for_offsets(out, |j| curve(pct(j))),
+            }
         }
     }
 }
@@ -411,6 +439,20 @@ impl<F: Real> Piecewise<F> {
 #[inline(always)]
 fn cos_pi<F: Real>(pct: F) -> F {
     trig::cos_half_turn(anneal::cos_arg(pct))
+}
+
+/// `out[j] = value(first + j)`, counting in `F` (exact below 2^digits of
+/// `F`): offsets within a chunk convert from a 16-bit integer, which
+/// converts to `f32` exactly, in one vector instruction.
+#[inline(always)]
+fn for_counts<F: Real>(out: &mut [F], first: F, value: impl Fn(F) -> F) {
+    let mut base = first;
+    for chunk in out.chunks_mut(trig::CHUNK) {
+        for (j, v) in chunk.iter_mut().enumerate() {
+            *v = value(base + F::from_f64(f64::from(j as u16)));
+        }
+        base = base + F::from_f64(chunk.len() as f64);
+    }
 }
 
 /// `out[j] = value(j as f64)`, in chunks whose offsets convert from `i32`
