@@ -133,13 +133,19 @@ impl<F: Real> From<OneCycleLr<F>> for RawOneCycleLr<F> {
 }
 
 /// Whether a learning rate's and a momentum's phases have the same ends
-/// ([`Piecewise::same_positions`]), so that one lookup serves both.
+/// ([`Piecewise::same_positions`]), so that one lookup serves both, and
+/// whether all their phases are then cosines, so that one cosine does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Shared(bool);
+struct Shared {
+    positions: bool,
+    cosines: bool,
+}
 
 impl Shared {
     fn of<F: Real>(lr: &Piecewise<F>, momentum: Option<&Piecewise<F>>) -> Self {
-        Shared(momentum.is_some_and(|m| lr.same_positions(m)))
+        let positions = momentum.is_some_and(|m| lr.same_positions(m));
+        let cosines = positions && lr.all_cos() && momentum.is_some_and(Piecewise::all_cos);
+        Shared { positions, cosines }
     }
 }
 
@@ -397,7 +403,12 @@ fn lr_and_momentum_shared<F: Real>(
 ) -> (F, Option<F>) {
     match momentum {
         None => (lr.at(step), None),
-        Some(m) if shared.0 => {
+        Some(m) if shared.cosines => {
+            let (i, pct) = lr.locate(step);
+            let c = crate::phase::cos_pi(pct);
+            (lr.cos_value(i, c), Some(m.cos_value(i, c)))
+        }
+        Some(m) if shared.positions => {
             let (i, pct) = lr.locate(step);
             let (lr, m) = lr.value_pair(m, i, pct);
             (lr, Some(m))

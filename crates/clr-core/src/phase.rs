@@ -69,6 +69,9 @@ pub struct Piecewise<F> {
     starts: [f64; MAX_PHASES],
     /// `end - start` of each phase, PyTorch's expression.
     lengths: [f64; MAX_PHASES],
+    /// `(start_value - end_value) / 2` of each phase: the cosine's
+    /// amplitude, as [`anneal::cos`] computes it.
+    halves: [F; MAX_PHASES],
 }
 
 /// What a [`Piecewise`] is serialised as: its phases, count and steps (the
@@ -160,6 +163,7 @@ impl<F: Real> Piecewise<F> {
             [0.0; MAX_PHASES],
             [0.0; MAX_PHASES],
         );
+        let mut halves = [F::zero(); MAX_PHASES];
         let (mut start, mut most) = (0.0, f64::NEG_INFINITY);
         for (i, phase) in phases.iter().enumerate() {
             most = f64::max(most, phase.end);
@@ -168,6 +172,7 @@ impl<F: Real> Piecewise<F> {
             }
             starts[i] = start;
             lengths[i] = phase.end - start;
+            halves[i] = anneal::cos_half(phase.start_value, phase.end_value);
             start = phase.end;
         }
         Ok(Piecewise {
@@ -177,6 +182,7 @@ impl<F: Real> Piecewise<F> {
             reach,
             starts,
             lengths,
+            halves,
         })
     }
 
@@ -244,13 +250,12 @@ impl<F: Real> Piecewise<F> {
     pub(crate) fn index_at(&self, position: f64) -> usize {
         let reach = &self.reach;
         let above = |i: usize| usize::from(position > reach[i & (MAX_PHASES - 1)]);
-        let mut i = 0;
-        if self.len > 4 {
-            i += 4 * above(3);
+        if self.len <= 2 {
+            return above(0);
         }
-        if self.len > 2 {
-            i += 2 * above(i + 1);
-        }
+        // `reach` is `+inf` from the last phase on: no halving overshoots.
+        let mut i = 4 * above(3);
+        i += 2 * above(i + 1);
         i + above(i)
     }
 
@@ -266,17 +271,10 @@ impl<F: Real> Piecewise<F> {
         self.lengths[i & (MAX_PHASES - 1)]
     }
 
-    /// `step` (clamped to the last step) as a position. A step below 2^63
-    /// converts as a signed integer, one instruction where an unsigned one
-    /// takes several, and the branch always goes that way in practice.
+    /// `step` (clamped to the last step) as a position.
     #[inline(always)]
     fn position(&self, step: u64) -> f64 {
-        let step = self.clamp(step);
-        if step < 1 << 63 {
-            step as i64 as f64
-        } else {
-            step as f64
-        }
+        to_f64(self.clamp(step))
     }
 
     /// PyTorch's `pct = (step - start) / (end - start)` in phase `i`, kept
@@ -330,7 +328,7 @@ impl<F: Real> Piecewise<F> {
         let (a, b) = (phase.start_value, phase.end_value);
         // The one-cycle curves first, without a jump table.
         if phase.anneal == Anneal::Cos {
-            anneal::cos_from(a, b, cos_pi(pct))
+            self.cos_value(i, cos_pi(pct))
         } else {
             phase.anneal.apply(a, b, pct)
         }
@@ -358,13 +356,23 @@ impl<F: Real> Piecewise<F> {
         let (a, b) = (self.phase(i), other.phase(i));
         if a.anneal == Anneal::Cos && b.anneal == Anneal::Cos {
             let c = cos_pi(pct);
-            (
-                anneal::cos_from(a.start_value, a.end_value, c),
-                anneal::cos_from(b.start_value, b.end_value, c),
-            )
+            (self.cos_value(i, c), other.cos_value(i, c))
         } else {
             (self.value(i, pct), other.value(i, pct))
         }
+    }
+
+    /// Cosine phase `i`'s value from `c = cos(pi * pct)`: [`anneal::cos`]
+    /// to the bit, its amplitude precomputed.
+    #[inline(always)]
+    pub(crate) fn cos_value(&self, i: usize, c: F) -> F {
+        let end = self.phase(i).end_value;
+        anneal::cos_from_half(end, self.halves[i & (MAX_PHASES - 1)], c)
+    }
+
+    /// Whether every phase is a cosine.
+    pub(crate) fn all_cos(&self) -> bool {
+        self.phases().iter().all(|p| p.anneal == Anneal::Cos)
     }
 
     /// The first step of phase `i`: one past every earlier phase's end.
@@ -407,8 +415,9 @@ impl<F: Real> Piecewise<F> {
         let (a, b) = (phase.start_value, phase.end_value);
         let (start, length) = (self.start_of(i), F::from_f64(self.length_of(i)));
         // `pct` is in [0, 1]: no cosine argument leaves the kernel's range.
+        let half = self.halves[i & (MAX_PHASES - 1)];
         let curve = |pct: F| match phase.anneal {
-            Anneal::Cos => anneal::cos_from(a, b, cos_pi(pct)),
+            Anneal::Cos => anneal::cos_from_half(b, half, cos_pi(pct)),
             Anneal::Linear => anneal::linear(a, b, pct),
             anneal => anneal.apply(a, b, pct),
         };
@@ -434,10 +443,30 @@ impl<F: Real> Piecewise<F> {
     }
 }
 
+/// `n as f64`. Below 2^63 `n` converts as a signed integer, one
+/// instruction where an unsigned one takes several (SSE2), and the branch
+/// always goes that way in practice.
+#[inline(always)]
+pub(crate) fn to_f64(n: u64) -> f64 {
+    if n < 1 << 63 {
+        n as i64 as f64
+    } else {
+        huge_to_f64(n)
+    }
+}
+
+/// `n as f64` for `n >= 2^63`: out of line, so that the compiler keeps the
+/// signed conversion of [`to_f64`] for every other number.
+#[cold]
+#[inline(never)]
+fn huge_to_f64(n: u64) -> f64 {
+    n as f64
+}
+
 /// `cos(pi * pct)` for `pct` in `[0, 1]`: the branch-free kernel, in `F`'s
 /// arithmetic, with no range check.
 #[inline(always)]
-fn cos_pi<F: Real>(pct: F) -> F {
+pub(crate) fn cos_pi<F: Real>(pct: F) -> F {
     trig::cos_half_turn(anneal::cos_arg(pct))
 }
 

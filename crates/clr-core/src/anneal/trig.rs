@@ -54,7 +54,13 @@ pub(crate) fn fast64(x: f64) -> bool {
 /// `cos x` for `|x| <= pi`, branch-free.
 #[inline(always)]
 pub(crate) fn cos64_fast(x: f64) -> f64 {
-    let t = (x.abs() - PIO2_HI) - PIO2_LO;
+    cos64_nonnegative(x.abs())
+}
+
+/// [`cos64_fast`] for `x` in `[0, pi]` (or `-0`), without the `abs`.
+#[inline(always)]
+fn cos64_nonnegative(x: f64) -> f64 {
+    let t = (x - PIO2_HI) - PIO2_LO;
     let z = t * t;
     // Q(z) = (P(z) - S[0]) / z by Horner's scheme: scalar code (Estrin's
     // scheme gets half-vectorised into more shuffles than it saves), and
@@ -177,7 +183,7 @@ pub(crate) fn cos_half_turn<F: Real>(x: F) -> F {
     if is_f32::<F>() {
         F::from_f64(f64::from(cos32_poly(x.to_f64() as f32)))
     } else {
-        F::from_f64(cos64_fast(x.to_f64()))
+        F::from_f64(cos64_nonnegative(x.to_f64()))
     }
 }
 
