@@ -3,9 +3,10 @@
 //! The schedules take the cosine of `pi * pct` (and of the seed's
 //! `x*pi/f - pi`, of `pi*T_cur/T_i`): arguments in `[-pi, pi]`. There
 //! `cos x = -sin(|x| - pi/2)` with `t = |x| - pi/2` in `[-pi/2, pi/2]`, and
-//! one odd polynomial (Taylor's to `t^23`; to `t^13` for an `f32` result,
-//! still in `f64`) evaluates `sin t` with no branch
-//! and no table: a loop over many arguments vectorises, and random
+//! one odd polynomial (a minimax fit to `t^17` in `f64`; Taylor's to `t^13`
+//! for an `f32` result still in `f64`; a minimax fit to `t^9` in `f32`
+//! arithmetic for [`cos_half_turn`]'s `f32` arguments in `[0, pi]`)
+//! evaluates `sin t` with no branch and no table: a loop over many arguments vectorises, and random
 //! arguments cost no misprediction, where `libm` picks one of two kernels
 //! and one of several reductions by branches. `pi/2` is split in two so
 //! that `|x| - pi/2` is exact from `pi/4` on (Sterbenz) and the second half
