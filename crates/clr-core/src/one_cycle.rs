@@ -5,7 +5,7 @@
 use crate::anneal::{self, trig, Anneal};
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::phase::{Phase, Piecewise, Span};
+use crate::phase::{for_offsets, Phase, Piecewise, Span};
 use crate::real::Real;
 use crate::schedule::{self, trusted, Motion, Schedule, Segment, Stepper, Stepping};
 
@@ -920,10 +920,12 @@ impl<F: Real> KerasOneCycle<F> {
 
     /// `out[i] = component(wave at step first + i)`, vectorised over the
     /// steps before the last (which holds for every later step).
-    fn fill_with(&self, out: &mut [F], first: u64, component: impl Fn(SeedWave<F>) -> F) {
+    fn fill_with(&self, out: &mut [F], first: u64, component: impl Fn(F, bool) -> F) {
         let n = self.config.total_steps;
-        let f = self.config.phase_one_fraction;
-        let at = |step: u64| component(seed_wave::<F>(self.x(step), f));
+        let at = |step: u64| {
+            let (full, rise) = self.wave(self.x(step));
+            component(full, rise)
+        };
         if n > 1 << 53 {
             let mut step = first;
             for v in out.iter_mut() {
@@ -935,31 +937,77 @@ impl<F: Real> KerasOneCycle<F> {
         let before_last = usize::try_from((n - 1).saturating_sub(first)).unwrap_or(usize::MAX);
         let (head, tail) = out.split_at_mut(before_last.min(out.len()));
         let (base, nf) = (first as f64, n as f64);
-        trig::fill(
-            head,
-            |offset| seed_wave_arg::<F>((base + offset) / nf, f),
-            |c, rise| {
-                let full = c + F::one();
-                component(if rise {
-                    SeedWave::Rise(full)
-                } else {
-                    SeedWave::Fall(full)
-                })
-            },
-        );
+        for_offsets(head, |offset| {
+            let (full, rise) = self.wave((base + offset) / nf);
+            component(full, rise)
+        });
         if !tail.is_empty() {
             tail.fill(at(n - 1));
         }
+    }
+
+    /// [`seed_wave`] at `x` as `(cos(...) + 1, rise)`, without a branch:
+    /// [`seed_wave_arg`]'s operands selected, and the cosine by the
+    /// kernel with no range check (`|arg| <= pi` but for rounding, where
+    /// the kernel is as accurate), in `F`'s arithmetic.
+    #[inline(always)]
+    fn wave(&self, x: f64) -> (F, bool) {
+        let f = self.config.phase_one_fraction;
+        let pi = F::PI();
+        let x = x.clamp(0.0, 1.0);
+        let rise = x < f;
+        // As `seed_wave_arg`: a fall of zero length (f = 1) is the peak.
+        let fall = f < 1.0;
+        let num = if rise {
+            x
+        } else if fall {
+            x - f
+        } else {
+            0.0
+        };
+        let den = if rise {
+            f
+        } else if fall {
+            1.0 - f
+        } else {
+            1.0
+        };
+        let minus = if rise { pi } else { F::zero() };
+        let arg = F::from_f64(num) * pi / F::from_f64(den) - minus;
+        (trig::cos_half_turn(arg.abs()) + F::one(), rise)
+    }
+
+    /// [`Self::lr_of`] from [`Self::wave`]: both halves' formulas, one taken.
+    #[inline(always)]
+    fn lr_from(&self, full: F, rise: bool) -> F {
+        let (lo, hi) = self.config.lr_range;
+        let up = SeedWave::Rise(full).times(hi - lo) + lo;
+        let down = SeedWave::Fall(full).times(hi);
+        if rise {
+            up
+        } else {
+            down
+        }
+    }
+
+    /// The momentum `m1 → m2 → m1` from [`Self::wave`].
+    #[inline(always)]
+    fn momentum_from(full: F, rise: bool, (m1, m2): (F, F)) -> F {
+        let wave = if rise {
+            SeedWave::Rise(full)
+        } else {
+            SeedWave::Fall(full)
+        };
+        wave.times(m2 - m1) + m1
     }
 }
 
 impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        let c = &self.config;
-        let wave = seed_wave::<F>(self.x(step), c.phase_one_fraction);
-        let lr = self.lr_of(wave);
-        let momentum = c.momentum_range.map(|(m1, m2)| wave.times(m2 - m1) + m1);
+        let (full, rise) = self.wave(self.x(step));
+        let lr = self.lr_from(full, rise);
+        let momentum = (self.config.momentum_range).map(|m| Self::momentum_from(full, rise, m));
         Hypers {
             lr,
             momentum,
@@ -973,11 +1021,13 @@ impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
         self.config.momentum_range.is_some()
     }
     fn fill_lr(&self, out: &mut [F], first_step: u64) {
-        self.fill_with(out, first_step, |wave| self.lr_of(wave))
+        self.fill_with(out, first_step, |full, rise| self.lr_from(full, rise))
     }
     fn fill_momentum(&self, out: &mut [F], first_step: u64) {
         match self.config.momentum_range {
-            Some((m1, m2)) => self.fill_with(out, first_step, |wave| wave.times(m2 - m1) + m1),
+            Some(m) => self.fill_with(out, first_step, |full, rise| {
+                Self::momentum_from(full, rise, m)
+            }),
             None => out.fill(F::nan()),
         }
     }
