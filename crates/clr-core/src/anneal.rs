@@ -65,9 +65,20 @@ pub(crate) fn cos_arg<F: Real>(pct: F) -> F {
 /// [`cos`] from its cosine `c = cos(pi * pct)`, in PyTorch's operation order.
 #[inline(always)]
 pub(crate) fn cos_from<F: Real>(start: F, end: F, c: F) -> F {
+    cos_from_half(end, cos_half(start, end), c)
+}
+
+/// `(start - end) / 2`: [`cos`]'s amplitude, which a schedule can keep.
+#[inline(always)]
+pub(crate) fn cos_half<F: Real>(start: F, end: F) -> F {
     let two = F::one() + F::one();
-    let cos_out = c + F::one();
-    end + (start - end) / two * cos_out
+    (start - end) / two
+}
+
+/// [`cos_from`] given its amplitude `half = cos_half(start, end)`.
+#[inline(always)]
+pub(crate) fn cos_from_half<F: Real>(end: F, half: F, c: F) -> F {
+    end + half * (c + F::one())
 }
 
 /// PyTorch's `_annealing_linear`: `(end - start) * pct + start`.

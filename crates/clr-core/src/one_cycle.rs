@@ -5,7 +5,7 @@
 use crate::anneal::{trig, Anneal};
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::phase::{Phase, Piecewise, Span};
+use crate::phase::{for_offsets, Phase, Piecewise, Span};
 use crate::real::Real;
 use crate::schedule::Schedule;
 use crate::stepper::{self, cos_map, Motion, Segment, Stepper, Stepping, NO_MAP};
@@ -81,10 +81,73 @@ impl From<AnnealStrategy> for Anneal {
 /// # Ok::<(), clr_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        from = "RawOneCycleLr<F>",
+        into = "RawOneCycleLr<F>",
+        bound(
+            serialize = "F: Real + serde::Serialize",
+            deserialize = "F: Real + serde::Deserialize<'de>"
+        )
+    )
+)]
 pub struct OneCycleLr<F> {
     lr: Piecewise<F>,
     momentum: Option<Piecewise<F>>,
+    /// Whether both have the same phase ends ([`Shared::of`]), kept so
+    /// that a lookup need not compare them.
+    shared: Shared,
+}
+
+/// What a [`OneCycleLr`] is serialised as (`shared` is recomputed).
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(
+    rename = "OneCycleLr",
+    bound(
+        serialize = "F: Real + serde::Serialize",
+        deserialize = "F: Real + serde::Deserialize<'de>"
+    )
+)]
+struct RawOneCycleLr<F> {
+    lr: Piecewise<F>,
+    momentum: Option<Piecewise<F>>,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> From<RawOneCycleLr<F>> for OneCycleLr<F> {
+    fn from(raw: RawOneCycleLr<F>) -> Self {
+        OneCycleLr::new(raw.lr, raw.momentum)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> From<OneCycleLr<F>> for RawOneCycleLr<F> {
+    fn from(s: OneCycleLr<F>) -> Self {
+        RawOneCycleLr {
+            lr: s.lr,
+            momentum: s.momentum,
+        }
+    }
+}
+
+/// Whether a learning rate's and a momentum's phases have the same ends
+/// ([`Piecewise::same_positions`]), so that one lookup serves both, and
+/// whether all their phases are then cosines, so that one cosine does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shared {
+    positions: bool,
+    cosines: bool,
+}
+
+impl Shared {
+    fn of<F: Real>(lr: &Piecewise<F>, momentum: Option<&Piecewise<F>>) -> Self {
+        let positions = momentum.is_some_and(|m| lr.same_positions(m));
+        let cosines = positions && lr.all_cos() && momentum.is_some_and(Piecewise::all_cos);
+        Shared { positions, cosines }
+    }
 }
 
 /// Builder of [`OneCycleLr`] with PyTorch's parameter names and defaults.
@@ -111,6 +174,15 @@ pub struct OneCycleLrBuilder<F> {
 }
 
 impl<F: Real> OneCycleLr<F> {
+    fn new(lr: Piecewise<F>, momentum: Option<Piecewise<F>>) -> Self {
+        let shared = Shared::of(&lr, momentum.as_ref());
+        OneCycleLr {
+            lr,
+            momentum,
+            shared,
+        }
+    }
+
     /// A builder for a run of `total_steps` steps peaking at `max_lr`.
     pub fn builder(max_lr: F, total_steps: u64) -> OneCycleLrBuilder<F> {
         OneCycleLrBuilder::new(max_lr, Length::Steps(total_steps))
@@ -216,7 +288,7 @@ impl<F: Real> OneCycleLrBuilder<F> {
                 Some(self.phases(&ends, [max, base, max, max], total)?)
             }
         };
-        Ok(OneCycleLr { lr, momentum })
+        Ok(OneCycleLr::new(lr, momentum))
     }
 
     fn phase_ends(&self, total: u64) -> [f64; 3] {
@@ -257,7 +329,8 @@ impl<F: Real> OneCycleLrBuilder<F> {
 impl<F: Real> HyperSchedule<F> for OneCycleLr<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        let (lr, momentum) = lr_and_momentum(&self.lr, self.momentum.as_ref(), step);
+        let (lr, momentum) =
+            lr_and_momentum_shared(&self.lr, self.momentum.as_ref(), self.shared, step);
         Hypers {
             lr,
             momentum,
@@ -302,18 +375,24 @@ impl<F: Real> OneCycleLr<F> {
 }
 
 /// The learning rate and momentum of `step`. The one-cycle presets build
-/// both from the same phase ends: then the phase lookup, the progress and
-/// the cosine are computed once for both (the values are the same bits as
-/// computing each alone).
+/// both from the same phase ends (`shared`): then the phase lookup, the
+/// progress and the cosine are computed once for both (the values are the
+/// same bits as computing each alone).
 #[inline(always)]
-fn lr_and_momentum<F: Real>(
+fn lr_and_momentum_shared<F: Real>(
     lr: &Piecewise<F>,
     momentum: Option<&Piecewise<F>>,
+    shared: Shared,
     step: u64,
 ) -> (F, Option<F>) {
     match momentum {
         None => (lr.at(step), None),
-        Some(m) if lr.same_positions(m) => {
+        Some(m) if shared.cosines => {
+            let (i, pct) = lr.locate(step);
+            let c = crate::phase::cos_pi(pct);
+            (lr.cos_value(i, c), Some(m.cos_value(i, c)))
+        }
+        Some(m) if shared.positions => {
             let (i, pct) = lr.locate(step);
             let (lr, m) = lr.value_pair(m, i, pct);
             (lr, Some(m))
@@ -386,10 +465,66 @@ impl<F: Real> Stepping for PairSteps<'_, F> {
 /// # Ok::<(), clr_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        from = "RawFitOneCycle<F>",
+        into = "RawFitOneCycle<F>",
+        bound(
+            serialize = "F: Real + serde::Serialize",
+            deserialize = "F: Real + serde::Deserialize<'de>"
+        )
+    )
+)]
 pub struct FitOneCycle<F> {
     lr: Piecewise<F>,
     momentum: Piecewise<F>,
+    /// As in [`OneCycleLr`].
+    shared: Shared,
+}
+
+/// What a [`FitOneCycle`] is serialised as (`shared` is recomputed).
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(
+    rename = "FitOneCycle",
+    bound(
+        serialize = "F: Real + serde::Serialize",
+        deserialize = "F: Real + serde::Deserialize<'de>"
+    )
+)]
+struct RawFitOneCycle<F> {
+    lr: Piecewise<F>,
+    momentum: Piecewise<F>,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> From<RawFitOneCycle<F>> for FitOneCycle<F> {
+    fn from(raw: RawFitOneCycle<F>) -> Self {
+        FitOneCycle::new(raw.lr, raw.momentum)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> From<FitOneCycle<F>> for RawFitOneCycle<F> {
+    fn from(s: FitOneCycle<F>) -> Self {
+        RawFitOneCycle {
+            lr: s.lr,
+            momentum: s.momentum,
+        }
+    }
+}
+
+impl<F: Real> FitOneCycle<F> {
+    fn new(lr: Piecewise<F>, momentum: Piecewise<F>) -> Self {
+        let shared = Shared::of(&lr, Some(&momentum));
+        FitOneCycle {
+            lr,
+            momentum,
+            shared,
+        }
+    }
 }
 
 /// Builder of [`FitOneCycle`] with fastai's names and defaults.
@@ -472,7 +607,7 @@ impl<F: Real> FitOneCycleBuilder<F> {
             self.lr_max / self.div_final,
         )?;
         let momentum = combined_cos(self.total_steps, pct, m0, m1, m2)?;
-        Ok(FitOneCycle { lr, momentum })
+        Ok(FitOneCycle::new(lr, momentum))
     }
 }
 
@@ -511,7 +646,8 @@ pub fn combined_cos<F: Real>(
 impl<F: Real> HyperSchedule<F> for FitOneCycle<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        let (lr, momentum) = lr_and_momentum(&self.lr, Some(&self.momentum), step);
+        let (lr, momentum) =
+            lr_and_momentum_shared(&self.lr, Some(&self.momentum), self.shared, step);
         Hypers {
             lr,
             momentum,
@@ -706,22 +842,14 @@ impl<F: Real> KerasOneCycle<F> {
 }
 
 impl<F: Real> KerasOneCycle<F> {
-    /// The learning rate from the wave: the rise goes `lo → hi`, the fall `hi → 0`.
-    #[inline(always)]
-    fn lr_of(&self, wave: SeedWave<F>) -> F {
-        let (lo, hi) = self.config.lr_range;
-        match wave {
-            SeedWave::Rise(_) => wave.times(hi - lo) + lo,
-            SeedWave::Fall(_) => wave.times(hi),
-        }
-    }
-
     /// `out[i] = component(wave at step first + i)`, vectorised over the
     /// steps before the last (which holds for every later step).
-    fn fill_with(&self, out: &mut [F], first: u64, component: impl Fn(SeedWave<F>) -> F) {
+    fn fill_with(&self, out: &mut [F], first: u64, component: impl Fn(F, bool) -> F) {
         let n = self.config.total_steps;
-        let f = self.config.phase_one_fraction;
-        let at = |step: u64| component(seed_wave::<F>(self.x(step), f));
+        let at = |step: u64| {
+            let (full, rise) = self.wave(self.x(step));
+            component(full, rise)
+        };
         if n > 1 << 53 {
             let mut step = first;
             for v in out.iter_mut() {
@@ -733,31 +861,77 @@ impl<F: Real> KerasOneCycle<F> {
         let before_last = usize::try_from((n - 1).saturating_sub(first)).unwrap_or(usize::MAX);
         let (head, tail) = out.split_at_mut(before_last.min(out.len()));
         let (base, nf) = (first as f64, n as f64);
-        trig::fill(
-            head,
-            |offset| seed_wave_arg::<F>((base + offset) / nf, f),
-            |c, rise| {
-                let full = c + F::one();
-                component(if rise {
-                    SeedWave::Rise(full)
-                } else {
-                    SeedWave::Fall(full)
-                })
-            },
-        );
+        for_offsets(head, |offset| {
+            let (full, rise) = self.wave((base + offset) / nf);
+            component(full, rise)
+        });
         if !tail.is_empty() {
             tail.fill(at(n - 1));
         }
+    }
+
+    /// [`seed_wave`] at `x` as `(cos(...) + 1, rise)`, without a branch:
+    /// [`seed_wave_arg`]'s operands selected, and the cosine by the
+    /// kernel with no range check (`|arg| <= pi` but for rounding, where
+    /// the kernel is as accurate), in `F`'s arithmetic.
+    #[inline(always)]
+    fn wave(&self, x: f64) -> (F, bool) {
+        let f = self.config.phase_one_fraction;
+        let pi = F::PI();
+        let x = x.clamp(0.0, 1.0);
+        let rise = x < f;
+        // As `seed_wave_arg`: a fall of zero length (f = 1) is the peak.
+        let fall = f < 1.0;
+        let num = if rise {
+            x
+        } else if fall {
+            x - f
+        } else {
+            0.0
+        };
+        let den = if rise {
+            f
+        } else if fall {
+            1.0 - f
+        } else {
+            1.0
+        };
+        let minus = if rise { pi } else { F::zero() };
+        let arg = F::from_f64(num) * pi / F::from_f64(den) - minus;
+        (trig::cos_half_turn(arg.abs()) + F::one(), rise)
+    }
+
+    /// [`Self::lr_of`] from [`Self::wave`]: both halves' formulas, one taken.
+    #[inline(always)]
+    fn lr_from(&self, full: F, rise: bool) -> F {
+        let (lo, hi) = self.config.lr_range;
+        let up = SeedWave::Rise(full).times(hi - lo) + lo;
+        let down = SeedWave::Fall(full).times(hi);
+        if rise {
+            up
+        } else {
+            down
+        }
+    }
+
+    /// The momentum `m1 → m2 → m1` from [`Self::wave`].
+    #[inline(always)]
+    fn momentum_from(full: F, rise: bool, (m1, m2): (F, F)) -> F {
+        let wave = if rise {
+            SeedWave::Rise(full)
+        } else {
+            SeedWave::Fall(full)
+        };
+        wave.times(m2 - m1) + m1
     }
 }
 
 impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        let c = &self.config;
-        let wave = seed_wave::<F>(self.x(step), c.phase_one_fraction);
-        let lr = self.lr_of(wave);
-        let momentum = c.momentum_range.map(|(m1, m2)| wave.times(m2 - m1) + m1);
+        let (full, rise) = self.wave(self.x(step));
+        let lr = self.lr_from(full, rise);
+        let momentum = (self.config.momentum_range).map(|m| Self::momentum_from(full, rise, m));
         Hypers {
             lr,
             momentum,
@@ -771,11 +945,13 @@ impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
         self.config.momentum_range.is_some()
     }
     fn fill_lr(&self, out: &mut [F], first_step: u64) {
-        self.fill_with(out, first_step, |wave| self.lr_of(wave))
+        self.fill_with(out, first_step, |full, rise| self.lr_from(full, rise))
     }
     fn fill_momentum(&self, out: &mut [F], first_step: u64) {
         match self.config.momentum_range {
-            Some((m1, m2)) => self.fill_with(out, first_step, |wave| wave.times(m2 - m1) + m1),
+            Some(m) => self.fill_with(out, first_step, |full, rise| {
+                Self::momentum_from(full, rise, m)
+            }),
             None => out.fill(F::nan()),
         }
     }

@@ -44,11 +44,69 @@ impl<F: Real> Phase<F> {
 
 /// A schedule made of up to [`MAX_PHASES`] consecutive phases.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        try_from = "RawPiecewise<F>",
+        into = "RawPiecewise<F>",
+        bound(
+            serialize = "F: Real + serde::Serialize",
+            deserialize = "F: Real + serde::Deserialize<'de>"
+        )
+    )
+)]
 pub struct Piecewise<F> {
     phases: [Phase<F>; MAX_PHASES],
     len: u8,
     total_steps: u64,
+    // Derived from the phases at build time (and on deserialisation), so
+    // that a lookup is a few loads and compares.
+    /// `max(end_0..=end_i)` for `i` below the last phase, `+inf` from it on:
+    /// a step's phase is the number of these its position exceeds.
+    reach: [f64; MAX_PHASES],
+    /// Where each phase starts (the previous end; 0 for the first).
+    starts: [f64; MAX_PHASES],
+    /// `end - start` of each phase, PyTorch's expression.
+    lengths: [f64; MAX_PHASES],
+    /// `(start_value - end_value) / 2` of each phase: the cosine's
+    /// amplitude, as [`anneal::cos`] computes it.
+    halves: [F; MAX_PHASES],
+}
+
+/// What a [`Piecewise`] is serialised as: its phases, count and steps (the
+/// derived tables are rebuilt, and everything validated, on the way in).
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename = "Piecewise")]
+struct RawPiecewise<F> {
+    phases: [Phase<F>; MAX_PHASES],
+    len: u8,
+    total_steps: u64,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> TryFrom<RawPiecewise<F>> for Piecewise<F> {
+    type Error = Error;
+    fn try_from(raw: RawPiecewise<F>) -> Result<Self, Error> {
+        let len = usize::from(raw.len);
+        check_phase_count(len)?;
+        let mut built = Self::from_phases(raw.total_steps, &raw.phases[..len])?;
+        // Unused slots are kept as they came, so a round trip is exact.
+        built.phases = raw.phases;
+        Ok(built)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> From<Piecewise<F>> for RawPiecewise<F> {
+    fn from(p: Piecewise<F>) -> Self {
+        RawPiecewise {
+            phases: p.phases,
+            len: p.len,
+            total_steps: p.total_steps,
+        }
+    }
 }
 
 /// A phase given by its share of the schedule, for [`Piecewise::by_fractions`].
@@ -99,10 +157,32 @@ impl<F: Real> Piecewise<F> {
         }
         let mut all = [phases[0]; MAX_PHASES];
         all[..phases.len()].copy_from_slice(phases);
+        let last = phases.len() - 1;
+        let (mut reach, mut starts, mut lengths) = (
+            [f64::INFINITY; MAX_PHASES],
+            [0.0; MAX_PHASES],
+            [0.0; MAX_PHASES],
+        );
+        let mut halves = [F::zero(); MAX_PHASES];
+        let (mut start, mut most) = (0.0, f64::NEG_INFINITY);
+        for (i, phase) in phases.iter().enumerate() {
+            most = f64::max(most, phase.end);
+            if i < last {
+                reach[i] = most;
+            }
+            starts[i] = start;
+            lengths[i] = phase.end - start;
+            halves[i] = anneal::cos_half(phase.start_value, phase.end_value);
+            start = phase.end;
+        }
         Ok(Piecewise {
             phases: all,
             len: phases.len() as u8,
             total_steps,
+            reach,
+            starts,
+            lengths,
+            halves,
         })
     }
 
@@ -161,26 +241,40 @@ impl<F: Real> Piecewise<F> {
     }
 
     /// The first phase whose end `position` does not exceed (the last phase
-    /// takes the rest), without a branch: one comparison per phase end.
+    /// takes the rest). That is the number of running maxima of the ends
+    /// (`reach`, `+inf` from the last phase on) below `position`: `reach`
+    /// increases, so a branch-free binary search finds it in one compare
+    /// per halving, and the halvings a schedule of few phases does not need
+    /// are skipped by a branch that always goes the same way for it.
     #[inline(always)]
     pub(crate) fn index_at(&self, position: f64) -> usize {
-        let last = usize::from(self.len).saturating_sub(1) & (MAX_PHASES - 1);
-        self.phases[..last]
-            .iter()
-            .position(|p| position <= p.end)
-            .unwrap_or(last)
+        let reach = &self.reach;
+        let above = |i: usize| usize::from(position > reach[i & (MAX_PHASES - 1)]);
+        if self.len <= 2 {
+            return above(0);
+        }
+        // `reach` is `+inf` from the last phase on: no halving overshoots.
+        let mut i = 4 * above(3);
+        i += 2 * above(i + 1);
+        i + above(i)
     }
 
     /// Where phase `i` starts (0 for the first).
     #[inline(always)]
     pub(crate) fn start_of(&self, i: usize) -> f64 {
-        // `previous · 0` is ±0 for the first phase (ends are finite), and
-        // `x - (±0)` is `x`: no branch on which phase.
-        if i == 0 {
-            0.0
-        } else {
-            self.phases[(i - 1) & (MAX_PHASES - 1)].end
-        }
+        self.starts[i & (MAX_PHASES - 1)]
+    }
+
+    /// `end - start` of phase `i`.
+    #[inline(always)]
+    fn length_of(&self, i: usize) -> f64 {
+        self.lengths[i & (MAX_PHASES - 1)]
+    }
+
+    /// `step` (clamped to the last step) as a position.
+    #[inline(always)]
+    fn position(&self, step: u64) -> f64 {
+        to_f64(self.clamp(step))
     }
 
     /// PyTorch's `pct = (step - start) / (end - start)` in phase `i`, kept
@@ -189,23 +283,37 @@ impl<F: Real> Piecewise<F> {
     /// quotient already lies in `[0, 1]`; the clamp keeps phases whose ends
     /// go backwards, or that round together past 2^53 steps, from
     /// extrapolating into NaN or infinity.
+    ///
+    /// The comparisons are written so that each is one `min`/`max`
+    /// instruction, NaN taking the `1`: a loop of them vectorises.
     #[inline(always)]
     pub(crate) fn pct(position: f64, start: f64, length: f64) -> f64 {
         let pct = (position - start) / length;
-        if pct.is_nan() {
-            1.0
+        let pct = if pct < 1.0 { pct } else { 1.0 };
+        if pct > 0.0 {
+            pct
         } else {
-            pct.clamp(0.0, 1.0)
+            0.0
         }
+    }
+
+    /// [`pct`](Self::pct) in `F` from the offset `position - start` (taken
+    /// in `f64`, so exact for integer starts): the same in `f64`, one
+    /// rounding more in `f32`, where a loop of it then runs four lanes wide.
+    #[inline(always)]
+    fn pct_of(offset: F, length: F) -> F {
+        // `min` takes the `1` for NaN; its result is never NaN, so `max`
+        // is one instruction.
+        (offset / length).min(F::one()).max(F::zero())
     }
 
     /// The phase of `step` and the progress through it.
     #[inline(always)]
-    pub(crate) fn locate(&self, step: u64) -> (usize, f64) {
-        let position = self.clamp(step) as f64;
+    pub(crate) fn locate(&self, step: u64) -> (usize, F) {
+        let position = self.position(step);
         let i = self.index_at(position);
-        let start = self.start_of(i);
-        (i, Self::pct(position, start, self.phase(i).end - start))
+        let offset = F::from_f64(position - self.start_of(i));
+        (i, Self::pct_of(offset, F::from_f64(self.length_of(i))))
     }
 
     #[inline(always)]
@@ -215,12 +323,12 @@ impl<F: Real> Piecewise<F> {
 
     /// The value `pct` of the way through phase `i`.
     #[inline(always)]
-    pub(crate) fn value(&self, i: usize, pct: f64) -> F {
+    pub(crate) fn value(&self, i: usize, pct: F) -> F {
         let phase = self.phase(i);
-        let (a, b, pct) = (phase.start_value, phase.end_value, F::from_f64(pct));
+        let (a, b) = (phase.start_value, phase.end_value);
         // The one-cycle curves first, without a jump table.
         if phase.anneal == Anneal::Cos {
-            anneal::cos(a, b, pct)
+            self.cos_value(i, cos_pi(pct))
         } else {
             phase.anneal.apply(a, b, pct)
         }
@@ -244,17 +352,27 @@ impl<F: Real> Piecewise<F> {
     ///
     /// [`same_positions`]: Self::same_positions
     #[inline(always)]
-    pub(crate) fn value_pair(&self, other: &Self, i: usize, pct: f64) -> (F, F) {
+    pub(crate) fn value_pair(&self, other: &Self, i: usize, pct: F) -> (F, F) {
         let (a, b) = (self.phase(i), other.phase(i));
         if a.anneal == Anneal::Cos && b.anneal == Anneal::Cos {
-            let c = trig::cos(anneal::cos_arg(F::from_f64(pct)));
-            (
-                anneal::cos_from(a.start_value, a.end_value, c),
-                anneal::cos_from(b.start_value, b.end_value, c),
-            )
+            let c = cos_pi(pct);
+            (self.cos_value(i, c), other.cos_value(i, c))
         } else {
             (self.value(i, pct), other.value(i, pct))
         }
+    }
+
+    /// Cosine phase `i`'s value from `c = cos(pi * pct)`: [`anneal::cos`]
+    /// to the bit, its amplitude precomputed.
+    #[inline(always)]
+    pub(crate) fn cos_value(&self, i: usize, c: F) -> F {
+        let end = self.phase(i).end_value;
+        anneal::cos_from_half(end, self.halves[i & (MAX_PHASES - 1)], c)
+    }
+
+    /// Whether every phase is a cosine.
+    pub(crate) fn all_cos(&self) -> bool {
+        self.phases().iter().all(|p| p.anneal == Anneal::Cos)
     }
 
     /// The first step of phase `i`: one past every earlier phase's end.
@@ -294,20 +412,75 @@ impl<F: Real> Piecewise<F> {
     /// `fill` of steps `first..` all in phase `i` (positions below 2^53).
     fn fill_phase(&self, i: usize, out: &mut [F], first: u64) {
         let phase = *self.phase(i);
-        let start = self.start_of(i);
-        let length = phase.end - start;
-        let base = first as f64;
         let (a, b) = (phase.start_value, phase.end_value);
-        let pct = |offset: f64| F::from_f64(Self::pct(base + offset, start, length));
-        match phase.anneal {
-            Anneal::Cos => trig::fill(
-                out,
-                |offset| (anneal::cos_arg(pct(offset)), ()),
-                |c, ()| anneal::cos_from(a, b, c),
-            ),
-            Anneal::Linear => for_offsets(out, |offset| anneal::linear(a, b, pct(offset))),
-            anneal => for_offsets(out, |offset| anneal.apply(a, b, pct(offset))),
+        let (start, length) = (self.start_of(i), F::from_f64(self.length_of(i)));
+        // `pct` is in [0, 1]: no cosine argument leaves the kernel's range.
+        let half = self.halves[i & (MAX_PHASES - 1)];
+        let curve = |pct: F| match phase.anneal {
+            Anneal::Cos => anneal::cos_from_half(b, half, cos_pi(pct)),
+            Anneal::Linear => anneal::linear(a, b, pct),
+            anneal => anneal.apply(a, b, pct),
+        };
+        let base = first as f64;
+        let offset = base - start;
+        // From an integer start, `step - start` is an integer, exact in `F`
+        // while below 2^digits: then offsets count up in `F` itself (no
+        // `f64` in the loop) and are still those `locate` computes.
+        let exact = 2.0 / F::epsilon().to_f64();
+        if start == libm::floor(start) && offset.abs() + out.len() as f64 <= exact {
+            let offset = F::from_f64(offset);
+            match phase.anneal {
+                Anneal::Cos => for_counts(out, offset, |d| curve(Self::pct_of(d, length))),
+                _ => for_counts(out, offset, |d| curve(Self::pct_of(d, length))),
+            }
+        } else {
+            let pct = |j: f64| Self::pct_of(F::from_f64(base + j - start), length);
+            match phase.anneal {
+                Anneal::Cos => for_offsets(out, |j| curve(pct(j))),
+                _ => for_offsets(out, |j| curve(pct(j))),
+            }
         }
+    }
+}
+
+/// `n as f64`. Below 2^63 `n` converts as a signed integer, one
+/// instruction where an unsigned one takes several (SSE2), and the branch
+/// always goes that way in practice.
+#[inline(always)]
+pub(crate) fn to_f64(n: u64) -> f64 {
+    if n < 1 << 63 {
+        n as i64 as f64
+    } else {
+        huge_to_f64(n)
+    }
+}
+
+/// `n as f64` for `n >= 2^63`: out of line, so that the compiler keeps the
+/// signed conversion of [`to_f64`] for every other number.
+#[cold]
+#[inline(never)]
+fn huge_to_f64(n: u64) -> f64 {
+    n as f64
+}
+
+/// `cos(pi * pct)` for `pct` in `[0, 1]`: the branch-free kernel, in `F`'s
+/// arithmetic, with no range check.
+#[inline(always)]
+pub(crate) fn cos_pi<F: Real>(pct: F) -> F {
+    trig::cos_half_turn(anneal::cos_arg(pct))
+}
+
+/// `out[j] = value(first + j)`, counting in `F` (exact below 2^digits of
+/// `F`): offsets within a chunk convert from a 16-bit integer, which
+/// converts to `f32` exactly, in one vector instruction.
+#[inline(always)]
+fn for_counts<F: Real>(out: &mut [F], first: F, value: impl Fn(F) -> F) {
+    let mut base = first;
+    for chunk in out.chunks_mut(trig::CHUNK) {
+        for (j, v) in chunk.iter_mut().enumerate() {
+            *v = value(base + F::from_f64(f64::from(j as u16)));
+        }
+        base = base + F::from_f64(chunk.len() as f64);
     }
 }
 

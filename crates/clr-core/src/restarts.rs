@@ -5,7 +5,7 @@
 
 use crate::anneal::trig;
 use crate::error::{check, Error};
-use crate::phase::for_offsets;
+use crate::phase::{for_offsets, to_f64};
 use crate::real::Real;
 use crate::schedule::Schedule;
 use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
@@ -70,7 +70,7 @@ impl<F: Real> CosineRestarts<F> {
     pub fn cycle(&self, step: u64) -> (u64, f64, f64) {
         let (index, start, len) = self.int_cycle(step);
         match self.int_mult {
-            Some(_) => (index, (step - start) as f64, len as f64),
+            Some(_) => (index, to_f64(step - start), to_f64(len)),
             None => self.real_cycle(step),
         }
     }
@@ -225,7 +225,9 @@ impl<F: Real> CosineRestarts<F> {
         }
     }
 
-    /// The cosine's argument at `T_cur` (past the warm-up) of a cycle of `T_i`.
+    /// The cosine's argument at `T_cur` (past the warm-up) of a cycle of
+    /// `T_i`: in `[0, pi]` (a hair past `pi` at most, by rounding, where
+    /// the kernel is as accurate), so the kernel needs no range check.
     #[inline(always)]
     fn cos_arg(t_cur: f64, t_i: f64) -> F {
         let arg = F::PI() * F::from_f64(t_cur) / F::from_f64(t_i);
@@ -259,11 +261,11 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
     fn at(&self, step: u64) -> F {
         let (index, t_cur, t_i) = self.cycle(step);
         let peak = self.peak(index);
-        let w = self.config.warmup as f64;
+        let w = to_f64(self.config.warmup);
         if t_cur < w {
             return self.warming(peak, t_cur);
         }
-        let cos = trig::cos(Self::cos_arg(t_cur - w, t_i - w));
+        let cos = trig::cos_half_turn(Self::cos_arg(t_cur - w, t_i - w));
         self.value_of_cos(peak, cos)
     }
 
@@ -302,11 +304,10 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
             let base = t_cur as f64;
             if cosine {
                 let (w, t_i) = (warmup as f64, len as f64);
-                trig::fill(
-                    head,
-                    |offset| (Self::cos_arg(base + offset - w, t_i - w), ()),
-                    |c, ()| self.value_of_cos(peak, c),
-                );
+                for_offsets(head, |offset| {
+                    let c = trig::cos_half_turn(Self::cos_arg(base + offset - w, t_i - w));
+                    self.value_of_cos(peak, c)
+                });
             } else {
                 for_offsets(head, |offset| self.warming(peak, base + offset));
             }

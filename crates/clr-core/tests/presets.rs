@@ -405,3 +405,37 @@ fn sweeps_stay_within_their_range_even_when_subnormal() {
         }
     }
 }
+
+/// The one-cycle presets keep derived tables (phase starts, lengths, the
+/// shared-ends flag): a round trip rebuilds them, the serialised form holds
+/// only the phases, and a bad phase count is refused rather than zeroed.
+#[cfg(feature = "serde")]
+#[test]
+fn one_cycle_serde_round_trips_rebuild_the_derived_tables() {
+    let torch = OneCycleLr::builder(0.1_f64, 1000)
+        .three_phase(true)
+        .pct_start(0.7)
+        .build()
+        .unwrap();
+    let json = serde_json::to_string(&torch).unwrap();
+    assert!(
+        !json.contains("reach") && !json.contains("shared"),
+        "{json}"
+    );
+    let back: OneCycleLr<f64> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, torch);
+    for step in [0, 1, 500, 699, 700, 999, 5000] {
+        assert_eq!(back.hypers(step), torch.hypers(step));
+    }
+    let fastai = FitOneCycle::builder(1e-3_f32, 97).build().unwrap();
+    let back: FitOneCycle<f32> =
+        serde_json::from_str(&serde_json::to_string(&fastai).unwrap()).unwrap();
+    assert_eq!(back, fastai);
+    let lr = serde_json::to_value(torch.lr_phases()).unwrap();
+    let mut empty = lr.clone();
+    empty["len"] = serde_json::json!(0);
+    assert!(serde_json::from_value::<Piecewise<f64>>(empty).is_err());
+    let mut too_many = lr;
+    too_many["len"] = serde_json::json!(MAX_PHASES + 1);
+    assert!(serde_json::from_value::<Piecewise<f64>>(too_many).is_err());
+}
