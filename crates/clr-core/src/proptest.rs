@@ -23,8 +23,10 @@
 //!     let total = schedule.total_steps().unwrap();
 //!     let max_lr = builder.max_lr;
 //!     let initial = max_lr / builder.div_factor;
-//!     let lo = initial.min(initial / builder.final_div_factor).min(max_lr);
-//!     let hi = initial.max(max_lr);
+//!     // final_div_factor may be below 1: the last value then tops the rest.
+//!     let last = initial / builder.final_div_factor;
+//!     let lo = initial.min(last).min(max_lr);
+//!     let hi = initial.max(last).max(max_lr);
 //!     let first = total.min(100);
 //!     prop_assert!(check_bounded(&schedule.lr(), lo, hi, 0..first).is_ok());
 //!     // No step moves the learning rate by more than the whole range.
