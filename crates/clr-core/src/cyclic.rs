@@ -1,6 +1,8 @@
 //! Cyclical learning rates: PyTorch's `CyclicLR`, the seed's `CLR` (quirks
 //! included) and [`CosineCycles`], the seed's CLR with its quirks fixed.
 
+mod exp;
+
 use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
@@ -62,8 +64,8 @@ impl CyclicMode {
             CyclicMode::Triangular2 => inv_pow2(cycle - 1.0),
             // gamma^iteration as exp(iteration * ln gamma): within 2e-13
             // relative of a correctly rounded pow (|exponent| <= 745 while
-            // the result is normal), at a third of pow's cost.
-            CyclicMode::ExpRange { .. } => libm::exp(iteration * ln_gamma),
+            // the result is normal); the kernel vectorises in `fill`.
+            CyclicMode::ExpRange { .. } => exp::exp64(iteration * ln_gamma),
             CyclicMode::Custom {
                 scale_fn,
                 scale_mode: ScaleMode::Cycle,
@@ -84,26 +86,35 @@ impl CyclicMode {
     }
 }
 
+/// 2^52: from there on every `f64` is whole; below it, adding and
+/// subtracting it rounds to a whole number.
+const TWO_52: f64 = 4_503_599_627_370_496.0;
+
 /// `1 / pow(2, e)` for a whole `e >= 0`, exactly, from the exponent bits:
 /// `2^-e` down to `2^-1023` (subnormal, still exact), then 0 (where
-/// `pow(2, e)` is infinite).
+/// `pow(2, e)` is infinite). `e` reaches the bits through the 2^52 shifter
+/// (no float-to-integer conversion) and the power is two normal halves, so
+/// there is no branch.
 #[inline(always)]
 pub(crate) fn inv_pow2(e: f64) -> f64 {
-    if e <= 1022.0 {
-        f64::from_bits((1023 - e as u64) << 52)
-    } else if e == 1023.0 {
-        f64::from_bits(1 << 51)
-    } else {
-        0.0
-    }
+    // Past 1023 (and NaN): 2^-2046, whose halves' product rounds to 0.
+    let e = if e <= 1023.0 { e } else { 2046.0 };
+    let m = (e + TWO_52).to_bits().wrapping_sub(TWO_52.to_bits());
+    let h = m >> 1;
+    f64::from_bits(1023_u64.wrapping_sub(h) << 52)
+        * f64::from_bits(1023_u64.wrapping_sub(m - h) << 52)
 }
 
-/// `floor(v)` for `v >= 0` (and NaN for NaN), without `libm`'s branches:
-/// below 2^52 truncation is the floor; from 2^52 on every `f64` is whole.
+/// `floor(v)` for `v >= 0` (and NaN for NaN), without `libm`'s branches or
+/// a float-to-integer conversion: below 2^52 the shifter rounds to nearest
+/// and a compare steps back where that went up; from 2^52 on every `f64`
+/// is whole.
 #[inline(always)]
 pub(crate) fn floor_non_negative(v: f64) -> f64 {
-    if v < 4_503_599_627_370_496.0 {
-        (v as i64) as f64
+    let rounded = (v + TWO_52) - TWO_52;
+    let floor = rounded - if rounded > v { 1.0 } else { 0.0 };
+    if v < TWO_52 {
+        floor
     } else {
         v
     }
@@ -125,19 +136,55 @@ pub(crate) fn floor_non_negative(v: f64) -> f64 {
 /// ```
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "CyclicLrRaw<F>",
+        into = "CyclicLrRaw<F>",
+        bound(
+            serialize = "F: Real + serde::Serialize",
+            deserialize = "F: Real + serde::Deserialize<'de>"
+        )
+    )
+)]
 pub struct CyclicLr<F> {
     config: CyclicLrBuilder<F>,
     total_size: f64,
     step_ratio: f64,
-    // ln(gamma), computed at build time; NaN when not exp_range, or when
-    // deserialized (then computed at each step: same values).
-    #[cfg_attr(feature = "serde", serde(skip, default = "nan"))]
+    // ln(gamma) for exp_range, computed at build time (and so again on
+    // deserialize): no per-step check.
     ln_gamma: f64,
 }
 
+/// The serialized form of [`CyclicLr`] (what it has always been): the
+/// precomputed `ln_gamma` is left out and deserializing rebuilds, so it is
+/// recomputed and the configuration validated.
 #[cfg(feature = "serde")]
-fn nan() -> f64 {
-    f64::NAN
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename = "CyclicLr")]
+struct CyclicLrRaw<F> {
+    config: CyclicLrBuilder<F>,
+    total_size: f64,
+    step_ratio: f64,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> TryFrom<CyclicLrRaw<F>> for CyclicLr<F> {
+    type Error = Error;
+    fn try_from(raw: CyclicLrRaw<F>) -> Result<Self, Error> {
+        raw.config.build()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<F> From<CyclicLr<F>> for CyclicLrRaw<F> {
+    fn from(s: CyclicLr<F>) -> Self {
+        CyclicLrRaw {
+            config: s.config,
+            total_size: s.total_size,
+            step_ratio: s.step_ratio,
+        }
+    }
 }
 
 /// Builder of [`CyclicLr`] with PyTorch's names and defaults.
@@ -241,37 +288,104 @@ impl<F: Real> CyclicLrBuilder<F> {
 }
 
 impl<F: Real> CyclicLr<F> {
-    /// `(scale_factor, scale)` of the step at `position` (the step as `f64`).
+    /// `(cycle, num, den)` of the step at `position` (the step as `f64`):
+    /// the factor is `num / den`. PyTorch's expressions in PyTorch's order.
     #[inline(always)]
-    fn factors(&self, position: f64) -> (F, F) {
-        // PyTorch's expressions in PyTorch's order.
+    fn split(&self, position: f64) -> (f64, f64, f64) {
         let ratio = position / self.total_size;
         let cycle = floor_non_negative(1.0 + ratio);
         let x = 1.0 + ratio - cycle;
         // `x / step_ratio` or `(x - 1) / (step_ratio - 1)`: one division of
         // selected operands, no misprediction on random steps.
-        let (num, den) = if x <= self.step_ratio {
-            (x, self.step_ratio)
+        if x <= self.step_ratio {
+            (cycle, x, self.step_ratio)
         } else {
-            (x - 1.0, self.step_ratio - 1.0)
-        };
-        let scale_factor = num / den;
-        let mode = self.config.mode;
-        let ln_gamma = if self.ln_gamma.is_nan() {
-            mode.ln_gamma()
-        } else {
-            self.ln_gamma
-        };
-        let scale = F::from_f64(mode.scale(cycle, position, ln_gamma));
-        (F::from_f64(scale_factor), scale)
+            (cycle, x - 1.0, self.step_ratio - 1.0)
+        }
     }
 
+    /// `(scale_factor, scale)` of the step at `position`.
     #[inline(always)]
-    fn lr_at(&self, position: f64) -> F {
-        let c = &self.config;
-        let (factor, scale) = self.factors(position);
-        c.base_lr + (c.max_lr - c.base_lr) * factor * scale
+    fn factors(&self, position: f64) -> (F, F) {
+        let (cycle, num, den) = self.split(position);
+        (F::from_f64(num / den), self.scale(cycle, position))
     }
+
+    /// The mode's scale in `F`; `exp_range` in `f32` arithmetic for `f32`
+    /// schedules, so that `fill` runs four lanes.
+    #[inline(always)]
+    fn scale(&self, cycle: f64, position: f64) -> F {
+        match self.config.mode {
+            CyclicMode::ExpRange { .. } if is_f32::<F>() => {
+                F::from_f64(f64::from(exp::exp32(position * self.ln_gamma)))
+            }
+            mode => F::from_f64(mode.scale(cycle, position, self.ln_gamma)),
+        }
+    }
+
+    /// `out[i] = value(factor, scale)` of step `first + i`, what
+    /// [`factors`](Self::factors) gives one by one: the range is cut into
+    /// half cycles (constant cycle and slope), each filled by a straight
+    /// loop that vectorises.
+    #[inline(always)]
+    fn fill_with(&self, out: &mut [F], first: u64, value: impl Fn(F, F) -> F) {
+        let per_iteration = matches!(
+            self.config.mode,
+            CyclicMode::Custom {
+                scale_mode: ScaleMode::Iterations,
+                ..
+            }
+        );
+        if per_iteration || first.saturating_add(out.len() as u64) > 1 << 53 {
+            let mut step = first;
+            for v in out.iter_mut() {
+                let (factor, scale) = self.factors(step as f64);
+                *v = value(factor, scale);
+                step = step.saturating_add(1);
+            }
+            return;
+        }
+        let mut step = first;
+        let mut rest = out;
+        while let Some(end) = (rest.len() as u64).checked_sub(1) {
+            let key = |k: u64| {
+                let (cycle, _, den) = self.split(k as f64);
+                (cycle, den)
+            };
+            let (_, last) = schedule::run_of(step, step, step + end, key);
+            let (run, tail) = rest.split_at_mut((last - step) as usize + 1);
+            self.fill_half_cycle(run, step, &value);
+            step = last + 1;
+            rest = tail;
+        }
+    }
+
+    /// [`fill_with`](Self::fill_with) over steps of one half cycle.
+    #[inline(always)]
+    fn fill_half_cycle(&self, out: &mut [F], first: u64, value: &impl Fn(F, F) -> F) {
+        let base = first as f64;
+        let (cycle, _, den) = self.split(base);
+        // x - 0 is x: the rise's numerator, as `split` takes it.
+        let shift = if den == self.step_ratio { 0.0 } else { 1.0 };
+        let total = self.total_size;
+        let factor = |position: f64| F::from_f64(((1.0 + position / total - cycle) - shift) / den);
+        match self.config.mode {
+            CyclicMode::ExpRange { .. } => for_offsets(out, |offset| {
+                let position = base + offset;
+                value(factor(position), self.scale(cycle, position))
+            }),
+            _ => {
+                let scale = self.scale(cycle, base);
+                for_offsets(out, |offset| value(factor(base + offset), scale))
+            }
+        }
+    }
+}
+
+/// Whether `F` is `f32`.
+#[inline(always)]
+fn is_f32<F: Real>() -> bool {
+    core::mem::size_of::<F>() == 4
 }
 
 impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
@@ -296,16 +410,22 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
         self.config.momentum.is_some()
     }
     fn fill_lr(&self, out: &mut [F], first_step: u64) {
-        if first_step.saturating_add(out.len() as u64) > 1 << 53 {
-            let mut step = first_step;
-            for v in out.iter_mut() {
-                *v = self.hypers(step).lr;
-                step = step.saturating_add(1);
+        let (base, max) = (self.config.base_lr, self.config.max_lr);
+        let amplitude = max - base;
+        self.fill_with(out, first_step, |factor, scale| {
+            base + amplitude * factor * scale
+        });
+    }
+    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
+        match self.config.momentum {
+            Some((base, max)) => {
+                let amplitude = max - base;
+                self.fill_with(out, first_step, |factor, scale| {
+                    max - amplitude * factor * scale
+                });
             }
-            return;
+            None => out.fill(F::nan()),
         }
-        let base = first_step as f64;
-        for_offsets(out, |offset| self.lr_at(base + offset));
     }
     fn stepper(&self, step: u64) -> Stepper {
         let mut stepper = Stepper::new(step);
