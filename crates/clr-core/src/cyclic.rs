@@ -93,16 +93,15 @@ const TWO_52: f64 = 4_503_599_627_370_496.0;
 /// `1 / pow(2, e)` for a whole `e >= 0`, exactly, from the exponent bits:
 /// `2^-e` down to `2^-1023` (subnormal, still exact), then 0 (where
 /// `pow(2, e)` is infinite). `e` reaches the bits through the 2^52 shifter
-/// (no float-to-integer conversion) and the power is two normal halves, so
-/// there is no branch.
+/// (no float-to-integer conversion); the power is built 2^64 higher, so it
+/// is normal, and brought down exactly; past 1023 its exponent field is 0.
 #[inline(always)]
 pub(crate) fn inv_pow2(e: f64) -> f64 {
-    // Past 1023 (and NaN): 2^-2046, whose halves' product rounds to 0.
-    let e = if e <= 1023.0 { e } else { 2046.0 };
+    // Whole e below 2^52 sits in the low bits; anything else (NaN
+    // included) is larger than 1023 here.
     let m = (e + TWO_52).to_bits().wrapping_sub(TWO_52.to_bits());
-    let h = m >> 1;
-    f64::from_bits(1023_u64.wrapping_sub(h) << 52)
-        * f64::from_bits(1023_u64.wrapping_sub(m - h) << 52)
+    let field = if m <= 1023 { 1087 - m } else { 0 };
+    f64::from_bits(field << 52) * (1.0 / 18_446_744_073_709_551_616.0)
 }
 
 /// `floor(v)` for `v >= 0` (and NaN for NaN), without `libm`'s branches or
