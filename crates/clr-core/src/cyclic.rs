@@ -107,16 +107,15 @@ pub(crate) fn inv_pow2(e: f64) -> f64 {
 /// `floor(v)` for `v >= 0` (and NaN for NaN), without `libm`'s branches or
 /// a float-to-integer conversion: below 2^52 the shifter rounds to nearest
 /// and a compare steps back where that went up; from 2^52 on every `f64`
-/// is whole.
+/// is whole (a branch that is never taken in practice, cheaper than a
+/// blend).
 #[inline(always)]
 pub(crate) fn floor_non_negative(v: f64) -> f64 {
-    let rounded = (v + TWO_52) - TWO_52;
-    let floor = rounded - if rounded > v { 1.0 } else { 0.0 };
-    if v < TWO_52 {
-        floor
-    } else {
-        v
+    if v >= TWO_52 {
+        return v;
     }
+    let rounded = (v + TWO_52) - TWO_52;
+    rounded - if rounded > v { 1.0 } else { 0.0 }
 }
 
 /// PyTorch 2.13's `torch.optim.lr_scheduler.CyclicLR`: a triangle between
@@ -153,10 +152,14 @@ pub struct CyclicLr<F> {
     // ln(gamma) for exp_range, computed at build time (and so again on
     // deserialize): no per-step check.
     ln_gamma: f64,
+    // 1 for triangular2, 0 for triangular: both scales are then
+    // 1 / 2^((cycle - 1) * halving), one branch-free expression.
+    halving: f64,
 }
 
 /// The serialized form of [`CyclicLr`] (what it has always been): the
-/// precomputed `ln_gamma` is left out and deserializing rebuilds, so it is
+/// precomputed `ln_gamma` and `halving` are left out and deserializing
+/// rebuilds, so they are
 /// recomputed and the configuration validated.
 #[cfg(feature = "serde")]
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -282,6 +285,11 @@ impl<F: Real> CyclicLrBuilder<F> {
             total_size,
             step_ratio: up as f64 / total_size,
             ln_gamma: self.mode.ln_gamma(),
+            halving: if matches!(self.mode, CyclicMode::Triangular2) {
+                1.0
+            } else {
+                0.0
+            },
         })
     }
 }
@@ -295,12 +303,10 @@ impl<F: Real> CyclicLr<F> {
         let cycle = floor_non_negative(1.0 + ratio);
         let x = 1.0 + ratio - cycle;
         // `x / step_ratio` or `(x - 1) / (step_ratio - 1)`: one division of
-        // selected operands, no misprediction on random steps.
-        if x <= self.step_ratio {
-            (cycle, x, self.step_ratio)
-        } else {
-            (cycle, x - 1.0, self.step_ratio - 1.0)
-        }
+        // operands shifted by 0 or 1 (subtracting 0 changes nothing), no
+        // branch on random steps.
+        let fall = if x <= self.step_ratio { 0.0 } else { 1.0 };
+        (cycle, x - fall, self.step_ratio - fall)
     }
 
     /// `(scale_factor, scale)` of the step at `position`.
@@ -318,10 +324,13 @@ impl<F: Real> CyclicLr<F> {
             CyclicMode::ExpRange { .. } if is_f32::<F>() => {
                 F::from_f64(f64::from(exp::exp32(position * self.ln_gamma)))
             }
-            mode => F::from_f64(mode.scale(cycle, position, self.ln_gamma)),
+            CyclicMode::ExpRange { .. } => F::from_f64(exp::exp64(position * self.ln_gamma)),
+            CyclicMode::Custom { .. } => {
+                F::from_f64(custom_scale(self.config.mode, cycle, position))
+            }
+            _ => F::from_f64(inv_pow2((cycle - 1.0) * self.halving)),
         }
     }
-
     /// `out[i] = value(factor, scale)` of step `first + i`, what
     /// [`factors`](Self::factors) gives one by one: the range is cut into
     /// half cycles (constant cycle and slope), each filled by a straight
@@ -381,6 +390,32 @@ impl<F: Real> CyclicLr<F> {
     }
 }
 
+/// A custom mode's scale, out of line: the call's register saves stay off
+/// the built-in modes' path.
+#[cold]
+#[inline(never)]
+fn custom_scale(mode: CyclicMode, cycle: f64, position: f64) -> f64 {
+    mode.scale(cycle, position, f64::NAN)
+}
+
+/// `step as f64` by the signed conversion (one instruction) below 2^63,
+/// where it rounds the same.
+#[inline(always)]
+fn position_of(step: u64) -> f64 {
+    match i64::try_from(step) {
+        Ok(step) => step as f64,
+        Err(_) => huge_position(step),
+    }
+}
+
+/// `step as f64` from 2^63 on, out of line so that the compiler does not
+/// merge it back into the unsigned conversion's longer sequence.
+#[cold]
+#[inline(never)]
+fn huge_position(step: u64) -> f64 {
+    step as f64
+}
+
 /// Whether `F` is `f32`.
 #[inline(always)]
 fn is_f32<F: Real>() -> bool {
@@ -391,7 +426,7 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
-        let (factor, scale) = self.factors(step as f64);
+        let (factor, scale) = self.factors(position_of(step));
         let lr = c.base_lr + (c.max_lr - c.base_lr) * factor * scale;
         let momentum = c
             .momentum
