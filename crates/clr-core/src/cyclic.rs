@@ -1052,4 +1052,72 @@ mod exact {
         }
         assert!(floor_non_negative(f64::NAN).is_nan() || floor_non_negative(f64::NAN) == 0.0);
     }
+
+    /// `fill_lr` and `fill_momentum` give `hypers`' bits, over runs that
+    /// cross many half cycles and start anywhere in one.
+    fn fill_is_hypers<F: Real>(s: &CyclicLr<F>, first: u64) {
+        let mut lr = [F::zero(); 3000];
+        let mut momentum = [F::zero(); 3000];
+        s.fill_lr(&mut lr, first);
+        s.fill_momentum(&mut momentum, first);
+        for (i, (l, m)) in lr.iter().zip(&momentum).enumerate() {
+            let step = first.saturating_add(i as u64);
+            let h = s.hypers(step);
+            assert_eq!(
+                Real::to_f64(*l).to_bits(),
+                Real::to_f64(h.lr).to_bits(),
+                "lr {step}"
+            );
+            let want = Real::to_f64(h.momentum.unwrap_or(F::nan()));
+            assert_eq!(
+                Real::to_f64(*m).to_bits(),
+                want.to_bits(),
+                "momentum {step}"
+            );
+        }
+    }
+
+    fn fill_is_hypers_for<F: Real>() {
+        let modes = [
+            CyclicMode::Triangular,
+            CyclicMode::Triangular2,
+            CyclicMode::ExpRange { gamma: 0.99 },
+            CyclicMode::ExpRange { gamma: 0.999_99 },
+            CyclicMode::Custom {
+                scale_fn: |c| 1.0 / c,
+                scale_mode: ScaleMode::Cycle,
+            },
+            CyclicMode::Custom {
+                scale_fn: |k| 1.0 / (1.0 + k),
+                scale_mode: ScaleMode::Iterations,
+            },
+        ];
+        let sizes = [
+            (1, Some(0)),
+            (3, None),
+            (7, Some(2)),
+            (5, Some(11)),
+            (400, None),
+        ];
+        let firsts = [0, 1, 6, 399, 1 << 40, (1 << 53) - 1000, u64::MAX - 5];
+        for mode in modes {
+            for (up, down) in sizes {
+                let mut b = CyclicLr::builder(F::from_f64(0.001), F::from_f64(0.1))
+                    .step_size_up(up)
+                    .mode(mode);
+                b.step_size_down = down;
+                let s = b.build().unwrap();
+                for first in firsts {
+                    fill_is_hypers(&s, first);
+                }
+                fill_is_hypers(&b.no_momentum().build().unwrap(), 3);
+            }
+        }
+    }
+
+    #[test]
+    fn cyclic_fill_is_hypers() {
+        fill_is_hypers_for::<f64>();
+        fill_is_hypers_for::<f32>();
+    }
 }
