@@ -3,6 +3,8 @@
 
 mod exp;
 
+use core::marker::PhantomData;
+
 use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
@@ -671,13 +673,13 @@ impl<F: Real> ClrBuilder<F> {
     /// Builds the seed's `CLR`, quirks included.
     pub fn build_keras(&self) -> Result<KerasClr<F>, Error> {
         self.validate()?;
-        Ok(KerasClr { config: *self })
+        Ok(SeedClr::new(*self))
     }
 
     /// Builds [`CosineCycles`]: the seed's shape with each cycle returning to `lo`.
     pub fn build_fixed(&self) -> Result<CosineCycles<F>, Error> {
         self.validate()?;
-        Ok(CosineCycles { config: *self })
+        Ok(SeedClr::new(*self))
     }
 
     // The seed's (cycle, position in cycle) of step k: x = k/n, c = floor(x*cyc),
@@ -819,6 +821,53 @@ impl<F: Real> Stepping for ClrBuilder<F> {
     }
 }
 
+/// The seed's CLR, generic over the shape of its waves: [`KerasClr`] (the
+/// seed's quirks) and [`CosineCycles`] (fixed) differ only in how the
+/// learning rate is read off the wave, so they share everything else.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "F: serde::Serialize",
+        deserialize = "F: serde::Deserialize<'de>"
+    ))
+)]
+pub struct SeedClr<F, S> {
+    config: ClrBuilder<F>,
+    #[cfg_attr(feature = "serde", serde(skip))]
+    shape: PhantomData<S>,
+}
+
+/// The shape of a [`SeedClr`]'s waves: sealed, implemented by
+/// [`KerasShape`] and [`FixedShape`].
+pub trait ClrShape: Copy + core::fmt::Debug + sealed::Sealed {
+    /// Whether the fall ends at zero (the seed's quirk) rather than at `lo`.
+    const FALLS_TO_ZERO: bool;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::KerasShape {}
+    impl Sealed for super::FixedShape {}
+}
+
+/// The seed's own shape: the fall ends at zero, not at `lo` (see [`KerasClr`]).
+#[derive(Debug, Clone, Copy)]
+pub enum KerasShape {}
+
+/// The fixed shape: every cycle falls back to `lo` (see [`CosineCycles`]).
+#[derive(Debug, Clone, Copy)]
+pub enum FixedShape {}
+
+impl ClrShape for KerasShape {
+    const FALLS_TO_ZERO: bool = true;
+}
+
+impl ClrShape for FixedShape {
+    const FALLS_TO_ZERO: bool = false;
+}
+
 /// The seed's `keras_one_cycle_clr.CLR`, quirks included: within each of
 /// `cycles` cycles the learning rate rises by cosine from `lo` to
 /// `lo + (hi - lo) * amplitude(c)` and then falls to 0 (the seed's phase two
@@ -833,95 +882,7 @@ impl<F: Real> Stepping for ClrBuilder<F> {
 /// assert!(s.hypers(199).lr < 0.002); // ...after falling towards 0
 /// # Ok::<(), clr_core::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct KerasClr<F> {
-    config: ClrBuilder<F>,
-}
-
-impl<F: Real> KerasClr<F> {
-    /// A builder with the seed's defaults.
-    pub fn builder(cycles: u64, lr_range: (F, F), total_steps: u64) -> ClrBuilder<F> {
-        ClrBuilder::new(cycles, lr_range, total_steps)
-    }
-}
-
-impl<F: Real> KerasClr<F> {
-    /// The seed's learning rate from the wave and the cycle's amplitude.
-    #[inline(always)]
-    fn lr_of(&self, wave: SeedWave<F>, amplitude: f64) -> F {
-        let (lo, hi) = self.config.lr_range;
-        let amp_0 = hi - lo;
-        let amp_mod = F::from_f64(amplitude);
-        match wave {
-            SeedWave::Rise(_) => wave.times(amp_0 * amp_mod) + lo,
-            SeedWave::Fall(_) => wave.times(amp_0 * amp_mod + lo),
-        }
-    }
-}
-
-impl<F: Real> HyperSchedule<F> for KerasClr<F> {
-    #[inline]
-    fn hypers(&self, step: u64) -> Hypers<F> {
-        let c = &self.config;
-        let (cycle, x) = c.position(step);
-        let wave = seed_wave::<F>(x, c.phase_one_fraction);
-        let lr = self.lr_of(wave, c.amplitude.at(cycle));
-        let momentum = c.momentum_range.map(|(m1, m2)| wave.times(m2 - m1) + m1);
-        Hypers {
-            lr,
-            momentum,
-            weight_decay: None,
-        }
-    }
-    fn total_steps(&self) -> Option<u64> {
-        Some(self.config.total_steps)
-    }
-    fn has_momentum(&self) -> bool {
-        self.config.momentum_range.is_some()
-    }
-    fn fill_lr(&self, out: &mut [F], first_step: u64) {
-        self.config.fill_waves(
-            out,
-            first_step,
-            |wave, amplitude| self.lr_of(wave, amplitude),
-            |step| self.hypers(step).lr,
-        )
-    }
-    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
-        match self.config.momentum_range {
-            Some((m1, m2)) => self.config.fill_waves(
-                out,
-                first_step,
-                |wave, _| wave.times(m2 - m1) + m1,
-                |step| self.hypers(step).momentum.unwrap_or(F::nan()),
-            ),
-            None => out.fill(F::nan()),
-        }
-    }
-    fn stepper(&self, step: u64) -> Stepper {
-        let mut stepper = Stepper::new(step);
-        schedule::seek(&self.config, &mut stepper, step);
-        stepper
-    }
-    #[inline(always)]
-    fn advance(&self, stepper: &mut Stepper) {
-        schedule::advance(&self.config, stepper)
-    }
-    #[inline(always)]
-    fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
-        if stepper.motion == Motion::Rotate {
-            let wave = SeedWave::from_cos(F::from_f64(stepper.a), stepper.tag & 1 == 1);
-            if let Some(h) =
-                self.config
-                    .trusted_hypers(stepper, wave, self.lr_of(wave, stepper.aux))
-            {
-                return h;
-            }
-        }
-        schedule::cold(|| self.hypers(stepper.step))
-    }
-}
+pub type KerasClr<F> = SeedClr<F, KerasShape>;
 
 /// The seed's CLR with its quirk fixed: every cycle rises by cosine from `lo`
 /// to `lo + (hi - lo) * amplitude(c)` and falls back to `lo`.
@@ -935,10 +896,13 @@ impl<F: Real> HyperSchedule<F> for KerasClr<F> {
 /// assert!(s.hypers(199).lr >= 0.002);
 /// # Ok::<(), clr_core::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct CosineCycles<F> {
-    config: ClrBuilder<F>,
+pub type CosineCycles<F> = SeedClr<F, FixedShape>;
+
+impl<F: Real> KerasClr<F> {
+    /// A builder with the seed's defaults; finish with [`ClrBuilder::build_keras`].
+    pub fn builder(cycles: u64, lr_range: (F, F), total_steps: u64) -> ClrBuilder<F> {
+        ClrBuilder::new(cycles, lr_range, total_steps)
+    }
 }
 
 impl<F: Real> CosineCycles<F> {
@@ -948,17 +912,35 @@ impl<F: Real> CosineCycles<F> {
     }
 }
 
-impl<F: Real> CosineCycles<F> {
+impl<F: Real, S: ClrShape> SeedClr<F, S> {
+    fn new(config: ClrBuilder<F>) -> Self {
+        SeedClr {
+            config,
+            shape: PhantomData,
+        }
+    }
+
     /// The learning rate from the wave and the cycle's amplitude.
     #[inline(always)]
     fn lr_of(&self, wave: SeedWave<F>, amplitude: f64) -> F {
         let (lo, hi) = self.config.lr_range;
-        let amp = (hi - lo) * F::from_f64(amplitude);
-        wave.times(amp) + lo
+        if S::FALLS_TO_ZERO {
+            // The seed's operation order: the amplitude, then `lo` added
+            // inside the fall's product but outside the rise's.
+            let amp_0 = hi - lo;
+            let amp_mod = F::from_f64(amplitude);
+            match wave {
+                SeedWave::Rise(_) => wave.times(amp_0 * amp_mod) + lo,
+                SeedWave::Fall(_) => wave.times(amp_0 * amp_mod + lo),
+            }
+        } else {
+            let amp = (hi - lo) * F::from_f64(amplitude);
+            wave.times(amp) + lo
+        }
     }
 }
 
-impl<F: Real> HyperSchedule<F> for CosineCycles<F> {
+impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
