@@ -686,16 +686,24 @@ impl<F: Real> ClrBuilder<F> {
     // x = (x - c/cyc)*cyc.
     #[inline(always)]
     fn position(&self, step: u64) -> (f64, f64) {
-        self.position_at(step.min(self.total_steps - 1) as f64)
+        self.position_at(position_of(step.min(self.total_steps - 1)))
     }
 
     /// [`position`](Self::position) of the step at `k` (as `f64`, before the last).
     #[inline(always)]
     fn position_at(&self, k: f64) -> (f64, f64) {
-        let cyc = self.cycles as f64;
         let x = k / self.total_steps as f64;
-        let c = floor_non_negative(x * cyc);
-        (c, (x - c / cyc) * cyc)
+        let c = floor_non_negative(x * self.cycles as f64);
+        (c, self.in_cycle(x, c))
+    }
+
+    /// The position in cycle `c` of the run's fraction `x`: what
+    /// [`position_at`](Self::position_at) gives where `c` is known (the
+    /// same for a whole chunk of steps).
+    #[inline(always)]
+    fn in_cycle(&self, x: f64, c: f64) -> f64 {
+        let cyc = self.cycles as f64;
+        (x - c / cyc) * cyc
     }
 
     /// `out[i] = value(wave, amplitude)` at step `first + i`; `at(step)` is
@@ -730,7 +738,10 @@ impl<F: Real> ClrBuilder<F> {
                 let amplitude = self.amplitude.at(cycle);
                 trig::fill(
                     chunk,
-                    |offset| seed_wave_arg::<F>(self.position_at(base + offset).1, f),
+                    |offset| {
+                        let x = (base + offset) / n as f64;
+                        seed_wave_arg::<F>(self.in_cycle(x, cycle), f)
+                    },
                     |c, rise| {
                         let full = c + F::one();
                         let wave = if rise {
