@@ -418,6 +418,15 @@ fn huge_position(step: u64) -> f64 {
     step as f64
 }
 
+/// The seed's `(cycle, position in cycle)` of the step at `k` in a run of
+/// `n` steps and `cyc` cycles.
+#[inline(always)]
+fn position_in(k: f64, n: f64, cyc: f64) -> (f64, f64) {
+    let x = k / n;
+    let c = floor_non_negative(x * cyc);
+    (c, (x - c / cyc) * cyc)
+}
+
 /// Whether `F` is `f32`.
 #[inline(always)]
 fn is_f32<F: Real>() -> bool {
@@ -692,9 +701,7 @@ impl<F: Real> ClrBuilder<F> {
     /// [`position`](Self::position) of the step at `k` (as `f64`, before the last).
     #[inline(always)]
     fn position_at(&self, k: f64) -> (f64, f64) {
-        let x = k / self.total_steps as f64;
-        let c = floor_non_negative(x * self.cycles as f64);
-        (c, self.in_cycle(x, c))
+        position_in(k, self.total_steps as f64, self.cycles as f64)
     }
 
     /// The position in cycle `c` of the run's fraction `x`: what
