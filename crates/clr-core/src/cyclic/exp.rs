@@ -9,7 +9,7 @@
 //! into the subnormals with one rounding. No step branches.
 
 /// `ln 2 / 64` split: the high part has 32 bits, so `k·LN2_HI` is exact.
-const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1 / 64.0;
+const LN2_HI: f64 = 6.931_471_803_691_238e-1 / 64.0;
 const LN2_LO: f64 = 1.908_214_929_270_587_7e-10 / 64.0;
 const INV_LN2: f64 = 64.0 * core::f64::consts::LOG2_E;
 /// 1.5·2^52: adding it rounds to a whole number kept in the low bits.
@@ -55,7 +55,7 @@ const TABLE: [f64; 64] = [
     1.3690024229745905,
     1.383909881963832,
     1.3989796725383112,
-    1.4142135623730951,
+    core::f64::consts::SQRT_2,
     1.42961333839197,
     1.4451808069770467,
     1.460917794180647,
@@ -109,8 +109,8 @@ pub(crate) fn exp64(y: f64) -> f64 {
 
 /// The `f32` reduction: `ln 2` split, the high part short enough that
 /// `n·LN2_HI_32` is exact.
-const LN2_HI_32: f32 = 0.693_145_751_953_125;
-const LN2_LO_32: f32 = 1.428_606_765_330_187e-6;
+const LN2_HI_32: f32 = 0.693_145_75;
+const LN2_LO_32: f32 = 1.428_606_8e-6;
 const INV_LN2_32: f32 = core::f32::consts::LOG2_E;
 const SHIFTER_32: f32 = 12_582_912.0;
 /// Below this `e^y` is 0 in `f32` (and `n + 32 + 127` stays positive).
