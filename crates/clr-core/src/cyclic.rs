@@ -1154,4 +1154,33 @@ mod exact {
         fill_is_hypers_for::<f64>();
         fill_is_hypers_for::<f32>();
     }
+
+    /// The serialized form leaves the precomputed constants out, and
+    /// deserializing rebuilds: same values, and invalid configurations refused.
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_recomputes_the_constants() {
+        let s = CyclicLr::builder(0.001_f64, 0.1)
+            .step_size_up(7)
+            .mode(CyclicMode::ExpRange { gamma: 0.99 })
+            .build()
+            .unwrap();
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(
+            !json.contains("ln_gamma") && !json.contains("inv_"),
+            "{json}"
+        );
+        let back: CyclicLr<f64> = serde_json::from_str(&json).unwrap();
+        for k in [0, 5, 100, 1 << 40] {
+            assert_eq!(back.hypers(k).lr.to_bits(), s.hypers(k).lr.to_bits());
+        }
+        let bad = json.replace("0.99", "1.5");
+        assert!(serde_json::from_str::<CyclicLr<f64>>(&bad).is_err());
+        let clr = KerasClr::builder(3, (0.002_f64, 0.01), 600)
+            .build_keras()
+            .unwrap();
+        let json = serde_json::to_string(&clr).unwrap();
+        let back: KerasClr<f64> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.hypers(250).lr.to_bits(), clr.hypers(250).lr.to_bits());
+    }
 }
