@@ -976,20 +976,32 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
     #[inline(always)]
     fn lr_of(&self, wave: SeedWave<F>, amplitude: f64) -> F {
         let (lo, hi) = self.config.lr_range;
+        let amp = (hi - lo) * F::from_f64(amplitude);
         if S::FALLS_TO_ZERO {
-            // The seed's operation order: the amplitude, then `lo` added
-            // inside the fall's product but outside the rise's.
-            let amp_0 = hi - lo;
-            let amp_mod = F::from_f64(amplitude);
-            match wave {
-                SeedWave::Rise(_) => wave.times(amp_0 * amp_mod) + lo,
-                SeedWave::Fall(_) => wave.times(amp_0 * amp_mod + lo),
-            }
+            // The seed adds `lo` inside the fall's product but outside the
+            // rise's; -0 adds nothing. Selected operands: no branch.
+            let rise = matches!(wave, SeedWave::Rise(_));
+            let (height, floor) = if rise {
+                (amp, lo)
+            } else {
+                (amp + lo, -F::zero())
+            };
+            half_times(wave, height) + floor
         } else {
-            let amp = (hi - lo) * F::from_f64(amplitude);
-            wave.times(amp) + lo
+            half_times(wave, amp) + lo
         }
     }
+}
+
+/// `wave.times(amp)` without choosing the operation order by a branch:
+/// `(full * amp) / 2` on both halves. The seed halves first on the fall;
+/// halving is exact away from the subnormals, so the bits are the same.
+#[inline(always)]
+fn half_times<F: Real>(wave: SeedWave<F>, amp: F) -> F {
+    let full = match wave {
+        SeedWave::Rise(full) | SeedWave::Fall(full) => full,
+    };
+    full * amp / (F::one() + F::one())
 }
 
 impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
@@ -999,7 +1011,9 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
         let (cycle, x) = c.position(step);
         let wave = seed_wave::<F>(x, c.phase_one_fraction);
         let lr = self.lr_of(wave, c.amplitude.at(cycle));
-        let momentum = c.momentum_range.map(|(m1, m2)| wave.times(m2 - m1) + m1);
+        let momentum = c
+            .momentum_range
+            .map(|(m1, m2)| half_times(wave, m2 - m1) + m1);
         Hypers {
             lr,
             momentum,
@@ -1025,7 +1039,7 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
             Some((m1, m2)) => self.config.fill_waves(
                 out,
                 first_step,
-                |wave, _| wave.times(m2 - m1) + m1,
+                |wave, _| half_times(wave, m2 - m1) + m1,
                 |step| self.hypers(step).momentum.unwrap_or(F::nan()),
             ),
             None => out.fill(F::nan()),
