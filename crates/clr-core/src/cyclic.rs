@@ -979,14 +979,11 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         let amp = (hi - lo) * F::from_f64(amplitude);
         if S::FALLS_TO_ZERO {
             // The seed adds `lo` inside the fall's product but outside the
-            // rise's; -0 adds nothing. Selected operands: no branch.
-            let rise = matches!(wave, SeedWave::Rise(_));
-            let (height, floor) = if rise {
-                (amp, lo)
-            } else {
-                (amp + lo, -F::zero())
-            };
-            half_times(wave, height) + floor
+            // rise's. Weighted by 1 or 0 from the flag's integer (adding a
+            // +0 changes none of these non-negative values): a select here
+            // compiles to a branch, mispredicted on random steps.
+            let rise = F::from_f64(f64::from(u8::from(matches!(wave, SeedWave::Rise(_)))));
+            half_times(wave, amp + lo * (F::one() - rise)) + lo * rise
         } else {
             half_times(wave, amp) + lo
         }
