@@ -1,6 +1,10 @@
 //! Cyclical learning rates: PyTorch's `CyclicLR`, the seed's `CLR` (quirks
 //! included) and [`CosineCycles`], the seed's CLR with its quirks fixed.
 
+mod exp;
+
+use core::marker::PhantomData;
+
 use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
@@ -60,8 +64,8 @@ impl CyclicMode {
             CyclicMode::Triangular2 => inv_pow2(cycle - 1.0),
             // gamma^iteration as exp(iteration * ln gamma): within 2e-13
             // relative of a correctly rounded pow (|exponent| <= 745 while
-            // the result is normal), at a third of pow's cost.
-            CyclicMode::ExpRange { .. } => libm::exp(iteration * ln_gamma),
+            // the result is normal); the kernel vectorises in `fill`.
+            CyclicMode::ExpRange { .. } => exp::exp64(iteration * ln_gamma),
             CyclicMode::Custom {
                 scale_fn,
                 scale_mode: ScaleMode::Cycle,
@@ -82,29 +86,36 @@ impl CyclicMode {
     }
 }
 
+/// 2^52: from there on every `f64` is whole; below it, adding and
+/// subtracting it rounds to a whole number.
+const TWO_52: f64 = 4_503_599_627_370_496.0;
+
 /// `1 / pow(2, e)` for a whole `e >= 0`, exactly, from the exponent bits:
 /// `2^-e` down to `2^-1023` (subnormal, still exact), then 0 (where
-/// `pow(2, e)` is infinite).
+/// `pow(2, e)` is infinite). `e` reaches the bits through the 2^52 shifter
+/// (no float-to-integer conversion); the power is built 2^64 higher, so it
+/// is normal, and brought down exactly; past 1023 its exponent field is 0.
 #[inline(always)]
 pub(crate) fn inv_pow2(e: f64) -> f64 {
-    if e <= 1022.0 {
-        f64::from_bits((1023 - e as u64) << 52)
-    } else if e == 1023.0 {
-        f64::from_bits(1 << 51)
-    } else {
-        0.0
-    }
+    // Whole e below 2^52 sits in the low bits; anything else (NaN
+    // included) is larger than 1023 here.
+    let m = (e + TWO_52).to_bits().wrapping_sub(TWO_52.to_bits());
+    let field = if m <= 1023 { 1087 - m } else { 0 };
+    f64::from_bits(field << 52) * (1.0 / 18_446_744_073_709_551_616.0)
 }
 
-/// `floor(v)` for `v >= 0` (and NaN for NaN), without `libm`'s branches:
-/// below 2^52 truncation is the floor; from 2^52 on every `f64` is whole.
+/// `floor(v)` for `v >= 0` (and NaN for NaN), without `libm`'s branches or
+/// a float-to-integer conversion: below 2^52 the shifter rounds to nearest
+/// and a compare steps back where that went up; from 2^52 on every `f64`
+/// is whole (a branch that is never taken in practice, cheaper than a
+/// blend).
 #[inline(always)]
 pub(crate) fn floor_non_negative(v: f64) -> f64 {
-    if v < 4_503_599_627_370_496.0 {
-        (v as i64) as f64
-    } else {
-        v
+    if v >= TWO_52 {
+        return v;
     }
+    let rounded = (v + TWO_52) - TWO_52;
+    rounded - if rounded > v { 1.0 } else { 0.0 }
 }
 
 /// PyTorch 2.13's `torch.optim.lr_scheduler.CyclicLR`: a triangle between
@@ -123,19 +134,64 @@ pub(crate) fn floor_non_negative(v: f64) -> f64 {
 /// ```
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "CyclicLrRaw<F>",
+        into = "CyclicLrRaw<F>",
+        bound(
+            serialize = "F: Real + serde::Serialize",
+            deserialize = "F: Real + serde::Deserialize<'de>"
+        )
+    )
+)]
 pub struct CyclicLr<F> {
     config: CyclicLrBuilder<F>,
     total_size: f64,
     step_ratio: f64,
-    // ln(gamma), computed at build time; NaN when not exp_range, or when
-    // deserialized (then computed at each step: same values).
-    #[cfg_attr(feature = "serde", serde(skip, default = "nan"))]
+    // ln(gamma) for exp_range, computed at build time (and so again on
+    // deserialize): no per-step check.
     ln_gamma: f64,
+    // 1 for triangular2, 0 for triangular: both scales are then
+    // 1 / 2^((cycle - 1) * halving), one branch-free expression.
+    halving: f64,
+    // 1/total_size, 1/step_ratio, 1/(step_ratio - 1): f32 schedules take
+    // the factor by products (see `factor32`).
+    inv_total: f64,
+    inv_rise: f64,
+    inv_fall: f64,
+}
+
+/// The serialized form of [`CyclicLr`] (what it has always been): the
+/// precomputed `ln_gamma` and `halving` are left out and deserializing
+/// rebuilds, so they are
+/// recomputed and the configuration validated.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename = "CyclicLr")]
+struct CyclicLrRaw<F> {
+    config: CyclicLrBuilder<F>,
+    total_size: f64,
+    step_ratio: f64,
 }
 
 #[cfg(feature = "serde")]
-fn nan() -> f64 {
-    f64::NAN
+impl<F: Real> TryFrom<CyclicLrRaw<F>> for CyclicLr<F> {
+    type Error = Error;
+    fn try_from(raw: CyclicLrRaw<F>) -> Result<Self, Error> {
+        raw.config.build()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<F> From<CyclicLr<F>> for CyclicLrRaw<F> {
+    fn from(s: CyclicLr<F>) -> Self {
+        CyclicLrRaw {
+            config: s.config,
+            total_size: s.total_size,
+            step_ratio: s.step_ratio,
+        }
+    }
 }
 
 /// Builder of [`CyclicLr`] with PyTorch's names and defaults.
@@ -229,54 +285,191 @@ impl<F: Real> CyclicLrBuilder<F> {
             check::unit("max_momentum", max.to_f64())?;
         }
         let total_size = total as f64;
+        let step_ratio = up as f64 / total_size;
         Ok(CyclicLr {
             config: *self,
             total_size,
-            step_ratio: up as f64 / total_size,
+            step_ratio,
+            inv_total: 1.0 / total_size,
+            inv_rise: 1.0 / step_ratio,
+            // -inf for a saw-tooth (ratio 1), which never falls.
+            inv_fall: 1.0 / (step_ratio - 1.0),
             ln_gamma: self.mode.ln_gamma(),
+            halving: if matches!(self.mode, CyclicMode::Triangular2) {
+                1.0
+            } else {
+                0.0
+            },
         })
     }
 }
 
 impl<F: Real> CyclicLr<F> {
-    /// `(scale_factor, scale)` of the step at `position` (the step as `f64`).
+    /// `(cycle, num, den)` of the step at `position` (the step as `f64`):
+    /// the factor is `num / den`. PyTorch's expressions in PyTorch's order.
     #[inline(always)]
-    fn factors(&self, position: f64) -> (F, F) {
-        // PyTorch's expressions in PyTorch's order.
+    fn split(&self, position: f64) -> (f64, f64, f64) {
         let ratio = position / self.total_size;
         let cycle = floor_non_negative(1.0 + ratio);
         let x = 1.0 + ratio - cycle;
         // `x / step_ratio` or `(x - 1) / (step_ratio - 1)`: one division of
-        // selected operands, no misprediction on random steps.
-        let (num, den) = if x <= self.step_ratio {
-            (x, self.step_ratio)
-        } else {
-            (x - 1.0, self.step_ratio - 1.0)
-        };
-        let scale_factor = num / den;
-        let mode = self.config.mode;
-        let ln_gamma = if self.ln_gamma.is_nan() {
-            mode.ln_gamma()
-        } else {
-            self.ln_gamma
-        };
-        let scale = F::from_f64(mode.scale(cycle, position, ln_gamma));
-        (F::from_f64(scale_factor), scale)
+        // operands shifted by 0 or 1 (subtracting 0 changes nothing), no
+        // branch on random steps.
+        let fall = if x <= self.step_ratio { 0.0 } else { 1.0 };
+        (cycle, x - fall, self.step_ratio - fall)
     }
 
+    /// `(scale_factor, scale)` of the step at `position`.
     #[inline(always)]
-    fn lr_at(&self, position: f64) -> F {
-        let c = &self.config;
-        let (factor, scale) = self.factors(position);
-        c.base_lr + (c.max_lr - c.base_lr) * factor * scale
+    fn factors(&self, position: f64) -> (F, F) {
+        let (cycle, num, den) = self.split(position);
+        let factor = if is_f32::<F>() {
+            self.factor32(position, cycle, den)
+        } else {
+            num / den
+        };
+        (F::from_f64(factor), self.scale(cycle, position))
     }
+
+    /// The factor for `f32` schedules, in the half cycle `split` found:
+    /// products instead of PyTorch's two divisions (the divider would bound
+    /// `fill`'s throughput), within a few `f64` ulp of them, far below `f32`'s.
+    #[inline(always)]
+    fn factor32(&self, position: f64, cycle: f64, den: f64) -> f64 {
+        let (shift, inv) = if den == self.step_ratio {
+            (0.0, self.inv_rise)
+        } else {
+            (1.0, self.inv_fall)
+        };
+        ((1.0 + position * self.inv_total - cycle) - shift) * inv
+    }
+
+    /// The mode's scale in `F`; `exp_range` in `f32` arithmetic for `f32`
+    /// schedules, so that `fill` runs four lanes.
+    #[inline(always)]
+    fn scale(&self, cycle: f64, position: f64) -> F {
+        match self.config.mode {
+            CyclicMode::ExpRange { .. } if is_f32::<F>() => {
+                F::from_f64(f64::from(exp::exp32(position * self.ln_gamma)))
+            }
+            CyclicMode::ExpRange { .. } => F::from_f64(exp::exp64(position * self.ln_gamma)),
+            CyclicMode::Custom { .. } => {
+                F::from_f64(custom_scale(self.config.mode, cycle, position))
+            }
+            _ => F::from_f64(inv_pow2((cycle - 1.0) * self.halving)),
+        }
+    }
+    /// `out[i] = value(factor, scale)` of step `first + i`, what
+    /// [`factors`](Self::factors) gives one by one: the range is cut into
+    /// half cycles (constant cycle and slope), each filled by a straight
+    /// loop that vectorises.
+    #[inline(always)]
+    fn fill_with(&self, out: &mut [F], first: u64, value: impl Fn(F, F) -> F) {
+        let per_iteration = matches!(
+            self.config.mode,
+            CyclicMode::Custom {
+                scale_mode: ScaleMode::Iterations,
+                ..
+            }
+        );
+        if per_iteration || first.saturating_add(out.len() as u64) > 1 << 53 {
+            let mut step = first;
+            for v in out.iter_mut() {
+                let (factor, scale) = self.factors(step as f64);
+                *v = value(factor, scale);
+                step = step.saturating_add(1);
+            }
+            return;
+        }
+        let mut step = first;
+        let mut rest = out;
+        while let Some(end) = (rest.len() as u64).checked_sub(1) {
+            let key = |k: u64| {
+                let (cycle, _, den) = self.split(k as f64);
+                (cycle, den)
+            };
+            let (_, last) = stepper::run_of(step, step, step + end, key);
+            let (run, tail) = rest.split_at_mut((last - step) as usize + 1);
+            self.fill_half_cycle(run, step, &value);
+            step = last + 1;
+            rest = tail;
+        }
+    }
+
+    /// [`fill_with`](Self::fill_with) over steps of one half cycle.
+    #[inline(always)]
+    fn fill_half_cycle(&self, out: &mut [F], first: u64, value: &impl Fn(F, F) -> F) {
+        let base = first as f64;
+        let (cycle, _, den) = self.split(base);
+        // x - 0 is x: the rise's numerator, as `split` takes it.
+        let shift = if den == self.step_ratio { 0.0 } else { 1.0 };
+        let total = self.total_size;
+        let factor = |position: f64| {
+            F::from_f64(if is_f32::<F>() {
+                self.factor32(position, cycle, den)
+            } else {
+                ((1.0 + position / total - cycle) - shift) / den
+            })
+        };
+        match self.config.mode {
+            CyclicMode::ExpRange { .. } => for_offsets(out, |offset| {
+                let position = base + offset;
+                value(factor(position), self.scale(cycle, position))
+            }),
+            _ => {
+                let scale = self.scale(cycle, base);
+                for_offsets(out, |offset| value(factor(base + offset), scale))
+            }
+        }
+    }
+}
+
+/// A custom mode's scale, out of line: the call's register saves stay off
+/// the built-in modes' path.
+#[cold]
+#[inline(never)]
+fn custom_scale(mode: CyclicMode, cycle: f64, position: f64) -> f64 {
+    mode.scale(cycle, position, f64::NAN)
+}
+
+/// `step as f64` by the signed conversion (one instruction) below 2^63,
+/// where it rounds the same.
+#[inline(always)]
+fn position_of(step: u64) -> f64 {
+    match i64::try_from(step) {
+        Ok(step) => step as f64,
+        Err(_) => huge_position(step),
+    }
+}
+
+/// `step as f64` from 2^63 on, out of line so that the compiler does not
+/// merge it back into the unsigned conversion's longer sequence.
+#[cold]
+#[inline(never)]
+fn huge_position(step: u64) -> f64 {
+    step as f64
+}
+
+/// The seed's `(cycle, position in cycle)` of the step at `k` in a run of
+/// `n` steps and `cyc` cycles.
+#[inline(always)]
+fn position_in(k: f64, n: f64, cyc: f64) -> (f64, f64) {
+    let x = k / n;
+    let c = floor_non_negative(x * cyc);
+    (c, (x - c / cyc) * cyc)
+}
+
+/// Whether `F` is `f32`.
+#[inline(always)]
+fn is_f32<F: Real>() -> bool {
+    core::mem::size_of::<F>() == 4
 }
 
 impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
-        let (factor, scale) = self.factors(step as f64);
+        let (factor, scale) = self.factors(position_of(step));
         let lr = c.base_lr + (c.max_lr - c.base_lr) * factor * scale;
         let momentum = c
             .momentum
@@ -294,16 +487,22 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
         self.config.momentum.is_some()
     }
     fn fill_lr(&self, out: &mut [F], first_step: u64) {
-        if first_step.saturating_add(out.len() as u64) > 1 << 53 {
-            let mut step = first_step;
-            for v in out.iter_mut() {
-                *v = self.hypers(step).lr;
-                step = step.saturating_add(1);
+        let (base, max) = (self.config.base_lr, self.config.max_lr);
+        let amplitude = max - base;
+        self.fill_with(out, first_step, |factor, scale| {
+            base + amplitude * factor * scale
+        });
+    }
+    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
+        match self.config.momentum {
+            Some((base, max)) => {
+                let amplitude = max - base;
+                self.fill_with(out, first_step, |factor, scale| {
+                    max - amplitude * factor * scale
+                });
             }
-            return;
+            None => out.fill(F::nan()),
         }
-        let base = first_step as f64;
-        for_offsets(out, |offset| self.lr_at(base + offset));
     }
     fn stepper(&self, step: u64) -> Stepper {
         stepper::stepper_at(self, step)
@@ -497,29 +696,35 @@ impl<F: Real> ClrBuilder<F> {
     /// Builds the seed's `CLR`, quirks included.
     pub fn build_keras(&self) -> Result<KerasClr<F>, Error> {
         self.validate()?;
-        Ok(KerasClr { config: *self })
+        Ok(SeedClr::new(*self))
     }
 
     /// Builds [`CosineCycles`]: the seed's shape with each cycle returning to `lo`.
     pub fn build_fixed(&self) -> Result<CosineCycles<F>, Error> {
         self.validate()?;
-        Ok(CosineCycles { config: *self })
+        Ok(SeedClr::new(*self))
     }
 
     // The seed's (cycle, position in cycle) of step k: x = k/n, c = floor(x*cyc),
     // x = (x - c/cyc)*cyc.
     #[inline(always)]
     fn position(&self, step: u64) -> (f64, f64) {
-        self.position_at(step.min(self.total_steps - 1) as f64)
+        self.position_at(position_of(step.min(self.total_steps - 1)))
     }
 
     /// [`position`](Self::position) of the step at `k` (as `f64`, before the last).
     #[inline(always)]
     fn position_at(&self, k: f64) -> (f64, f64) {
+        position_in(k, self.total_steps as f64, self.cycles as f64)
+    }
+
+    /// The position in cycle `c` of the run's fraction `x`: what
+    /// [`position_at`](Self::position_at) gives where `c` is known (the
+    /// same for a whole chunk of steps).
+    #[inline(always)]
+    fn in_cycle(&self, x: f64, c: f64) -> f64 {
         let cyc = self.cycles as f64;
-        let x = k / self.total_steps as f64;
-        let c = floor_non_negative(x * cyc);
-        (c, (x - c / cyc) * cyc)
+        (x - c / cyc) * cyc
     }
 
     /// `out[i] = value(wave, amplitude)` at step `first + i`; `at(step)` is
@@ -554,7 +759,10 @@ impl<F: Real> ClrBuilder<F> {
                 let amplitude = self.amplitude.at(cycle);
                 trig::fill(
                     chunk,
-                    |offset| seed_wave_arg::<F>(self.position_at(base + offset).1, f),
+                    |offset| {
+                        let x = (base + offset) / n as f64;
+                        seed_wave_arg::<F>(self.in_cycle(x, cycle), f)
+                    },
                     |c, rise| {
                         let full = c + F::one();
                         let wave = if rise {
@@ -639,6 +847,53 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
     }
 }
 
+/// The seed's CLR, generic over the shape of its waves: [`KerasClr`] (the
+/// seed's quirks) and [`CosineCycles`] (fixed) differ only in how the
+/// learning rate is read off the wave, so they share everything else.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "F: serde::Serialize",
+        deserialize = "F: serde::Deserialize<'de>"
+    ))
+)]
+pub struct SeedClr<F, S> {
+    config: ClrBuilder<F>,
+    #[cfg_attr(feature = "serde", serde(skip))]
+    shape: PhantomData<S>,
+}
+
+/// The shape of a [`SeedClr`]'s waves: sealed, implemented by
+/// [`KerasShape`] and [`FixedShape`].
+pub trait ClrShape: Copy + core::fmt::Debug + sealed::Sealed {
+    /// Whether the fall ends at zero (the seed's quirk) rather than at `lo`.
+    const FALLS_TO_ZERO: bool;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::KerasShape {}
+    impl Sealed for super::FixedShape {}
+}
+
+/// The seed's own shape: the fall ends at zero, not at `lo` (see [`KerasClr`]).
+#[derive(Debug, Clone, Copy)]
+pub enum KerasShape {}
+
+/// The fixed shape: every cycle falls back to `lo` (see [`CosineCycles`]).
+#[derive(Debug, Clone, Copy)]
+pub enum FixedShape {}
+
+impl ClrShape for KerasShape {
+    const FALLS_TO_ZERO: bool = true;
+}
+
+impl ClrShape for FixedShape {
+    const FALLS_TO_ZERO: bool = false;
+}
+
 /// The seed's `keras_one_cycle_clr.CLR`, quirks included: within each of
 /// `cycles` cycles the learning rate rises by cosine from `lo` to
 /// `lo + (hi - lo) * amplitude(c)` and then falls to 0 (the seed's phase two
@@ -653,94 +908,7 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
 /// assert!(s.hypers(199).lr < 0.002); // ...after falling towards 0
 /// # Ok::<(), clr_core::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct KerasClr<F> {
-    config: ClrBuilder<F>,
-}
-
-impl<F: Real> KerasClr<F> {
-    /// A builder with the seed's defaults.
-    pub fn builder(cycles: u64, lr_range: (F, F), total_steps: u64) -> ClrBuilder<F> {
-        ClrBuilder::new(cycles, lr_range, total_steps)
-    }
-}
-
-impl<F: Real> KerasClr<F> {
-    /// The seed's learning rate from the wave and the cycle's amplitude.
-    #[inline(always)]
-    fn lr_of(&self, wave: SeedWave<F>, amplitude: f64) -> F {
-        let (lo, hi) = self.config.lr_range;
-        let amp_0 = hi - lo;
-        let amp_mod = F::from_f64(amplitude);
-        match wave {
-            SeedWave::Rise(_) => wave.times(amp_0 * amp_mod) + lo,
-            SeedWave::Fall(_) => wave.times(amp_0 * amp_mod + lo),
-        }
-    }
-}
-
-impl<F: Real> HyperSchedule<F> for KerasClr<F> {
-    #[inline]
-    fn hypers(&self, step: u64) -> Hypers<F> {
-        let c = &self.config;
-        let (cycle, x) = c.position(step);
-        let wave = seed_wave::<F>(x, c.phase_one_fraction);
-        let lr = self.lr_of(wave, c.amplitude.at(cycle));
-        let momentum = c.momentum_range.map(|(m1, m2)| wave.times(m2 - m1) + m1);
-        Hypers {
-            lr,
-            momentum,
-            weight_decay: None,
-        }
-    }
-    fn total_steps(&self) -> Option<u64> {
-        Some(self.config.total_steps)
-    }
-    fn has_momentum(&self) -> bool {
-        self.config.momentum_range.is_some()
-    }
-    fn fill_lr(&self, out: &mut [F], first_step: u64) {
-        self.config.fill_waves(
-            out,
-            first_step,
-            |wave, amplitude| self.lr_of(wave, amplitude),
-            |step| self.hypers(step).lr,
-        )
-    }
-    fn fill_momentum(&self, out: &mut [F], first_step: u64) {
-        match self.config.momentum_range {
-            Some((m1, m2)) => self.config.fill_waves(
-                out,
-                first_step,
-                |wave, _| wave.times(m2 - m1) + m1,
-                |step| self.hypers(step).momentum.unwrap_or(F::nan()),
-            ),
-            None => out.fill(F::nan()),
-        }
-    }
-    fn stepper(&self, step: u64) -> Stepper {
-        stepper::stepper_at(&self.steps(), step)
-    }
-    #[inline(always)]
-    fn advance(&self, stepper: &mut Stepper) {
-        stepper::advance(stepper, || self.steps())
-    }
-    #[inline(always)]
-    fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
-        let momentum = self.config.momentum_range.is_some();
-        stepper::stepped_hypers(stepper, momentum, |k| self.hypers(k))
-    }
-}
-
-impl<F: Real> KerasClr<F> {
-    fn steps(&self) -> ClrSteps<'_, F> {
-        ClrSteps {
-            config: &self.config,
-            fixed: false,
-        }
-    }
-}
+pub type KerasClr<F> = SeedClr<F, KerasShape>;
 
 /// The seed's CLR with its quirk fixed: every cycle rises by cosine from `lo`
 /// to `lo + (hi - lo) * amplitude(c)` and falls back to `lo`.
@@ -754,10 +922,13 @@ impl<F: Real> KerasClr<F> {
 /// assert!(s.hypers(199).lr >= 0.002);
 /// # Ok::<(), clr_core::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct CosineCycles<F> {
-    config: ClrBuilder<F>,
+pub type CosineCycles<F> = SeedClr<F, FixedShape>;
+
+impl<F: Real> KerasClr<F> {
+    /// A builder with the seed's defaults; finish with [`ClrBuilder::build_keras`].
+    pub fn builder(cycles: u64, lr_range: (F, F), total_steps: u64) -> ClrBuilder<F> {
+        ClrBuilder::new(cycles, lr_range, total_steps)
+    }
 }
 
 impl<F: Real> CosineCycles<F> {
@@ -767,24 +938,53 @@ impl<F: Real> CosineCycles<F> {
     }
 }
 
-impl<F: Real> CosineCycles<F> {
+impl<F: Real, S: ClrShape> SeedClr<F, S> {
+    fn new(config: ClrBuilder<F>) -> Self {
+        SeedClr {
+            config,
+            shape: PhantomData,
+        }
+    }
+
     /// The learning rate from the wave and the cycle's amplitude.
     #[inline(always)]
     fn lr_of(&self, wave: SeedWave<F>, amplitude: f64) -> F {
         let (lo, hi) = self.config.lr_range;
         let amp = (hi - lo) * F::from_f64(amplitude);
-        wave.times(amp) + lo
+        if S::FALLS_TO_ZERO {
+            // The seed adds `lo` inside the fall's product but outside the
+            // rise's. Weighted by 1 or 0 from the flag's integer (adding a
+            // +0 changes none of these non-negative values): a select here
+            // compiles to a branch, mispredicted on random steps.
+            let rise = F::from_f64(f64::from(u8::from(matches!(wave, SeedWave::Rise(_)))));
+            half_times(wave, amp + lo * (F::one() - rise)) + lo * rise
+        } else {
+            half_times(wave, amp) + lo
+        }
     }
 }
 
-impl<F: Real> HyperSchedule<F> for CosineCycles<F> {
+/// `wave.times(amp)` without choosing the operation order by a branch:
+/// `(full * amp) / 2` on both halves. The seed halves first on the fall;
+/// halving is exact away from the subnormals, so the bits are the same.
+#[inline(always)]
+fn half_times<F: Real>(wave: SeedWave<F>, amp: F) -> F {
+    let full = match wave {
+        SeedWave::Rise(full) | SeedWave::Fall(full) => full,
+    };
+    full * amp / (F::one() + F::one())
+}
+
+impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
         let (cycle, x) = c.position(step);
         let wave = seed_wave::<F>(x, c.phase_one_fraction);
         let lr = self.lr_of(wave, c.amplitude.at(cycle));
-        let momentum = c.momentum_range.map(|(m1, m2)| wave.times(m2 - m1) + m1);
+        let momentum = c
+            .momentum_range
+            .map(|(m1, m2)| half_times(wave, m2 - m1) + m1);
         Hypers {
             lr,
             momentum,
@@ -810,7 +1010,7 @@ impl<F: Real> HyperSchedule<F> for CosineCycles<F> {
             Some((m1, m2)) => self.config.fill_waves(
                 out,
                 first_step,
-                |wave, _| wave.times(m2 - m1) + m1,
+                |wave, _| half_times(wave, m2 - m1) + m1,
                 |step| self.hypers(step).momentum.unwrap_or(F::nan()),
             ),
             None => out.fill(F::nan()),
@@ -830,11 +1030,11 @@ impl<F: Real> HyperSchedule<F> for CosineCycles<F> {
     }
 }
 
-impl<F: Real> CosineCycles<F> {
+impl<F: Real, S: ClrShape> SeedClr<F, S> {
     fn steps(&self) -> ClrSteps<'_, F> {
         ClrSteps {
             config: &self.config,
-            fixed: true,
+            fixed: !S::FALLS_TO_ZERO,
         }
     }
 }
@@ -869,5 +1069,102 @@ mod exact {
             x = x * 1.37 + 1.0;
         }
         assert!(floor_non_negative(f64::NAN).is_nan() || floor_non_negative(f64::NAN) == 0.0);
+    }
+
+    /// `fill_lr` and `fill_momentum` give `hypers`' bits, over runs that
+    /// cross many half cycles and start anywhere in one.
+    fn fill_is_hypers<F: Real>(s: &CyclicLr<F>, first: u64) {
+        let mut lr = [F::zero(); 3000];
+        let mut momentum = [F::zero(); 3000];
+        s.fill_lr(&mut lr, first);
+        s.fill_momentum(&mut momentum, first);
+        for (i, (l, m)) in lr.iter().zip(&momentum).enumerate() {
+            let step = first.saturating_add(i as u64);
+            let h = s.hypers(step);
+            assert_eq!(
+                Real::to_f64(*l).to_bits(),
+                Real::to_f64(h.lr).to_bits(),
+                "lr {step}"
+            );
+            let want = Real::to_f64(h.momentum.unwrap_or(F::nan()));
+            assert_eq!(
+                Real::to_f64(*m).to_bits(),
+                want.to_bits(),
+                "momentum {step}"
+            );
+        }
+    }
+
+    fn fill_is_hypers_for<F: Real>() {
+        let modes = [
+            CyclicMode::Triangular,
+            CyclicMode::Triangular2,
+            CyclicMode::ExpRange { gamma: 0.99 },
+            CyclicMode::ExpRange { gamma: 0.999_99 },
+            CyclicMode::Custom {
+                scale_fn: |c| 1.0 / c,
+                scale_mode: ScaleMode::Cycle,
+            },
+            CyclicMode::Custom {
+                scale_fn: |k| 1.0 / (1.0 + k),
+                scale_mode: ScaleMode::Iterations,
+            },
+        ];
+        let sizes = [
+            (1, Some(0)),
+            (3, None),
+            (7, Some(2)),
+            (5, Some(11)),
+            (400, None),
+        ];
+        let firsts = [0, 1, 6, 399, 1 << 40, (1 << 53) - 1000, u64::MAX - 5];
+        for mode in modes {
+            for (up, down) in sizes {
+                let mut b = CyclicLr::builder(F::from_f64(0.001), F::from_f64(0.1))
+                    .step_size_up(up)
+                    .mode(mode);
+                b.step_size_down = down;
+                let s = b.build().unwrap();
+                for first in firsts {
+                    fill_is_hypers(&s, first);
+                }
+                fill_is_hypers(&b.no_momentum().build().unwrap(), 3);
+            }
+        }
+    }
+
+    #[test]
+    fn cyclic_fill_is_hypers() {
+        fill_is_hypers_for::<f64>();
+        fill_is_hypers_for::<f32>();
+    }
+
+    /// The serialized form leaves the precomputed constants out, and
+    /// deserializing rebuilds: same values, and invalid configurations refused.
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_recomputes_the_constants() {
+        let s = CyclicLr::builder(0.001_f64, 0.1)
+            .step_size_up(7)
+            .mode(CyclicMode::ExpRange { gamma: 0.99 })
+            .build()
+            .unwrap();
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(
+            !json.contains("ln_gamma") && !json.contains("inv_"),
+            "{json}"
+        );
+        let back: CyclicLr<f64> = serde_json::from_str(&json).unwrap();
+        for k in [0, 5, 100, 1 << 40] {
+            assert_eq!(back.hypers(k).lr.to_bits(), s.hypers(k).lr.to_bits());
+        }
+        let bad = json.replace("0.99", "1.5");
+        assert!(serde_json::from_str::<CyclicLr<f64>>(&bad).is_err());
+        let clr = KerasClr::builder(3, (0.002_f64, 0.01), 600)
+            .build_keras()
+            .unwrap();
+        let json = serde_json::to_string(&clr).unwrap();
+        let back: KerasClr<f64> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.hypers(250).lr.to_bits(), clr.hypers(250).lr.to_bits());
     }
 }

@@ -75,7 +75,8 @@ pub mod train;
 pub use anneal::Anneal;
 pub use combine::{Clamped, Constant, Repeat, Scaled, Sequence};
 pub use cyclic::{
-    Amplitude, ClrBuilder, CosineCycles, CyclicLr, CyclicLrBuilder, CyclicMode, KerasClr, ScaleMode,
+    Amplitude, ClrBuilder, ClrShape, CosineCycles, CyclicLr, CyclicLrBuilder, CyclicMode,
+    FixedShape, KerasClr, KerasShape, ScaleMode, SeedClr,
 };
 pub use error::{Error, Expected, Value};
 pub use hyper::{even_mults, Bundle, HyperSchedule, Hypers, Lr, Momentum, WithWeightDecay};
