@@ -466,7 +466,7 @@ fn is_f32<F: Real>() -> bool {
 }
 
 impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
-    #[inline]
+    #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
         let (factor, scale) = self.factors(position_of(step));
@@ -976,7 +976,7 @@ fn half_times<F: Real>(wave: SeedWave<F>, amp: F) -> F {
 }
 
 impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
-    #[inline]
+    #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
         let (cycle, x) = c.position(step);

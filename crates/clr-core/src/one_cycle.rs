@@ -327,7 +327,7 @@ impl<F: Real> OneCycleLrBuilder<F> {
 }
 
 impl<F: Real> HyperSchedule<F> for OneCycleLr<F> {
-    #[inline]
+    #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let (lr, momentum) =
             lr_and_momentum_shared(&self.lr, self.momentum.as_ref(), self.shared, step);
@@ -644,7 +644,7 @@ pub fn combined_cos<F: Real>(
 }
 
 impl<F: Real> HyperSchedule<F> for FitOneCycle<F> {
-    #[inline]
+    #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let (lr, momentum) =
             lr_and_momentum_shared(&self.lr, Some(&self.momentum), self.shared, step);
@@ -927,7 +927,7 @@ impl<F: Real> KerasOneCycle<F> {
 }
 
 impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
-    #[inline]
+    #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let (full, rise) = self.wave(self.x(step));
         let lr = self.lr_from(full, rise);
