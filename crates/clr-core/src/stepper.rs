@@ -30,6 +30,9 @@ use crate::real::Real;
 /// formula: the recurrence runs at most `SYNC - 1` steps.
 pub(crate) const SYNC: u64 = 128;
 
+/// Interleaved recurrences in a [`Stepper`].
+const LANES: usize = 4;
+
 /// The relative accuracy every stepped value keeps against the direct
 /// formula, with a margin of five for the direct formula's own last
 /// roundings.
@@ -134,16 +137,14 @@ pub struct Stepper {
     next_sync: u64,
     /// Whether the window's values come from the state (else directly).
     live: bool,
-    /// The state at this step, and at the next: two interleaved chains,
-    /// each moved two steps at a time, so a step waits on the update of the
-    /// step before last, not of the last.
-    a: f64,
-    b: f64,
-    a1: f64,
-    b1: f64,
-    /// The motion of one step and of two.
+    /// The states of this step and the next `LANES - 1`, step `k` in slot
+    /// `k % LANES`: each slot moves `LANES` steps at a time, so a step never
+    /// waits on the update of a recent one (the state lives in memory, and
+    /// a store-to-load round trip per step would set the pace).
+    ring: [[f64; 2]; LANES],
+    /// The motion of one step and of `LANES`.
     once: Affine,
-    twice: Affine,
+    ahead: Affine,
     /// `value = p + q·x` for the learning rate and the momentum.
     maps: [(f64, f64); 2],
     segment: Segment,
@@ -164,12 +165,9 @@ impl Stepper {
             step,
             next_sync: step.wrapping_add(1),
             live: false,
-            a: 0.0,
-            b: 0.0,
-            a1: 0.0,
-            b1: 0.0,
+            ring: [[0.0; 2]; LANES],
             once: Affine::IDENTITY,
-            twice: Affine::IDENTITY,
+            ahead: Affine::IDENTITY,
             maps: [NO_MAP; 2],
             segment: Segment::direct(step, step),
         }
@@ -196,16 +194,22 @@ impl Stepper {
             return None;
         }
         let [(p0, q0), (p1, q1)] = self.maps;
-        Some((p0 + q0 * self.a, p1 + q1 * self.a))
+        let x = self.ring[self.slot()][0];
+        Some((p0 + q0 * x, p1 + q1 * x))
     }
 
     /// One step of the recurrence.
     #[inline(always)]
     fn move_one(&mut self) {
-        let after_next = self.twice.apply(self.a, self.b);
-        (self.a, self.b) = (self.a1, self.b1);
-        (self.a1, self.b1) = after_next;
+        let slot = self.slot();
+        let [a, b] = self.ring[slot];
+        self.ring[slot] = self.ahead.apply(a, b);
         self.step += 1;
+    }
+
+    #[inline(always)]
+    fn slot(&self) -> usize {
+        (self.step % LANES as u64) as usize
     }
 }
 
@@ -224,15 +228,15 @@ impl Affine {
     };
 
     #[inline(always)]
-    fn apply(&self, a: f64, b: f64) -> (f64, f64) {
+    fn apply(&self, a: f64, b: f64) -> [f64; 2] {
         let [m00, m01, m10, m11] = self.m;
-        (
+        [
             m00 * a + (m01 * b + self.c[0]),
             m10 * a + (m11 * b + self.c[1]),
-        )
+        ]
     }
 
-    /// `steps` steps of `motion` (1 or 2). Rotate carries
+    /// `steps` steps of `motion`. Rotate carries
     /// `(u, s) = (1 + σ cos θ, sin θ)`: `u' = u cos δ - σ sin δ·s + (1 - cos δ)`,
     /// `s' = σ sin δ·u + cos δ·s - σ sin δ`. Ramp carries `(x, e) = (a·b, da·b)`:
     /// `x' = g·x + g·e`, `e' = g·e`, with `g` the ratio.
@@ -249,11 +253,10 @@ impl Affine {
                 }
             }
             Motion::Ramp => {
-                // Two steps: x'' = g²·x + 2g²·e, e'' = g²·e.
-                let g = if steps == 1 { d1 } else { d1 * d1 };
-                let twice = f64::from(steps);
+                // n steps: x_n = gⁿ·x + n·gⁿ·e, e_n = gⁿ·e.
+                let g = libm::pow(d1, f64::from(steps));
                 Affine {
-                    m: [g, g * twice, 0.0, g],
+                    m: [g, g * f64::from(steps), 0.0, g],
                     c: [0.0, 0.0],
                 }
             }
@@ -320,7 +323,7 @@ fn seek<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, step: u64) {
         _ => segment.maps,
     };
     stepper.once = Affine::of(&segment, sign, 1);
-    stepper.twice = Affine::of(&segment, sign, 2);
+    stepper.ahead = Affine::of(&segment, sign, LANES as u32);
     start_window(schedule, stepper, (step - step % SYNC).max(segment.first));
     while stepper.step < step {
         stepper.move_one();
@@ -380,8 +383,11 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
     stepper.step = start;
     stepper.next_sync = end.wrapping_add(1);
     stepper.live = trusted;
-    (stepper.a, stepper.b) = state;
-    (stepper.a1, stepper.b1) = stepper.once.apply(state.0, state.1);
+    let mut next = [state.0, state.1];
+    for k in start..start + LANES as u64 {
+        stepper.ring[(k % LANES as u64) as usize] = next;
+        next = stepper.once.apply(next[0], next[1]);
+    }
 }
 
 impl Stepper {
