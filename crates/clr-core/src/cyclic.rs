@@ -8,7 +8,7 @@ use core::marker::PhantomData;
 use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::one_cycle::{check_lr_range, check_momentum_range, seed_wave, seed_wave_arg, SeedWave};
+use crate::one_cycle::{check_lr_range, check_momentum_range, seed_wave, seed_wave_arg};
 use crate::phase::for_offsets;
 use crate::real::Real;
 use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
@@ -727,15 +727,16 @@ impl<F: Real> ClrBuilder<F> {
         (x - c / cyc) * cyc
     }
 
-    /// `out[i] = value(wave, amplitude)` at step `first + i`; `at(step)` is
-    /// the same value computed alone. Chunks within one cycle share its
-    /// amplitude and go through a vectorised loop; the few chunks that
-    /// straddle a cycle boundary, and the steps past the last, go one by one.
+    /// `out[i] = value(full, rise, amplitude)` from [`seed_wave`] at step
+    /// `first + i`; `at(step)` is the same value computed alone. Chunks
+    /// within one cycle share its amplitude and go through a vectorised
+    /// loop; the few chunks that straddle a cycle boundary, and the steps
+    /// past the last, go one by one.
     fn fill_waves(
         &self,
         out: &mut [F],
         first: u64,
-        value: impl Fn(SeedWave<F>, f64) -> F,
+        value: impl Fn(F, bool, f64) -> F,
         at: impl Fn(u64) -> F,
     ) {
         let n = self.total_steps;
@@ -757,22 +758,11 @@ impl<F: Real> ClrBuilder<F> {
             let (last_cycle, _) = self.position_at(base + (chunk.len() - 1) as f64);
             if cycle == last_cycle {
                 let amplitude = self.amplitude.at(cycle);
-                trig::fill(
-                    chunk,
-                    |offset| {
-                        let x = (base + offset) / n as f64;
-                        seed_wave_arg::<F>(self.in_cycle(x, cycle), f)
-                    },
-                    |c, rise| {
-                        let full = c + F::one();
-                        let wave = if rise {
-                            SeedWave::Rise(full)
-                        } else {
-                            SeedWave::Fall(full)
-                        };
-                        value(wave, amplitude)
-                    },
-                );
+                for_offsets(chunk, |offset| {
+                    let x = (base + offset) / n as f64;
+                    let (full, rise) = seed_wave::<F>(self.in_cycle(x, cycle), f);
+                    value(full, rise, amplitude)
+                });
             } else {
                 for (j, v) in chunk.iter_mut().enumerate() {
                     *v = at(step + j as u64);
@@ -948,7 +938,7 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
 
     /// The learning rate from the wave and the cycle's amplitude.
     #[inline(always)]
-    fn lr_of(&self, wave: SeedWave<F>, amplitude: f64) -> F {
+    fn lr_of(&self, full: F, rise: bool, amplitude: f64) -> F {
         let (lo, hi) = self.config.lr_range;
         let amp = (hi - lo) * F::from_f64(amplitude);
         if S::FALLS_TO_ZERO {
@@ -956,10 +946,10 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
             // rise's. Weighted by 1 or 0 from the flag's integer (adding a
             // +0 changes none of these non-negative values): a select here
             // compiles to a branch, mispredicted on random steps.
-            let rise = F::from_f64(f64::from(u8::from(matches!(wave, SeedWave::Rise(_)))));
-            half_times(wave, amp + lo * (F::one() - rise)) + lo * rise
+            let rise = F::from_f64(f64::from(u8::from(rise)));
+            half_times(full, amp + lo * (F::one() - rise)) + lo * rise
         } else {
-            half_times(wave, amp) + lo
+            half_times(full, amp) + lo
         }
     }
 }
@@ -968,10 +958,7 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
 /// `(full * amp) / 2` on both halves. The seed halves first on the fall;
 /// halving is exact away from the subnormals, so the bits are the same.
 #[inline(always)]
-fn half_times<F: Real>(wave: SeedWave<F>, amp: F) -> F {
-    let full = match wave {
-        SeedWave::Rise(full) | SeedWave::Fall(full) => full,
-    };
+fn half_times<F: Real>(full: F, amp: F) -> F {
     full * amp / (F::one() + F::one())
 }
 
@@ -980,11 +967,11 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
         let (cycle, x) = c.position(step);
-        let wave = seed_wave::<F>(x, c.phase_one_fraction);
-        let lr = self.lr_of(wave, c.amplitude.at(cycle));
+        let (full, rise) = seed_wave::<F>(x, c.phase_one_fraction);
+        let lr = self.lr_of(full, rise, c.amplitude.at(cycle));
         let momentum = c
             .momentum_range
-            .map(|(m1, m2)| half_times(wave, m2 - m1) + m1);
+            .map(|(m1, m2)| half_times(full, m2 - m1) + m1);
         Hypers {
             lr,
             momentum,
@@ -1001,7 +988,7 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
         self.config.fill_waves(
             out,
             first_step,
-            |wave, amplitude| self.lr_of(wave, amplitude),
+            |full, rise, amplitude| self.lr_of(full, rise, amplitude),
             |step| self.hypers(step).lr,
         )
     }
@@ -1010,7 +997,7 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
             Some((m1, m2)) => self.config.fill_waves(
                 out,
                 first_step,
-                |wave, _| half_times(wave, m2 - m1) + m1,
+                |full, _, _| half_times(full, m2 - m1) + m1,
                 |step| self.hypers(step).momentum.unwrap_or(F::nan()),
             ),
             None => out.fill(F::nan()),

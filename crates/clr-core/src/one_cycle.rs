@@ -771,18 +771,36 @@ pub(crate) fn check_momentum_range<F: Real>(range: Option<(F, F)>) -> Result<(),
     Ok(())
 }
 
-/// The seed's two cosine half-waves at cycle position `x` in `[0, 1)`:
-/// `amp` times a rise from 0 to 1 before `f`, a fall from 1 to 0 after.
-/// The expressions are the seed's, operation for operation.
+/// The seed's two cosine half-waves at cycle position `x` in `[0, 1]`, as
+/// `(cos(arg) + 1, rise)` with [`seed_wave_arg`]'s operands (the seed's
+/// expressions, operation for operation) and the kernel with no range
+/// check (`|arg| <= pi` but for rounding, where it is as accurate), in
+/// `F`'s arithmetic. [`KerasOneCycle`] and the seed's CLR compute both
+/// `hypers` and `fill` through it, so the two agree to the bit.
 #[inline(always)]
-pub(crate) fn seed_wave<F: Real>(x: f64, f: f64) -> SeedWave<F> {
-    let (arg, rise) = seed_wave_arg::<F>(x, f);
-    let full = trig::cos(arg) + F::one();
-    if rise {
-        SeedWave::Rise(full)
+pub(crate) fn seed_wave<F: Real>(x: f64, f: f64) -> (F, bool) {
+    let pi = F::PI();
+    let x = x.clamp(0.0, 1.0);
+    let rise = x < f;
+    // As `seed_wave_arg`: a fall of zero length (f = 1) is the peak.
+    let fall = f < 1.0;
+    let num = if rise {
+        x
+    } else if fall {
+        x - f
     } else {
-        SeedWave::Fall(full)
-    }
+        0.0
+    };
+    let den = if rise {
+        f
+    } else if fall {
+        1.0 - f
+    } else {
+        1.0
+    };
+    let minus = if rise { pi } else { F::zero() };
+    let arg = F::from_f64(num) * pi / F::from_f64(den) - minus;
+    (trig::cos_half_turn(arg.abs()) + F::one(), rise)
 }
 
 /// The cosine's argument in [`seed_wave`] and whether it is the rise:
@@ -870,35 +888,10 @@ impl<F: Real> KerasOneCycle<F> {
         }
     }
 
-    /// [`seed_wave`] at `x` as `(cos(...) + 1, rise)`, without a branch:
-    /// [`seed_wave_arg`]'s operands selected, and the cosine by the
-    /// kernel with no range check (`|arg| <= pi` but for rounding, where
-    /// the kernel is as accurate), in `F`'s arithmetic.
+    /// [`seed_wave`] at `x` with this schedule's fraction.
     #[inline(always)]
     fn wave(&self, x: f64) -> (F, bool) {
-        let f = self.config.phase_one_fraction;
-        let pi = F::PI();
-        let x = x.clamp(0.0, 1.0);
-        let rise = x < f;
-        // As `seed_wave_arg`: a fall of zero length (f = 1) is the peak.
-        let fall = f < 1.0;
-        let num = if rise {
-            x
-        } else if fall {
-            x - f
-        } else {
-            0.0
-        };
-        let den = if rise {
-            f
-        } else if fall {
-            1.0 - f
-        } else {
-            1.0
-        };
-        let minus = if rise { pi } else { F::zero() };
-        let arg = F::from_f64(num) * pi / F::from_f64(den) - minus;
-        (trig::cos_half_turn(arg.abs()) + F::one(), rise)
+        seed_wave(x, self.config.phase_one_fraction)
     }
 
     /// [`Self::lr_of`] from [`Self::wave`]: both halves' formulas, one taken.

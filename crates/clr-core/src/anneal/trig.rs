@@ -144,7 +144,6 @@ fn is_f32<F: Real>() -> bool {
 }
 
 /// The cosine of `x` in `F`: the kernel where [`fast`], `libm` elsewhere.
-/// [`fill`] gives the same values to the bit.
 #[inline(always)]
 pub(crate) fn cos<F: Real>(x: F) -> F {
     if fast(x) {
@@ -191,39 +190,8 @@ pub(crate) fn cos_half_turn<F: Real>(x: F) -> F {
 // ---- bulk -----------------------------------------------------------------
 
 /// Elements per chunk of the bulk loops: offsets within a chunk convert
-/// from `i32`, and a chunk with an argument off the fast range is redone
-/// one element at a time.
+/// from `i32`.
 pub(crate) const CHUNK: usize = 512;
-
-/// `out[j] = value(cos(x), aux)` where `(x, aux) = arg(j as f64)`: a
-/// branch-free loop over each chunk (it vectorises), then, in the rare chunk
-/// where some `x` is off the fast range, those elements again through
-/// [`cos`]. The values are those of `value(cos(x), aux)` to the bit.
-#[inline(always)]
-pub(crate) fn fill<F: Real, A>(
-    out: &mut [F],
-    arg: impl Fn(f64) -> (F, A),
-    value: impl Fn(F, A) -> F,
-) {
-    let mut base = 0.0;
-    for chunk in out.chunks_mut(CHUNK) {
-        let mut slow = 0u32;
-        for (j, v) in chunk.iter_mut().enumerate() {
-            let (x, aux) = arg(base + f64::from(j as i32));
-            slow += u32::from(!fast(x));
-            *v = value(cos_fast(x), aux);
-        }
-        if slow != 0 {
-            for (j, v) in chunk.iter_mut().enumerate() {
-                let (x, aux) = arg(base + f64::from(j as i32));
-                if !fast(x) {
-                    *v = value(cos(x), aux);
-                }
-            }
-        }
-        base += chunk.len() as f64;
-    }
-}
 
 #[cfg(test)]
 mod tests {
