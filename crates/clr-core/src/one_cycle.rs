@@ -370,6 +370,7 @@ impl<F: Real> OneCycleLr<F> {
         PairSteps {
             lr: &self.lr,
             momentum: self.momentum.as_ref(),
+            shared: self.shared,
         }
     }
 }
@@ -406,12 +407,14 @@ fn lr_and_momentum_shared<F: Real>(
 struct PairSteps<'a, F> {
     lr: &'a Piecewise<F>,
     momentum: Option<&'a Piecewise<F>>,
+    /// The schedule's own record of whether the two share their phase ends.
+    shared: Shared,
 }
 
 impl<F: Real> Stepping for PairSteps<'_, F> {
     fn segment(&self, step: u64) -> Segment {
         let last_step = self.lr.steps().saturating_sub(1);
-        let shared = self.momentum.is_none_or(|m| self.lr.same_positions(m));
+        let shared = self.momentum.is_none() || self.shared.positions;
         if step >= last_step || last_step >= 1 << 53 || !shared {
             return Segment::direct(step, u64::MAX);
         }
@@ -684,6 +687,7 @@ impl<F: Real> FitOneCycle<F> {
         PairSteps {
             lr: &self.lr,
             momentum: Some(&self.momentum),
+            shared: self.shared,
         }
     }
 }

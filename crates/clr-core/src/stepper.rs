@@ -354,13 +354,14 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
     let steps = (end - start) as f64;
     let (state, trusted) = match segment.motion {
         Motion::Rotate => {
-            let sign = stepper.maps_sign();
+            let sign = carried_sign(&segment);
             let (first, last) = (
                 half_angle_state(first.0, sign),
                 half_angle_state(last.0, sign),
             );
             let (lo, hi) = (first.0.min(last.0), first.0.max(last.0));
-            let sin_delta = libm::sin(segment.delta.0).abs();
+            // `sin δ` as the segment's one-step rotation holds it.
+            let sin_delta = stepper.once.m[2].abs();
             // Each step rounds `u` relatively, and feeds it the rounding of
             // `sin θ` through `sin δ`.
             let drift = 4.0 * (hi + sin_delta) * (1.0 + steps * sin_delta);
@@ -391,11 +392,6 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
 }
 
 impl Stepper {
-    /// `σ` of the carried `1 + σ cos θ`, read back from the maps.
-    fn maps_sign(&self) -> f64 {
-        carried_sign(&self.segment)
-    }
-
     /// Whether every value `p + q·x` with `x` in `[lo, hi]`, carried with
     /// an error of `drift·ε` on top of the direct formula's own, stays
     /// within [`BUDGET`] of the direct formula.
