@@ -522,10 +522,8 @@ impl<F: Real> CyclicLr<F> {
     /// `(cycle, falling)` of the step at `position`: constant over each
     /// half of each cycle, never decreasing.
     fn half_cycle(&self, position: f64) -> (u64, bool) {
-        let ratio = position / self.total_size;
-        let cycle = floor_non_negative(1.0 + ratio);
-        let x = 1.0 + ratio - cycle;
-        (cycle as u64, x > self.step_ratio)
+        let (cycle, _, den) = self.split(position);
+        (cycle as u64, den != self.step_ratio)
     }
 }
 
@@ -576,20 +574,12 @@ impl<F: Real> Stepping for CyclicLr<F> {
         }
     }
 
-    fn state_at(&self, segment: &Segment, step: u64) -> (f64, f64) {
-        let position = step as f64;
+    fn state_at(&self, _segment: &Segment, step: u64) -> (f64, f64) {
         // The direct formula's factor and scale, in f64.
-        let ratio = position / self.total_size;
-        let cycle = floor_non_negative(1.0 + ratio);
-        let x = 1.0 + ratio - cycle;
-        let r = self.step_ratio;
-        let factor = if segment.tag == 0 {
-            x / r
-        } else {
-            (x - 1.0) / (r - 1.0)
-        };
-        let mode = self.config.mode;
-        (factor, mode.scale(cycle, position, mode.ln_gamma()))
+        let position = step as f64;
+        let (cycle, num, den) = self.split(position);
+        let scale = self.config.mode.scale(cycle, position, self.ln_gamma);
+        (num / den, scale)
     }
 }
 

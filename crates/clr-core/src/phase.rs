@@ -282,19 +282,11 @@ impl<F: Real> Piecewise<F> {
     /// (PyTorch would divide by zero there). Within a preset's run the
     /// quotient already lies in `[0, 1]`; the clamp keeps phases whose ends
     /// go backwards, or that round together past 2^53 steps, from
-    /// extrapolating into NaN or infinity.
-    ///
-    /// The comparisons are written so that each is one `min`/`max`
-    /// instruction, NaN taking the `1`: a loop of them vectorises.
+    /// extrapolating into NaN or infinity (NaN takes the `1`). It is
+    /// [`pct_of`](Self::pct_of) in `f64`, what the stepper's angles use.
     #[inline(always)]
     pub(crate) fn pct(position: f64, start: f64, length: f64) -> f64 {
-        let pct = (position - start) / length;
-        let pct = if pct < 1.0 { pct } else { 1.0 };
-        if pct > 0.0 {
-            pct
-        } else {
-            0.0
-        }
+        Piecewise::<f64>::pct_of(position - start, length)
     }
 
     /// [`pct`](Self::pct) in `F` from the offset `position - start` (taken
