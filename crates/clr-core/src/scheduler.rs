@@ -238,6 +238,11 @@ pub struct Scheduler<S, N = S, F = f64> {
     #[cfg(feature = "alloc")]
     #[cfg_attr(feature = "serde", serde(skip))]
     next_record: Transient<u64>,
+    /// Below this iteration, the stepper stands at the iteration and a
+    /// batch's end only advances it: one comparison stands for "incremental,
+    /// in step, and not at the cycle's last iteration". 0 when unknown.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    in_step_below: Transient<u64>,
     #[cfg_attr(feature = "serde", serde(skip))]
     _value: core::marker::PhantomData<F>,
 }
@@ -279,6 +284,7 @@ impl<F: Real, S: HyperSchedule<F>> Scheduler<S, S, F> {
             stepper: Transient(Stepper::default()),
             #[cfg(feature = "alloc")]
             next_record: Transient(0),
+            in_step_below: Transient(0),
             _value: core::marker::PhantomData,
         })
     }
@@ -300,6 +306,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
             stepper: self.stepper,
             #[cfg(feature = "alloc")]
             next_record: Transient(0),
+            in_step_below: Transient(0),
             _value: core::marker::PhantomData,
         }
     }
@@ -307,15 +314,18 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     /// Records every `k`-th batch (default 10, the seed's `record_frq`).
     pub fn record_every(mut self, k: u64) -> Result<Self, Error> {
         self.record_every = check::nonzero("record_every", k)?;
-        self.forget_record();
+        self.forget_derived();
         Ok(self)
     }
 
-    fn forget_record(&mut self) {
+    /// Drops what was derived from the iteration, after it changed other
+    /// than by one batch.
+    fn forget_derived(&mut self) {
         #[cfg(feature = "alloc")]
         {
             self.next_record = Transient(0);
         }
+        self.in_step_below = Transient(0);
     }
 
     /// Sets what happens past the end ([`PastEnd::Continue`] is set by [`then`](Self::then)).
@@ -349,7 +359,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     /// Continues a saved run from `state`.
     pub fn resume(mut self, state: SchedulerState) -> Self {
         self.state = state;
-        self.forget_record();
+        self.forget_derived();
         self
     }
 
@@ -367,7 +377,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     /// seed's `reset_on_train_begin`, which its `CLR` forgot to call).
     pub fn train_begin(&mut self) {
         self.state = SchedulerState::default();
-        self.forget_record();
+        self.forget_derived();
         #[cfg(feature = "alloc")]
         {
             self.records = Records::default();
@@ -378,10 +388,23 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     #[inline(always)]
     pub fn batch_begin(&self) -> Result<Hypers<F>, Error> {
         let iteration = self.state.iteration;
-        if self.incremental && iteration < self.cycle.iterations() {
-            if self.stepper.0.step() == iteration {
-                return Ok(self.schedule.stepped(&self.stepper.0));
-            }
+        // The stepper only ever stands inside the cycle (`step_on`), and
+        // only moves when incremental: standing here says both.
+        if self.stepper.0.step() == iteration {
+            return Ok(self.schedule.stepped(&self.stepper.0));
+        }
+        if !self.incremental {
+            return self.hypers_at(iteration);
+        }
+        self.begin_elsewhere(iteration)
+    }
+
+    /// [`batch_begin`](Self::batch_begin) of an incremental scheduler whose
+    /// stepper does not stand at the iteration.
+    #[cold]
+    #[inline(never)]
+    fn begin_elsewhere(&self, iteration: u64) -> Result<Hypers<F>, Error> {
+        if iteration < self.cycle.iterations() {
             // Not there yet (a new or resumed run): a stepper of its own,
             // so that the value is the one an uninterrupted run gives.
             return Ok(crate::stepper::cold(|| {
@@ -432,7 +455,20 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
         }
         #[cfg(not(feature = "alloc"))]
         let _ = (loss, metrics);
+        if iteration < self.in_step_below.0 {
+            // In step and before the cycle's last iteration: the next one
+            // is inside the cycle.
+            self.state.iteration = iteration + 1;
+            self.schedule.advance(&mut self.stepper.0);
+            return Control::Continue;
+        }
         self.state.iteration = iteration.saturating_add(1);
+        self.end_of_batch()
+    }
+
+    /// The rest of [`batch_end_with`](Self::batch_end_with) once the
+    /// iteration has moved on.
+    fn end_of_batch(&mut self) -> Control {
         if self.incremental {
             self.step_on();
         }
@@ -475,6 +511,9 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
             self.schedule.advance(stepper);
         } else {
             *stepper = self.schedule.stepper(iteration);
+        }
+        if stepper.step() == iteration {
+            self.in_step_below = Transient(self.cycle.iterations() - 1);
         }
     }
 

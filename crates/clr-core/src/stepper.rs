@@ -141,14 +141,21 @@ pub struct Stepper {
     /// `k % LANES`: each slot moves `LANES` steps at a time, so a step never
     /// waits on the update of a recent one (the state lives in memory, and
     /// a store-to-load round trip per step would set the pace).
-    ring: [[f64; 2]; LANES],
+    ring: [Pair; LANES],
     /// The motion of one step and of `LANES`.
     once: Affine,
     ahead: Affine,
-    /// `value = p + q·x` for the learning rate and the momentum.
-    maps: [(f64, f64); 2],
+    /// `value = offset + scale·x`, lane 0 the learning rate and lane 1 the
+    /// momentum: both values are one multiply-add of pairs.
+    offset: Pair,
+    scale: Pair,
     segment: Segment,
 }
+
+/// Two lanes, aligned so that SSE2 can take them as one memory operand.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(align(16))]
+struct Pair([f64; 2]);
 
 /// A stepper at step 0 that evaluates directly until it is first moved.
 impl Default for Stepper {
@@ -165,10 +172,11 @@ impl Stepper {
             step,
             next_sync: step.wrapping_add(1),
             live: false,
-            ring: [[0.0; 2]; LANES],
+            ring: [Pair([0.0; 2]); LANES],
             once: Affine::IDENTITY,
             ahead: Affine::IDENTITY,
-            maps: [NO_MAP; 2],
+            offset: Pair([NO_MAP.0; 2]),
+            scale: Pair([NO_MAP.1; 2]),
             segment: Segment::direct(step, step),
         }
     }
@@ -193,8 +201,8 @@ impl Stepper {
         if !self.live {
             return None;
         }
-        let [(p0, q0), (p1, q1)] = self.maps;
-        let x = self.ring[self.slot()][0];
+        let (Pair([p0, p1]), Pair([q0, q1])) = (self.offset, self.scale);
+        let x = self.ring[self.slot()].0[0];
         Some((p0 + q0 * x, p1 + q1 * x))
     }
 
@@ -202,8 +210,8 @@ impl Stepper {
     #[inline(always)]
     fn move_one(&mut self) {
         let slot = self.slot();
-        let [a, b] = self.ring[slot];
-        self.ring[slot] = self.ahead.apply(a, b);
+        let [a, b] = self.ring[slot].0;
+        self.ring[slot] = Pair(self.ahead.apply(a, b));
         self.step += 1;
     }
 
@@ -217,23 +225,33 @@ impl Stepper {
 /// motion, so a step has no branch on which.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Affine {
-    m: [f64; 4],
-    c: [f64; 2],
+    /// The matrix by columns, `[(m00, m10), (m01, m11)]`: the two lanes of
+    /// the new state are then one multiply of pairs per old component.
+    cols: [Pair; 2],
+    c: Pair,
 }
 
 impl Affine {
-    const IDENTITY: Affine = Affine {
-        m: [1.0, 0.0, 0.0, 1.0],
-        c: [0.0, 0.0],
-    };
+    const IDENTITY: Affine = Affine::new([1.0, 0.0, 0.0, 1.0], [0.0, 0.0]);
+
+    /// From the matrix by rows, `[m00, m01, m10, m11]`.
+    const fn new(m: [f64; 4], c: [f64; 2]) -> Affine {
+        Affine {
+            cols: [Pair([m[0], m[2]]), Pair([m[1], m[3]])],
+            c: Pair(c),
+        }
+    }
 
     #[inline(always)]
     fn apply(&self, a: f64, b: f64) -> [f64; 2] {
-        let [m00, m01, m10, m11] = self.m;
-        [
-            m00 * a + (m01 * b + self.c[0]),
-            m10 * a + (m11 * b + self.c[1]),
-        ]
+        let [Pair([m00, m10]), Pair([m01, m11])] = self.cols;
+        let Pair([c0, c1]) = self.c;
+        [m00 * a + (m01 * b + c0), m10 * a + (m11 * b + c1)]
+    }
+
+    /// `m10`: for a rotation, `σ sin δ`.
+    fn m10(&self) -> f64 {
+        self.cols[0].0[1]
     }
 
     /// `steps` steps of `motion`. Rotate carries
@@ -247,18 +265,12 @@ impl Affine {
                 let angle = d0 * f64::from(steps);
                 let half = libm::sin(angle / 2.0);
                 let (cos, sin) = (libm::cos(angle), sign * libm::sin(angle));
-                Affine {
-                    m: [cos, -sin, sin, cos],
-                    c: [2.0 * half * half, -sin],
-                }
+                Affine::new([cos, -sin, sin, cos], [2.0 * half * half, -sin])
             }
             Motion::Ramp => {
                 // n steps: x_n = gⁿ·x + n·gⁿ·e, e_n = gⁿ·e.
                 let g = libm::pow(d1, f64::from(steps));
-                Affine {
-                    m: [g, g * f64::from(steps), 0.0, g],
-                    c: [0.0, 0.0],
-                }
+                Affine::new([g, g * f64::from(steps), 0.0, g], [0.0, 0.0])
             }
             Motion::Direct => Affine::IDENTITY,
         }
@@ -317,11 +329,13 @@ fn seek<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, step: u64) {
         return;
     }
     let sign = carried_sign(&segment);
-    stepper.maps = match segment.motion {
+    let maps = match segment.motion {
         // value = α + β·cos θ = (α - σβ) + σβ·(1 + σ cos θ).
         Motion::Rotate => segment.maps.map(|(a, b)| (a - sign * b, sign * b)),
         _ => segment.maps,
     };
+    stepper.offset = Pair(maps.map(|(p, _)| p));
+    stepper.scale = Pair(maps.map(|(_, q)| q));
     stepper.once = Affine::of(&segment, sign, 1);
     stepper.ahead = Affine::of(&segment, sign, LANES as u32);
     start_window(schedule, stepper, (step - step % SYNC).max(segment.first));
@@ -361,7 +375,7 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
             );
             let (lo, hi) = (first.0.min(last.0), first.0.max(last.0));
             // `sin δ` as the segment's one-step rotation holds it.
-            let sin_delta = stepper.once.m[2].abs();
+            let sin_delta = stepper.once.m10().abs();
             // Each step rounds `u` relatively, and feeds it the rounding of
             // `sin θ` through `sin δ`.
             let drift = 4.0 * (hi + sin_delta) * (1.0 + steps * sin_delta);
@@ -386,7 +400,7 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
     stepper.live = trusted;
     let mut next = [state.0, state.1];
     for k in start..start + LANES as u64 {
-        stepper.ring[(k % LANES as u64) as usize] = next;
+        stepper.ring[(k % LANES as u64) as usize] = Pair(next);
         next = stepper.once.apply(next[0], next[1]);
     }
 }
@@ -398,7 +412,8 @@ impl Stepper {
     fn trusted(&self, lo: f64, hi: f64, drift: f64) -> bool {
         let error = self.segment.slack + 6e-16 + drift * f64::EPSILON;
         error.is_finite()
-            && self.maps.iter().all(|&(p, q)| {
+            && (0..2).all(|i| {
+                let (p, q) = (self.offset.0[i], self.scale.0[i]);
                 let (v0, v1) = (p + q * lo, p + q * hi);
                 let smallest = if v0.signum() == v1.signum() {
                     v0.abs().min(v1.abs())

@@ -5,8 +5,9 @@
 //! it with `cargo test --release -p clr-core --test stepping`.
 
 use clr_core::{
-    Amplitude, Bundle, CosineCycles, CosineRestarts, Cycle, CyclicLr, CyclicMode, FitOneCycle,
-    HyperSchedule, Hypers, KerasClr, KerasOneCycle, OneCycleLr, Scheduler, SchedulerState, Stepper,
+    Amplitude, Bundle, Control, CosineCycles, CosineRestarts, Cycle, CyclicLr, CyclicMode,
+    FitOneCycle, HyperSchedule, Hypers, KerasClr, KerasOneCycle, OneCycleLr, PastEnd, Scheduler,
+    SchedulerState, Stepper,
 };
 
 fn close(got: f64, want: f64) -> bool {
@@ -255,4 +256,81 @@ fn a_default_stepper_counts() {
     assert_eq!(s.step(), 7);
     let schedule = OneCycleLr::builder(0.1_f64, 100).build().unwrap();
     assert_eq!(schedule.stepped(&s), schedule.hypers(7));
+}
+
+/// The learning rates of `iterations` batches through `s`.
+fn drive<S: HyperSchedule<f64>>(s: &mut Scheduler<S, S, f64>, iterations: u64) -> Vec<f64> {
+    (0..iterations)
+        .map(|_| {
+            let lr = s.batch_begin().unwrap().lr;
+            s.batch_end(0.0);
+            lr
+        })
+        .collect()
+}
+
+#[test]
+fn an_incremental_scheduler_keeps_its_past_the_end_policy() {
+    // An unbounded schedule whose stepping windows run on past the cycle's
+    // end (200 is not a multiple of 128): the stepper must stop there.
+    let n = 200;
+    let cycle = Cycle::new(4, n / 4).unwrap();
+    let schedule = CyclicLr::builder(0.001, 0.1)
+        .step_size_up(70)
+        .build()
+        .unwrap();
+    let want = |k: u64| schedule.hypers(k).lr;
+    let scheduler = || Scheduler::new(schedule, cycle).unwrap().incremental();
+
+    let hold = drive(&mut scheduler(), n + 60);
+    for (k, lr) in hold.iter().enumerate() {
+        let k = (k as u64).min(n - 1);
+        assert!(close(*lr, want(k)), "hold, step {k}: {lr} vs {}", want(k));
+    }
+    let mut restart = scheduler().past_end(PastEnd::Restart).unwrap();
+    for (k, lr) in drive(&mut restart, 2 * n + 30).iter().enumerate() {
+        assert!(close(*lr, want(k as u64 % n)), "restart, step {k}");
+    }
+    let mut stop = scheduler().stop_at_end();
+    assert_eq!(drive(&mut stop, n - 1).len() as u64, n - 1);
+    stop.batch_begin().unwrap();
+    assert_eq!(stop.batch_end(0.0), Control::Stop);
+}
+
+#[test]
+fn an_incremental_scheduler_follows_its_iteration_when_it_jumps() {
+    let n = 1000;
+    let cycle = Cycle::new(1, n).unwrap();
+    let schedule = OneCycleLr::builder(0.1, n).build().unwrap();
+    let mut s = Scheduler::new(schedule, cycle).unwrap().incremental();
+    let first = drive(&mut s, 300);
+    s.train_begin();
+    assert_eq!(drive(&mut s, 300), first, "after train_begin");
+    // Backwards into the same window, and forwards across several.
+    for from in [290, 5, 777] {
+        s = s.resume(SchedulerState {
+            iteration: from,
+            epoch: 0,
+        });
+        for (k, lr) in (from..).zip(drive(&mut s, 100)) {
+            assert!(
+                close(lr, schedule.hypers(k).lr),
+                "resumed at {from}, step {k}"
+            );
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn an_incremental_scheduler_survives_a_serde_round_trip() {
+    let n = 1000;
+    let cycle = Cycle::new(1, n).unwrap();
+    let schedule = OneCycleLr::builder(0.1, n).build().unwrap();
+    let mut s = Scheduler::new(schedule, cycle).unwrap().incremental();
+    drive(&mut s, 333);
+    let json = serde_json::to_string(&s).unwrap();
+    let mut back: Scheduler<OneCycleLr<f64>, OneCycleLr<f64>, f64> =
+        serde_json::from_str(&json).unwrap();
+    assert_eq!(drive(&mut back, 400), drive(&mut s, 400));
 }
