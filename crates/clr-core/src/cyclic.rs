@@ -797,8 +797,7 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
         let length = if rising { f } else { 1.0 - f };
         let (lo, hi) = (c.lr_range.0.to_f64(), c.lr_range.1.to_f64());
         let amp = (hi - lo) * c.amplitude.at(cycle);
-        // The seed's `(cos θ + 1)·amp/2 + base`: `α = base + amp/2`, `β = amp/2`.
-        let wave = |amp: f64, base: f64| (base + amp / 2.0, amp / 2.0);
+        let wave = stepper::seed_map;
         let lr = if rising || self.fixed {
             wave(amp, lo)
         } else {

@@ -980,8 +980,7 @@ impl<F: Real> Stepping for KerasOneCycle<F> {
         let share = f.min(1.0 - f).max(f64::MIN_POSITIVE);
         let rising = rise(step);
         let (lo, hi) = self.config.lr_range;
-        // The seed's `(cos θ + 1)·amp/2 + base`: `α = base + amp/2`, `β = amp/2`.
-        let wave = |amp: f64, base: f64| (base + amp / 2.0, amp / 2.0);
+        let wave = stepper::seed_map;
         let lr = if rising {
             wave(hi.to_f64() - lo.to_f64(), lo.to_f64())
         } else {

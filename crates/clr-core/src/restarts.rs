@@ -345,7 +345,6 @@ impl<F: Real> Stepping for CosineRestarts<F> {
         if step - start < warmup {
             return Segment::direct(step, start + warmup - 1);
         }
-        let (peak, eta) = (self.peak(index).to_f64(), self.config.eta_min.to_f64());
         Segment {
             first: start + warmup,
             last: end,
@@ -353,7 +352,10 @@ impl<F: Real> Stepping for CosineRestarts<F> {
             tag: u32::try_from(index).unwrap_or(u32::MAX),
             delta: (core::f64::consts::PI / (len - warmup) as f64, 0.0),
             // eta + (peak - eta)·(1 + cos θ)/2.
-            maps: [((peak + eta) / 2.0, (peak - eta) / 2.0), NO_MAP],
+            maps: [
+                stepper::cos_map(self.peak(index), self.config.eta_min),
+                NO_MAP,
+            ],
             // pi·T_cur/T_i rounds twice.
             slack: 1.5e-15,
         }

@@ -520,5 +520,11 @@ pub(crate) fn cos_map<F: Real>(start: F, end: F) -> (f64, f64) {
     ((start + end) / 2.0, (start - end) / 2.0)
 }
 
+/// `(α, β)` of the seed's wave `(cos θ + 1)·amp/2 + base`:
+/// `value = α + β·cos θ`.
+pub(crate) fn seed_map(amp: f64, base: f64) -> (f64, f64) {
+    (base + amp / 2.0, amp / 2.0)
+}
+
 /// The map of an absent momentum.
 pub(crate) const NO_MAP: (f64, f64) = (1.0, 0.0);
