@@ -379,7 +379,7 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
             // Each step rounds `u` relatively, and feeds it the rounding of
             // `sin θ` through `sin δ`.
             let drift = 4.0 * (hi + sin_delta) * (1.0 + steps * sin_delta);
-            (first, stepper.trusted(lo, hi, steps * drift))
+            (first, stepper.trusted(lo, hi, steps * drift, 1.0))
         }
         _ => {
             let corners = [
@@ -392,7 +392,10 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
             let hi = corners.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let size = first.0.abs().max(last.0.abs()) * first.1.abs().max(last.1.abs());
             let state = (first.0 * first.1, segment.delta.0 * first.1);
-            (state, stepper.trusted(lo, hi, steps * 3.0 * size))
+            // The slack is the direct factor's (`a`'s): in `x = a·b` it
+            // counts `|b|` times.
+            let unit = first.1.abs().max(last.1.abs());
+            (state, stepper.trusted(lo, hi, steps * 3.0 * size, unit))
         }
     };
     stepper.step = start;
@@ -407,10 +410,11 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
 
 impl Stepper {
     /// Whether every value `p + q·x` with `x` in `[lo, hi]`, carried with
-    /// an error of `drift·ε` on top of the direct formula's own, stays
-    /// within [`BUDGET`] of the direct formula.
-    fn trusted(&self, lo: f64, hi: f64, drift: f64) -> bool {
-        let error = self.segment.slack + 6e-16 + drift * f64::EPSILON;
+    /// an error of `drift·ε` on top of the direct formula's own (the
+    /// segment's slack and a few roundings, at the scale `unit` of `x`),
+    /// stays within [`BUDGET`] of the direct formula.
+    fn trusted(&self, lo: f64, hi: f64, drift: f64, unit: f64) -> bool {
+        let error = (self.segment.slack + 6e-16) * unit + drift * f64::EPSILON;
         error.is_finite()
             && (0..2).all(|i| {
                 let (p, q) = (self.offset.0[i], self.scale.0[i]);
