@@ -532,3 +532,102 @@ pub(crate) fn seed_map(amp: f64, base: f64) -> (f64, f64) {
 
 /// The map of an absent momentum.
 pub(crate) const NO_MAP: (f64, f64) = (1.0, 0.0);
+
+#[cfg(test)]
+mod tests {
+    use crate::{
+        Bundle, CosineRestarts, CyclicLr, CyclicMode, FitOneCycle, HyperSchedule, KerasClr,
+        KerasOneCycle, OneCycleLr,
+    };
+
+    /// The share of `n` steps from 0 whose values come from the recurrence.
+    fn live_share<S: HyperSchedule<f64>>(s: &S, n: u64) -> f64 {
+        let mut stepper = s.stepper(0);
+        let mut live = 0u64;
+        for _ in 0..n {
+            live += u64::from(stepper.values().is_some());
+            s.advance(&mut stepper);
+        }
+        live as f64 / n as f64
+    }
+
+    /// The benchmarks' presets: the recurrence must serve nearly every step,
+    /// all but the windows where a value comes too close to zero for the
+    /// direct formula's own absolute error (the end of an annealing to
+    /// about zero, the seed's falls to zero). A bound judged too loosely
+    /// makes the stepper evaluate directly without any value changing.
+    #[test]
+    fn the_recurrence_serves_nearly_every_step() {
+        let n = 1_000_000;
+        let cyclic = |mode| {
+            CyclicLr::builder(0.001, 0.1)
+                .step_size_up(20_000)
+                .mode(mode)
+                .build()
+                .unwrap()
+        };
+        let shares = [
+            (
+                "one-cycle",
+                live_share(&OneCycleLr::builder(0.1, n).build().unwrap(), n),
+                0.9,
+            ),
+            (
+                "triangular2",
+                live_share(&cyclic(CyclicMode::Triangular2), n),
+                0.99,
+            ),
+            (
+                "exp_range",
+                live_share(&cyclic(CyclicMode::ExpRange { gamma: 0.99999 }), n),
+                0.99,
+            ),
+            (
+                "warm restarts",
+                live_share(
+                    &Bundle::lr_only(
+                        CosineRestarts::builder(0.1, 1000)
+                            .t_mult(2.0)
+                            .build()
+                            .unwrap(),
+                    ),
+                    n,
+                ),
+                0.9,
+            ),
+            (
+                "seed one-cycle",
+                live_share(
+                    &KerasOneCycle::builder((0.01, 0.1), n)
+                        .momentum_range(0.95, 0.85)
+                        .build()
+                        .unwrap(),
+                    n,
+                ),
+                0.8,
+            ),
+            (
+                "seed clr",
+                live_share(
+                    &KerasClr::builder(10, (0.002, 0.01), n)
+                        .momentum_range(0.95, 0.85)
+                        .build_keras()
+                        .unwrap(),
+                    n,
+                ),
+                0.6,
+            ),
+            (
+                "fastai",
+                live_share(&FitOneCycle::builder(1e-3, n).build().unwrap(), n),
+                0.9,
+            ),
+        ];
+        for (name, share, least) in shares {
+            assert!(
+                share >= least,
+                "{name}: {share} of the steps stepped, want {least}"
+            );
+        }
+    }
+}
