@@ -67,8 +67,9 @@ pub(crate) struct Segment {
     /// with `c = cos θ` (Rotate) or `c = a·b` (Ramp). An absent momentum is
     /// `(1, 0)`.
     pub maps: [(f64, f64); 2],
-    /// The direct formula's own rounding error in `c`, over the segment:
-    /// stepped values may differ from it by `|β|` times that much more.
+    /// The direct formula's own rounding error over the segment, in the
+    /// angle `θ` (Rotate) or in the factor `a` (Ramp): stepped values may
+    /// differ from it by `|β|·|sin θ|` or `|β|·|b|` times that much more.
     pub slack: f64,
 }
 
@@ -379,7 +380,12 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
             // Each step rounds `u` relatively, and feeds it the rounding of
             // `sin θ` through `sin δ`.
             let drift = 4.0 * (hi + sin_delta) * (1.0 + steps * sin_delta);
-            (first, stepper.trusted(lo, hi, steps * drift, 1.0))
+            // The slack is an angle's: `cos θ` moves by `|sin θ|` times it,
+            // and `|sin θ|` by at most the angle the window spans.
+            let span = steps * segment.delta.0.abs();
+            let sin_max = (first.1.abs().max(last.1.abs()) + span).min(1.0);
+            let error = segment.slack * sin_max + 6e-16 + steps * drift * f64::EPSILON;
+            (first, stepper.trusted(lo, hi, error))
         }
         _ => {
             let corners = [
@@ -395,7 +401,8 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
             // The slack is the direct factor's (`a`'s): in `x = a·b` it
             // counts `|b|` times.
             let unit = first.1.abs().max(last.1.abs());
-            (state, stepper.trusted(lo, hi, steps * 3.0 * size, unit))
+            let error = (segment.slack + 6e-16) * unit + steps * 3.0 * size * f64::EPSILON;
+            (state, stepper.trusted(lo, hi, error))
         }
     };
     stepper.step = start;
@@ -409,12 +416,11 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
 }
 
 impl Stepper {
-    /// Whether every value `p + q·x` with `x` in `[lo, hi]`, carried with
-    /// an error of `drift·ε` on top of the direct formula's own (the
-    /// segment's slack and a few roundings, at the scale `unit` of `x`),
-    /// stays within [`BUDGET`] of the direct formula.
-    fn trusted(&self, lo: f64, hi: f64, drift: f64, unit: f64) -> bool {
-        let error = (self.segment.slack + 6e-16) * unit + drift * f64::EPSILON;
+    /// Whether every value `p + q·x` with `x` in `[lo, hi]`, `x` off the
+    /// direct formula's by up to `error` (the recurrence's drift and the
+    /// direct formula's own roundings), stays within [`BUDGET`] of the
+    /// direct formula.
+    fn trusted(&self, lo: f64, hi: f64, error: f64) -> bool {
         error.is_finite()
             && (0..2).all(|i| {
                 let (p, q) = (self.offset.0[i], self.scale.0[i]);
