@@ -297,12 +297,23 @@ fn an_incremental_scheduler_keeps_its_past_the_end_policy() {
     assert_eq!(stop.batch_end(0.0), Control::Stop);
 }
 
+/// A one-cycle schedule of 1000 steps and an incremental scheduler of it.
+fn incremental_one_cycle() -> (
+    OneCycleLr<f64>,
+    Scheduler<OneCycleLr<f64>, OneCycleLr<f64>, f64>,
+) {
+    let n = 1000;
+    let schedule = OneCycleLr::builder(0.1, n).build().unwrap();
+    let cycle = Cycle::new(1, n).unwrap();
+    (
+        schedule,
+        Scheduler::new(schedule, cycle).unwrap().incremental(),
+    )
+}
+
 #[test]
 fn an_incremental_scheduler_follows_its_iteration_when_it_jumps() {
-    let n = 1000;
-    let cycle = Cycle::new(1, n).unwrap();
-    let schedule = OneCycleLr::builder(0.1, n).build().unwrap();
-    let mut s = Scheduler::new(schedule, cycle).unwrap().incremental();
+    let (schedule, mut s) = incremental_one_cycle();
     let first = drive(&mut s, 300);
     s.train_begin();
     assert_eq!(drive(&mut s, 300), first, "after train_begin");
@@ -324,10 +335,7 @@ fn an_incremental_scheduler_follows_its_iteration_when_it_jumps() {
 #[cfg(feature = "serde")]
 #[test]
 fn an_incremental_scheduler_survives_a_serde_round_trip() {
-    let n = 1000;
-    let cycle = Cycle::new(1, n).unwrap();
-    let schedule = OneCycleLr::builder(0.1, n).build().unwrap();
-    let mut s = Scheduler::new(schedule, cycle).unwrap().incremental();
+    let (_, mut s) = incremental_one_cycle();
     drive(&mut s, 333);
     let json = serde_json::to_string(&s).unwrap();
     let mut back: Scheduler<OneCycleLr<f64>, OneCycleLr<f64>, f64> =
