@@ -466,7 +466,7 @@ pub(crate) fn cos_pi<F: Real>(pct: F) -> F {
 /// `F`): offsets within a chunk convert from a 16-bit integer, which
 /// converts to `f32` exactly, in one vector instruction.
 #[inline(always)]
-fn for_counts<F: Real>(out: &mut [F], first: F, value: impl Fn(F) -> F) {
+pub(crate) fn for_counts<F: Real>(out: &mut [F], first: F, value: impl Fn(F) -> F) {
     let mut base = first;
     for chunk in out.chunks_mut(trig::CHUNK) {
         for (j, v) in chunk.iter_mut().enumerate() {
