@@ -5,6 +5,7 @@ mod exp;
 
 use core::marker::PhantomData;
 
+use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::one_cycle::{
@@ -398,30 +399,83 @@ impl<F: Real> CyclicLr<F> {
         }
     }
 
-    /// [`fill_with`](Self::fill_with) over steps of one half cycle.
+    /// [`fill_with`](Self::fill_with) over steps of one half cycle: the
+    /// rise or the fall as its own loop, where the shift of the numerator
+    /// is a constant (`x - 0` is `x`, folded away).
     #[inline(always)]
     fn fill_half_cycle(&self, out: &mut [F], first: u64, value: &impl Fn(F, F) -> F) {
-        let base = first as f64;
-        let (cycle, _, den) = self.split(base);
-        // x - 0 is x: the rise's numerator, as `split` takes it.
-        let shift = if den == self.step_ratio { 0.0 } else { 1.0 };
+        let (cycle, _, den) = self.split(first as f64);
+        if den == self.step_ratio {
+            self.fill_slope(out, first, (cycle, den, 0.0, self.inv_rise), value);
+        } else {
+            self.fill_slope(out, first, (cycle, den, 1.0, self.inv_fall), value);
+        }
+    }
+
+    /// [`fill_half_cycle`](Self::fill_half_cycle) given the half cycle's
+    /// `(cycle, den, shift, inv)` (`inv` for [`factor32`](Self::factor32)).
+    #[inline(always)]
+    fn fill_slope(
+        &self,
+        out: &mut [F],
+        first: u64,
+        (cycle, den, shift, inv): (f64, f64, f64, f64),
+        value: &impl Fn(F, F) -> F,
+    ) {
         let total = self.total_size;
         let factor = |position: f64| {
             F::from_f64(if is_f32::<F>() {
-                self.factor32(position, cycle, den)
+                ((1.0 + position * self.inv_total - cycle) - shift) * inv
             } else {
                 ((1.0 + position / total - cycle) - shift) / den
             })
         };
+        let (base, last) = (first as f64, first as f64 + (out.len() - 1) as f64);
+        // `position * ln_gamma` is monotonic: above exp32's floor at both
+        // ends, above it at every step.
+        let above = |p: f64| exp::above_floor32(p * self.ln_gamma);
         match self.config.mode {
+            CyclicMode::ExpRange { .. } if is_f32::<F>() && above(base) && above(last) => {
+                self.fill_exp32(out, first, factor, value);
+            }
             CyclicMode::ExpRange { .. } => for_offsets(out, |offset| {
                 let position = base + offset;
                 value(factor(position), self.scale(cycle, position))
             }),
             _ => {
                 let scale = self.scale(cycle, base);
-                for_offsets(out, |offset| value(factor(base + offset), scale))
+                for_offsets(out, |offset| value(factor(base + offset), scale));
             }
+        }
+    }
+
+    /// `exp_range` in `f32` over steps where `exp32` needs no clamp, chunk
+    /// by chunk in two loops: the factor (into `out`) and `exp`'s argument
+    /// (into a buffer) from one position, then `exp` and the value. The
+    /// positions are converted once, and neither dependency chain is long
+    /// enough to stall the out-of-order window.
+    #[inline(always)]
+    fn fill_exp32(
+        &self,
+        out: &mut [F],
+        first: u64,
+        factor: impl Fn(f64) -> F,
+        value: &impl Fn(F, F) -> F,
+    ) {
+        let mut args = [F::zero(); trig::CHUNK];
+        let mut base = first as f64;
+        for chunk in out.chunks_mut(trig::CHUNK) {
+            let args = &mut args[..chunk.len()];
+            for (j, (v, y)) in chunk.iter_mut().zip(args.iter_mut()).enumerate() {
+                let position = base + f64::from(j as i32);
+                *v = factor(position);
+                *y = F::from_f64(position * self.ln_gamma);
+            }
+            for (v, y) in chunk.iter_mut().zip(args.iter()) {
+                let scale = exp::exp32_above_floor(Real::to_f64(*y) as f32);
+                *v = value(*v, F::from_f64(f64::from(scale)));
+            }
+            base += chunk.len() as f64;
         }
     }
 }
@@ -790,7 +844,7 @@ impl<F: Real> ClrBuilder<F> {
             out,
             first,
             |step| half.arg(self.in_cycle(step / n, cycle)),
-            |arg| value(SeedHalf::wave(arg)),
+            |_, arg| value(SeedHalf::wave(arg)),
         );
     }
 }
@@ -1123,7 +1177,17 @@ mod exact {
             (5, Some(11)),
             (400, None),
         ];
-        let firsts = [0, 1, 6, 399, 1 << 40, (1 << 53) - 1000, u64::MAX - 5];
+        // 10_000: exp_range (gamma 0.99) crosses exp32's floor at 10_350.
+        let firsts = [
+            0,
+            1,
+            6,
+            399,
+            10_000,
+            1 << 40,
+            (1 << 53) - 1000,
+            u64::MAX - 5,
+        ];
         for mode in modes {
             for (up, down) in sizes {
                 let mut b = CyclicLr::builder(F::from_f64(0.001), F::from_f64(0.1))

@@ -989,7 +989,7 @@ impl<F: Real> KerasOneCycle<F> {
             out,
             first,
             |step| half.arg(step / n),
-            |arg| value(SeedHalf::wave(arg)),
+            |_, arg| value(SeedHalf::wave(arg)),
         );
     }
 

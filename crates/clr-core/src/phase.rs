@@ -517,25 +517,25 @@ pub(crate) fn run_last(first: u64, last: u64, same: impl Fn(u64) -> bool) -> u64
     good
 }
 
-/// `out[j] = value(inner(step))` for the steps `first + j` (all below
-/// 2^53), chunk by chunk in two loops: `inner` (from the step as `f64`)
-/// into `out`, then `value` in place. Two short dependency chains instead
-/// of one long one: more iterations fit the out-of-order window, where a
-/// chain through two divisions would stall it.
+/// `out[j] = value(step, inner(step))` for the steps `first + j` as `f64`
+/// (exact: all below 2^53), chunk by chunk in two loops: `inner` into
+/// `out`, then `value` in place. Two short dependency chains instead of
+/// one long one: more iterations fit the out-of-order window, where a
+/// chain through two divisions (or a whole `exp`) would stall it.
 #[inline(always)]
 pub(crate) fn fill_two_pass<F: Real>(
     out: &mut [F],
     first: u64,
     inner: impl Fn(f64) -> F,
-    value: impl Fn(F) -> F,
+    value: impl Fn(f64, F) -> F,
 ) {
     let mut base = first as f64;
     for chunk in out.chunks_mut(trig::CHUNK) {
         for (j, v) in chunk.iter_mut().enumerate() {
             *v = inner(base + f64::from(j as i32));
         }
-        for v in chunk.iter_mut() {
-            *v = value(*v);
+        for (j, v) in chunk.iter_mut().enumerate() {
+            *v = value(base + f64::from(j as i32), *v);
         }
         base += chunk.len() as f64;
     }
