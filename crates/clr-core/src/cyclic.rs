@@ -430,7 +430,10 @@ impl<F: Real> CyclicLr<F> {
                 ((1.0 + position / total - cycle) - shift) / den
             })
         };
-        let (base, last) = (first as f64, first as f64 + (out.len() - 1) as f64);
+        let (base, last) = (
+            first as f64,
+            first as f64 + out.len().saturating_sub(1) as f64,
+        );
         // `position * ln_gamma` is monotonic: above exp32's floor at both
         // ends, above it at every step.
         let above = |p: f64| exp::above_floor32(p * self.ln_gamma);
