@@ -8,8 +8,11 @@ use core::marker::PhantomData;
 use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::one_cycle::{check_lr_range, check_momentum_range, seed_wave, seed_wave_arg};
-use crate::phase::for_offsets;
+use crate::one_cycle::{
+    check_lr_range, check_momentum_range, seed_half, seed_region, seed_wave, seed_wave_arg,
+    SeedHalf,
+};
+use crate::phase::{fill_two_pass, for_offsets, run_last};
 use crate::real::Real;
 use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
 
@@ -396,30 +399,86 @@ impl<F: Real> CyclicLr<F> {
         }
     }
 
-    /// [`fill_with`](Self::fill_with) over steps of one half cycle.
+    /// [`fill_with`](Self::fill_with) over steps of one half cycle: the
+    /// rise or the fall as its own loop, where the shift of the numerator
+    /// is a constant (`x - 0` is `x`, folded away).
     #[inline(always)]
     fn fill_half_cycle(&self, out: &mut [F], first: u64, value: &impl Fn(F, F) -> F) {
-        let base = first as f64;
-        let (cycle, _, den) = self.split(base);
-        // x - 0 is x: the rise's numerator, as `split` takes it.
-        let shift = if den == self.step_ratio { 0.0 } else { 1.0 };
+        let (cycle, _, den) = self.split(first as f64);
+        if den == self.step_ratio {
+            self.fill_slope(out, first, (cycle, den, 0.0, self.inv_rise), value);
+        } else {
+            self.fill_slope(out, first, (cycle, den, 1.0, self.inv_fall), value);
+        }
+    }
+
+    /// [`fill_half_cycle`](Self::fill_half_cycle) given the half cycle's
+    /// `(cycle, den, shift, inv)` (`inv` for [`factor32`](Self::factor32)).
+    #[inline(always)]
+    fn fill_slope(
+        &self,
+        out: &mut [F],
+        first: u64,
+        (cycle, den, shift, inv): (f64, f64, f64, f64),
+        value: &impl Fn(F, F) -> F,
+    ) {
         let total = self.total_size;
         let factor = |position: f64| {
             F::from_f64(if is_f32::<F>() {
-                self.factor32(position, cycle, den)
+                ((1.0 + position * self.inv_total - cycle) - shift) * inv
             } else {
                 ((1.0 + position / total - cycle) - shift) / den
             })
         };
+        let (base, last) = (
+            first as f64,
+            first as f64 + out.len().saturating_sub(1) as f64,
+        );
+        // `position * ln_gamma` is monotonic: above exp32's floor at both
+        // ends, above it at every step.
+        let above = |p: f64| exp::above_floor32(p * self.ln_gamma);
         match self.config.mode {
+            CyclicMode::ExpRange { .. } if is_f32::<F>() && above(base) && above(last) => {
+                self.fill_exp32(out, first, factor, value);
+            }
             CyclicMode::ExpRange { .. } => for_offsets(out, |offset| {
                 let position = base + offset;
                 value(factor(position), self.scale(cycle, position))
             }),
             _ => {
                 let scale = self.scale(cycle, base);
-                for_offsets(out, |offset| value(factor(base + offset), scale))
+                for_offsets(out, |offset| value(factor(base + offset), scale));
             }
+        }
+    }
+
+    /// `exp_range` in `f32` over steps where `exp32` needs no clamp, chunk
+    /// by chunk in two loops: the factor (into `out`) and `exp`'s argument
+    /// (into a buffer) from one position, then `exp` and the value. The
+    /// positions are converted once, and neither dependency chain is long
+    /// enough to stall the out-of-order window.
+    #[inline(always)]
+    fn fill_exp32(
+        &self,
+        out: &mut [F],
+        first: u64,
+        factor: impl Fn(f64) -> F,
+        value: &impl Fn(F, F) -> F,
+    ) {
+        let mut args = [F::zero(); trig::CHUNK];
+        let mut base = first as f64;
+        for chunk in out.chunks_mut(trig::CHUNK) {
+            let args = &mut args[..chunk.len()];
+            for (j, (v, y)) in chunk.iter_mut().zip(args.iter_mut()).enumerate() {
+                let position = base + f64::from(j as i32);
+                *v = factor(position);
+                *y = F::from_f64(position * self.ln_gamma);
+            }
+            for (v, y) in chunk.iter_mut().zip(args.iter()) {
+                let scale = exp::exp32_above_floor(Real::to_f64(*y) as f32);
+                *v = value(*v, F::from_f64(f64::from(scale)));
+            }
+            base += chunk.len() as f64;
         }
     }
 }
@@ -718,10 +777,11 @@ impl<F: Real> ClrBuilder<F> {
     }
 
     /// `out[i] = value(full, rise, amplitude)` from [`seed_wave`] at step
-    /// `first + i`; `at(step)` is the same value computed alone. Chunks
-    /// within one cycle share its amplitude and go through a vectorised
-    /// loop; the few chunks that straddle a cycle boundary, and the steps
-    /// past the last, go one by one.
+    /// `first + i`; `at(step)` is the same value computed alone. The steps
+    /// before the last are cut into runs of one cycle and one half of it
+    /// (the cycle's amplitude and the half's formula fixed), each filled by
+    /// straight-line loops that vectorise; the few steps the seed's clamp
+    /// moves, and the steps past the last, go one by one.
     fn fill_waves(
         &self,
         out: &mut [F],
@@ -739,30 +799,56 @@ impl<F: Real> ClrBuilder<F> {
             return;
         }
         let before_last = usize::try_from((n - 1).saturating_sub(first)).unwrap_or(usize::MAX);
-        let (head, tail) = out.split_at_mut(before_last.min(out.len()));
+        let (mut head, tail) = out.split_at_mut(before_last.min(out.len()));
         let f = self.phase_one_fraction;
+        // (cycle, region) never decreases: each value is one run of steps.
+        let key = |k: u64| {
+            let (cycle, x) = self.position_at(k as f64);
+            (cycle, seed_region(x, f))
+        };
         let mut step = first;
-        for chunk in head.chunks_mut(trig::CHUNK) {
-            let base = step as f64;
-            let (cycle, _) = self.position_at(base);
-            let (last_cycle, _) = self.position_at(base + (chunk.len() - 1) as f64);
-            if cycle == last_cycle {
-                let amplitude = self.amplitude.at(cycle);
-                for_offsets(chunk, |offset| {
-                    let x = (base + offset) / n as f64;
-                    let (full, rise) = seed_wave::<F>(self.in_cycle(x, cycle), f);
-                    value(full, rise, amplitude)
-                });
-            } else {
-                for (j, v) in chunk.iter_mut().enumerate() {
-                    *v = at(step + j as u64);
+        while !head.is_empty() {
+            let (cycle, region) = key(step);
+            let last = step + head.len() as u64 - 1;
+            let end = run_last(step, last, |k| key(k) == (cycle, region));
+            let (run, rest) = core::mem::take(&mut head).split_at_mut((end - step) as usize + 1);
+            let amplitude = self.amplitude.at(cycle);
+            match seed_half::<F>(region, f) {
+                // Constant flags: each loop's body is straight-line.
+                Some((half, true)) => {
+                    self.fill_half(run, step, cycle, half, |w| value(w, true, amplitude))
                 }
+                Some((half, false)) => {
+                    self.fill_half(run, step, cycle, half, |w| value(w, false, amplitude))
+                }
+                None => run.iter_mut().zip(step..).for_each(|(v, k)| *v = at(k)),
             }
-            step += chunk.len() as u64;
+            head = rest;
+            step = end + 1;
         }
         if !tail.is_empty() {
             tail.fill(at(n - 1));
         }
+    }
+
+    /// `out[i] = value(wave)` at step `first + i`, all before the last step,
+    /// in `cycle` and in `half` (inside `[0, 1]`).
+    #[inline(always)]
+    fn fill_half(
+        &self,
+        out: &mut [F],
+        first: u64,
+        cycle: f64,
+        half: SeedHalf<F>,
+        value: impl Fn(F) -> F,
+    ) {
+        let n = self.total_steps as f64;
+        fill_two_pass(
+            out,
+            first,
+            |step| half.arg(self.in_cycle(step / n, cycle)),
+            |_, arg| value(SeedHalf::wave(arg)),
+        );
     }
 }
 
@@ -1093,7 +1179,17 @@ mod exact {
             (5, Some(11)),
             (400, None),
         ];
-        let firsts = [0, 1, 6, 399, 1 << 40, (1 << 53) - 1000, u64::MAX - 5];
+        // 10_000: exp_range (gamma 0.99) crosses exp32's floor at 10_350.
+        let firsts = [
+            0,
+            1,
+            6,
+            399,
+            10_000,
+            1 << 40,
+            (1 << 53) - 1000,
+            u64::MAX - 5,
+        ];
         for mode in modes {
             for (up, down) in sizes {
                 let mut b = CyclicLr::builder(F::from_f64(0.001), F::from_f64(0.1))
@@ -1142,5 +1238,80 @@ mod exact {
         let json = serde_json::to_string(&clr).unwrap();
         let back: KerasClr<f64> = serde_json::from_str(&json).unwrap();
         assert_eq!(back.hypers(250).lr.to_bits(), clr.hypers(250).lr.to_bits());
+    }
+
+    /// The seed's CLR shapes: `fill_lr` and `fill_momentum` give `hypers`'
+    /// bits from `first` on.
+    fn seed_fill_is_hypers<F: Real, S: ClrShape>(s: &SeedClr<F, S>, first: u64) {
+        let (mut lr, mut momentum) = ([F::zero(); 1500], [F::zero(); 1500]);
+        s.fill_lr(&mut lr, first);
+        s.fill_momentum(&mut momentum, first);
+        for (i, (l, m)) in lr.iter().zip(&momentum).enumerate() {
+            let step = first.saturating_add(i as u64);
+            let h = s.hypers(step);
+            let bits = |x: F| Real::to_f64(x).to_bits();
+            assert_eq!(bits(*l), bits(h.lr), "lr {step}");
+            assert_eq!(bits(*m), bits(h.momentum.unwrap()), "momentum {step}");
+        }
+    }
+
+    /// Runs cut at every cycle and half-cycle boundary (and where the
+    /// seed's clamp acts), from anywhere, long and one-step cycles, every
+    /// fraction kind and amplitude policy.
+    fn seed_clr_fill_is_hypers<F: Real>() {
+        let big = 1u64 << 53;
+        let amplitudes = [
+            Amplitude::Decay(1.0),
+            Amplitude::Decay(0.9),
+            Amplitude::Custom(|c| 1.0 / (1.0 + c)),
+        ];
+        for (cycles, n) in [
+            (1, 10),
+            (3, 1000),
+            (7, 4099),
+            (10, 100_003),
+            (500, 1000),
+            (999, 1000),
+            // x in cycle rounds past 1 at step 15 (the seed clamps it).
+            (55, 55),
+            (55, 132),
+            (3, big - 3),
+            (5, big),
+            (5, big + 9),
+        ] {
+            for f in [0.0, 1e-9, 0.3, 0.5, 1.0] {
+                for amplitude in amplitudes {
+                    let b = KerasClr::builder(cycles, (F::from_f64(0.002), F::from_f64(0.01)), n)
+                        .momentum_range(F::from_f64(0.95), F::from_f64(0.85))
+                        .phase_one_fraction(f)
+                        .amplitude(amplitude);
+                    let period = n / cycles;
+                    let cut = (f * period as f64) as u64;
+                    let edges = [cut.saturating_sub(3), period.saturating_sub(2)];
+                    let later = [
+                        (2 * period + cut).saturating_sub(700),
+                        n.saturating_sub(900),
+                    ];
+                    for first in [0, 1, big - 5, u64::MAX - 5]
+                        .into_iter()
+                        .chain(edges)
+                        .chain(later)
+                    {
+                        seed_fill_is_hypers(&b.build_keras().unwrap(), first);
+                        seed_fill_is_hypers(&b.build_fixed().unwrap(), first);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn seed_clr_fill_is_hypers_f32() {
+        seed_clr_fill_is_hypers::<f32>();
+    }
+
+    #[test]
+    fn seed_clr_fill_is_hypers_f64() {
+        seed_clr_fill_is_hypers::<f64>();
     }
 }

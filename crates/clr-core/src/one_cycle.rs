@@ -5,7 +5,7 @@
 use crate::anneal::{trig, Anneal};
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::phase::{for_offsets, Phase, Piecewise, Span};
+use crate::phase::{fill_two_pass, run_last, Phase, Piecewise, Span};
 use crate::real::Real;
 use crate::schedule::Schedule;
 use crate::stepper::{self, cos_map, Motion, Segment, Stepper, Stepping, NO_MAP};
@@ -831,6 +831,83 @@ pub(crate) fn seed_wave_arg<F: Real>(x: f64, f: f64) -> (F, bool) {
     (F::from_f64(num) * pi / F::from_f64(den) - minus, rise)
 }
 
+/// [`seed_wave`] with its half known ahead, for bulk loops over a run of
+/// steps all in the rise or all in the fall: the same operations on the same
+/// operands (`x - 0` is `x`), with no select left for the compiler to turn
+/// into a branch, so the loop vectorises.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeedHalf<F> {
+    /// Taken from `x`: 0 on the rise, `f` on the fall.
+    sub: f64,
+    /// `f` or `1 - f`, in `F`.
+    den: F,
+    /// `pi` on the rise, 0 on the fall.
+    minus: F,
+}
+
+impl<F: Real> SeedHalf<F> {
+    /// The rise (`rise`) or the fall with fraction `f`; `None` for a fall of
+    /// zero length (`f >= 1`, or NaN from an unvalidated config), where
+    /// [`seed_wave`] ignores `x`: callers go step by step there.
+    fn new(f: f64, rise: bool) -> Option<Self> {
+        if rise {
+            Some(SeedHalf {
+                sub: 0.0,
+                den: F::from_f64(f),
+                minus: F::PI(),
+            })
+        } else if f < 1.0 {
+            Some(SeedHalf {
+                sub: f,
+                den: F::from_f64(1.0 - f),
+                minus: F::zero(),
+            })
+        } else {
+            None
+        }
+    }
+
+    /// [`seed_wave`]'s `|arg|` at `x` in `[0, 1]` (where the seed's clamp
+    /// changes nothing) and in this half.
+    #[inline(always)]
+    pub(crate) fn arg(self, x: f64) -> F {
+        let arg = F::from_f64(x - self.sub) * F::PI() / self.den - self.minus;
+        arg.abs()
+    }
+
+    /// [`seed_wave`]'s `cos(arg) + 1` from [`Self::arg`].
+    #[inline(always)]
+    pub(crate) fn wave(arg: F) -> F {
+        trig::cos_half_turn(arg) + F::one()
+    }
+}
+
+/// Where `x` sits for [`seed_wave`]: 1 on the rise and 2 on the fall
+/// within `[0, 1]`, 0 below and 3 above (clamped by the seed). It never
+/// decreases as `x` grows, so the steps of one region are one run.
+#[inline(always)]
+pub(crate) fn seed_region(x: f64, f: f64) -> u8 {
+    if x < 0.0 {
+        0
+    } else if x > 1.0 {
+        3
+    } else if x < f {
+        1
+    } else {
+        2
+    }
+}
+
+/// The half of [`seed_wave`] a bulk loop can use in `region`, with its
+/// flag; `None` where the clamp acts or the fall is empty (step by step).
+pub(crate) fn seed_half<F: Real>(region: u8, f: f64) -> Option<(SeedHalf<F>, bool)> {
+    match region {
+        1 => SeedHalf::new(f, true).map(|h| (h, true)),
+        2 => SeedHalf::new(f, false).map(|h| (h, false)),
+        _ => None,
+    }
+}
+
 /// One of the seed's half-waves, kept apart because the seed multiplies the
 /// amplitude in at different points of each formula.
 #[derive(Debug, Clone, Copy)]
@@ -864,8 +941,9 @@ impl<F: Real> KerasOneCycle<F> {
 }
 
 impl<F: Real> KerasOneCycle<F> {
-    /// `out[i] = component(wave at step first + i)`, vectorised over the
-    /// steps before the last (which holds for every later step).
+    /// `out[i] = component(wave at step first + i)`: the steps before the
+    /// last in at most two straight-line loops (rise, then fall) that
+    /// vectorise, the last step's value for every later step.
     fn fill_with(&self, out: &mut [F], first: u64, component: impl Fn(F, bool) -> F) {
         let n = self.config.total_steps;
         let at = |step: u64| {
@@ -881,15 +959,38 @@ impl<F: Real> KerasOneCycle<F> {
             return;
         }
         let before_last = usize::try_from((n - 1).saturating_sub(first)).unwrap_or(usize::MAX);
-        let (head, tail) = out.split_at_mut(before_last.min(out.len()));
-        let (base, nf) = (first as f64, n as f64);
-        for_offsets(head, |offset| {
-            let (full, rise) = self.wave((base + offset) / nf);
-            component(full, rise)
-        });
+        let (mut head, tail) = out.split_at_mut(before_last.min(out.len()));
+        let (mut step, f) = (first, self.config.phase_one_fraction);
+        while !head.is_empty() {
+            let region = seed_region(self.x(step), f);
+            let last = step + head.len() as u64 - 1;
+            let end = run_last(step, last, |k| seed_region(self.x(k), f) == region);
+            let (run, rest) = core::mem::take(&mut head).split_at_mut((end - step) as usize + 1);
+            match seed_half::<F>(region, f) {
+                // Constant flags: each loop's body is straight-line.
+                Some((half, true)) => self.fill_half(run, step, half, |w| component(w, true)),
+                Some((half, false)) => self.fill_half(run, step, half, |w| component(w, false)),
+                None => run.iter_mut().zip(step..).for_each(|(v, k)| *v = at(k)),
+            }
+            head = rest;
+            step = end + 1;
+        }
         if !tail.is_empty() {
             tail.fill(at(n - 1));
         }
+    }
+
+    /// `out[i] = value(wave)` at step `first + i`, all before the last step
+    /// and in `half`.
+    #[inline(always)]
+    fn fill_half(&self, out: &mut [F], first: u64, half: SeedHalf<F>, value: impl Fn(F) -> F) {
+        let n = self.config.total_steps as f64;
+        fill_two_pass(
+            out,
+            first,
+            |step| half.arg(step / n),
+            |_, arg| value(SeedHalf::wave(arg)),
+        );
     }
 
     /// [`seed_wave`] at `x` with this schedule's fraction.
@@ -1004,5 +1105,70 @@ impl<F: Real> Stepping for KerasOneCycle<F> {
     fn state_at(&self, _segment: &Segment, step: u64) -> (f64, f64) {
         let f = self.config.phase_one_fraction;
         (seed_wave_arg::<f64>(self.x(step), f).0, 0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `fill_lr` and `fill_momentum` give `hypers`' bits from `first` on.
+    fn fill_is_hypers<F: Real>(s: &KerasOneCycle<F>, first: u64, len: usize) {
+        let (mut lr, mut momentum) = ([F::zero(); 1300], [F::zero(); 1300]);
+        let (lr, momentum) = (&mut lr[..len], &mut momentum[..len]);
+        s.fill_lr(lr, first);
+        s.fill_momentum(momentum, first);
+        for (i, (l, m)) in lr.iter().zip(momentum.iter()).enumerate() {
+            let step = first.saturating_add(i as u64);
+            let h = s.hypers(step);
+            let bits = |x: F| x.to_f64().to_bits();
+            assert_eq!(bits(*l), bits(h.lr), "lr {step}");
+            assert_eq!(bits(*m), bits(h.momentum.unwrap()), "momentum {step}");
+        }
+    }
+
+    /// Runs cut at the rise/fall boundary, from anywhere, for every
+    /// fraction kind (no rise, no fall, one step of either).
+    fn keras_fill_is_hypers<F: Real>() {
+        let big = 1u64 << 53;
+        for n in [1, 2, 3, 10, 1001, 4099, big - 3, big, big + 7, u64::MAX] {
+            for f in [0.0, 1e-9, 0.3, 0.5, 0.999, 1.0] {
+                let s = KerasOneCycle::builder((F::from_f64(0.01), F::from_f64(0.1)), n)
+                    .momentum_range(F::from_f64(0.95), F::from_f64(0.85))
+                    .phase_one_fraction(f)
+                    .build()
+                    .unwrap();
+                let cut = (f * n as f64) as u64;
+                for first in [0, 1, cut.saturating_sub(600), cut.saturating_sub(2), cut] {
+                    fill_is_hypers(&s, first, 1300);
+                }
+                for first in [n.saturating_sub(700), n - 1, big - 5, u64::MAX - 5] {
+                    fill_is_hypers(&s, first, 800);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keras_fill_is_hypers_f32() {
+        keras_fill_is_hypers::<f32>();
+    }
+
+    #[test]
+    fn keras_fill_is_hypers_f64() {
+        keras_fill_is_hypers::<f64>();
+    }
+
+    #[test]
+    fn runs_end_where_the_key_changes() {
+        for (first, last, edge) in [
+            (0, 0, 0),
+            (0, 9, 3),
+            (5, 5000, 4096),
+            (0, u64::MAX, u64::MAX - 1),
+        ] {
+            assert_eq!(run_last(first, last, |k| k <= edge), edge.min(last));
+        }
+        assert_eq!(run_last(3, u64::MAX, |_| true), u64::MAX);
     }
 }

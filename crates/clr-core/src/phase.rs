@@ -466,7 +466,7 @@ pub(crate) fn cos_pi<F: Real>(pct: F) -> F {
 /// `F`): offsets within a chunk convert from a 16-bit integer, which
 /// converts to `f32` exactly, in one vector instruction.
 #[inline(always)]
-fn for_counts<F: Real>(out: &mut [F], first: F, value: impl Fn(F) -> F) {
+pub(crate) fn for_counts<F: Real>(out: &mut [F], first: F, value: impl Fn(F) -> F) {
     let mut base = first;
     for chunk in out.chunks_mut(trig::CHUNK) {
         for (j, v) in chunk.iter_mut().enumerate() {
@@ -484,6 +484,58 @@ pub(crate) fn for_offsets<F: Real>(out: &mut [F], value: impl Fn(f64) -> F) {
     for chunk in out.chunks_mut(trig::CHUNK) {
         for (j, v) in chunk.iter_mut().enumerate() {
             *v = value(base + f64::from(j as i32));
+        }
+        base += chunk.len() as f64;
+    }
+}
+
+/// The last step of `first..=last` where `same` holds, given that it holds
+/// at `first` and, once false, stays false: the end of a run of steps a
+/// bulk loop can fill with one straight-line body. Galloping then
+/// bisecting, so a run of `r` steps costs `O(log r)` probes, however short.
+pub(crate) fn run_last(first: u64, last: u64, same: impl Fn(u64) -> bool) -> u64 {
+    let (mut good, mut stride) = (first, 1u64);
+    let mut bad = loop {
+        if good >= last {
+            return last;
+        }
+        let probe = good.saturating_add(stride).min(last);
+        if !same(probe) {
+            break probe;
+        }
+        good = probe;
+        stride = stride.saturating_mul(2);
+    };
+    while bad - good > 1 {
+        let mid = good + (bad - good) / 2;
+        if same(mid) {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    good
+}
+
+/// `out[j] = value(step, inner(step))` for the steps `first + j` as `f64`
+/// (exact: all below 2^53), chunk by chunk in two loops: `inner` into
+/// `out`, then `value` in place. Two short dependency chains instead of
+/// one long one: more iterations fit the out-of-order window, where a
+/// chain through two divisions (or a whole `exp`) would stall it.
+#[inline(always)]
+pub(crate) fn fill_two_pass<F: Real>(
+    out: &mut [F],
+    first: u64,
+    inner: impl Fn(f64) -> F,
+    value: impl Fn(f64, F) -> F,
+) {
+    let mut base = first as f64;
+    for chunk in out.chunks_mut(trig::CHUNK) {
+        for (j, v) in chunk.iter_mut().enumerate() {
+            *v = inner(base + f64::from(j as i32));
+        }
+        for (j, v) in chunk.iter_mut().enumerate() {
+            *v = value(base + f64::from(j as i32), *v);
         }
         base += chunk.len() as f64;
     }

@@ -5,7 +5,7 @@
 
 use crate::anneal::trig;
 use crate::error::{check, Error};
-use crate::phase::{for_offsets, to_f64};
+use crate::phase::{for_counts, for_offsets, to_f64};
 use crate::real::Real;
 use crate::schedule::Schedule;
 use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
@@ -256,6 +256,27 @@ impl<F: Real> CosineRestarts<F> {
     }
 }
 
+impl<F: Real> CosineRestarts<F> {
+    /// `out[j]`: [`at`](Schedule::at) past the warm-up, at `T_cur - warmup
+    /// = t + j` (below 2^53, so exact in `f64`) of a cosine part `span =
+    /// T_i - warmup` long. `span >= 1` (`T_i > warmup` and `warmup` is below
+    /// 2^53 here), so the angle is never `0/0`: no NaN guard in the loop.
+    /// Where `t + j` is exact in `F` it counts in `F` itself, no `f64`.
+    fn fill_cosine(&self, out: &mut [F], t: u64, span: f64, peak: F) {
+        let span = F::from_f64(span);
+        let value = |t: F| {
+            let arg = F::PI() * t / span;
+            self.value_of_cos(peak, trig::cos_half_turn(arg))
+        };
+        let base = t as f64;
+        if base + out.len() as f64 <= 2.0 / F::epsilon().to_f64() {
+            for_counts(out, F::from_f64(base), value);
+        } else {
+            for_offsets(out, |offset| value(F::from_f64(base + offset)));
+        }
+    }
+}
+
 impl<F: Real> Schedule<F> for CosineRestarts<F> {
     #[inline]
     fn at(&self, step: u64) -> F {
@@ -301,14 +322,10 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
             };
             let n = usize::try_from(count).map_or(out.len(), |c| c.min(out.len()));
             let (head, tail) = core::mem::take(&mut out).split_at_mut(n);
-            let base = t_cur as f64;
             if cosine {
-                let (w, t_i) = (warmup as f64, len as f64);
-                for_offsets(head, |offset| {
-                    let c = trig::cos_half_turn(Self::cos_arg(base + offset - w, t_i - w));
-                    self.value_of_cos(peak, c)
-                });
+                self.fill_cosine(head, t_cur - warmup, len as f64 - warmup as f64, peak);
             } else {
+                let base = t_cur as f64;
                 for_offsets(head, |offset| self.warming(peak, base + offset));
             }
             out = tail;
@@ -423,5 +440,60 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `fill` gives `at`'s bits from `first` on.
+    fn fill_is_at<F: Real>(s: &CosineRestarts<F>, first: u64) {
+        let mut out = [F::zero(); 1200];
+        s.fill(&mut out, first);
+        for (i, v) in out.iter().enumerate() {
+            let step = first.saturating_add(i as u64);
+            let want = Real::to_f64(s.at(step)).to_bits();
+            assert_eq!(Real::to_f64(*v).to_bits(), want, "step {step}");
+        }
+    }
+
+    /// Cycles with and without warm-up, across restarts, and cosine parts
+    /// that cross 2^24 (where `f32` stops counting exactly), 2^53 and the
+    /// end of `u64`.
+    fn restarts_fill_is_at<F: Real>() {
+        let f24 = 1u64 << 24;
+        for (t0, m, warmup) in [
+            (1, 2.0, 0),
+            (7, 1.0, 3),
+            (1000, 2.0, 0),
+            (1000, 3.0, 10),
+            (f24 + 500, 2.0, 200),
+        ] {
+            let s = CosineRestarts::builder(F::from_f64(0.1), t0)
+                .t_mult(m)
+                .warmup(warmup)
+                .eta_min(F::from_f64(0.001))
+                .peak_decay(0.9)
+                .build()
+                .unwrap();
+            for first in [
+                0,
+                5,
+                t0 - 1,
+                (3 * t0).saturating_sub(600),
+                f24 - 300,
+                f24 + 300,
+                (1 << 53) - 700,
+                u64::MAX - 5,
+            ] {
+                fill_is_at(&s, first);
+            }
+        }
+    }
+
+    #[test]
+    fn restarts_fill_is_at_f32() {
+        restarts_fill_is_at::<f32>();
+    }
+
+    #[test]
+    fn restarts_fill_is_at_f64() {
+        restarts_fill_is_at::<f64>();
     }
 }

@@ -122,7 +122,19 @@ const TWO_M32: f32 = 1.0 / 4_294_967_296.0;
 /// lanes per SSE2 operation.
 #[inline(always)]
 pub(crate) fn exp32(y: f64) -> f32 {
-    let y = (if y < FLOOR_32 { FLOOR_32 } else { y }) as f32;
+    exp32_above_floor((if y < FLOOR_32 { FLOOR_32 } else { y }) as f32)
+}
+
+/// Whether [`exp32`] leaves `y` as it is (no clamp to the floor): over a
+/// run of such `y`, bulk loops call [`exp32_above_floor`] directly.
+#[inline(always)]
+pub(crate) fn above_floor32(y: f64) -> bool {
+    y >= FLOOR_32
+}
+
+/// [`exp32`] of `y` rounded to `f32`, where [`above_floor32`] holds.
+#[inline(always)]
+pub(crate) fn exp32_above_floor(y: f32) -> f32 {
     let t = y * INV_LN2_32 + SHIFTER_32;
     let n = t - SHIFTER_32;
     let r = (y - n * LN2_HI_32) - n * LN2_LO_32;
