@@ -242,22 +242,20 @@ impl<F: Real> Piecewise<F> {
 
     /// The first phase whose end `position` does not exceed (the last phase
     /// takes the rest). That is the number of running maxima of the ends
-    /// (`reach`, `+inf` from the last phase on) below `position`. Up to four
-    /// phases it is counted: independent compares, where the halvings of a
-    /// binary search each wait for the previous one's load (a random lookup
-    /// is bound by that chain). Beyond, `reach` increases, so a branch-free
-    /// binary search finds it in one compare per halving. The branches on
-    /// the count always go the same way for a schedule.
+    /// (`reach`, `+inf` from the last phase on) below `position`. Up to
+    /// three phases it is counted: two independent compares, where the
+    /// halvings of a binary search each wait for the previous one's load (a
+    /// random lookup of a three-phase one-cycle was bound by that chain).
+    /// Beyond, `reach` increases, so a branch-free binary search finds it
+    /// in one compare per halving. The branch on the count always goes the
+    /// same way for a schedule.
     #[inline(always)]
     pub(crate) fn index_at(&self, position: f64) -> usize {
         let reach = &self.reach;
         let above = |i: usize| usize::from(position > reach[i & (MAX_PHASES - 1)]);
-        if self.len <= 2 {
-            return above(0);
-        }
-        if self.len <= 4 {
-            // `reach[3]` is `+inf`: no fourth compare.
-            return above(0) + above(1) + above(2);
+        if self.len <= 3 {
+            // `reach[2]` is `+inf` (so is `reach[1]` for two phases).
+            return above(0) + above(1);
         }
         // `reach` is `+inf` from the last phase on: no halving overshoots.
         let mut i = 4 * above(3);
