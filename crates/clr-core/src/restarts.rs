@@ -445,11 +445,28 @@ mod tests {
             }
             (index, start, len)
         };
-        let t0s = [(1u64 << 40) + 7, (1 << 61) - 1, 1 << 62, u64::MAX / 3, u64::MAX];
+        let t0s = [
+            (1u64 << 40) + 7,
+            (1 << 61) - 1,
+            1 << 62,
+            u64::MAX / 3,
+            u64::MAX,
+        ];
         for t0 in t0s {
-            let s = CosineRestarts::builder(0.1_f64, t0).t_mult(2.0).build().unwrap();
+            let s = CosineRestarts::builder(0.1_f64, t0)
+                .t_mult(2.0)
+                .build()
+                .unwrap();
             let half = t0 / 2;
-            for step in [0, 1, t0 - 1, t0, half.saturating_mul(3), u64::MAX - 1, u64::MAX] {
+            for step in [
+                0,
+                1,
+                t0 - 1,
+                t0,
+                half.saturating_mul(3),
+                u64::MAX - 1,
+                u64::MAX,
+            ] {
                 assert_eq!(s.int_cycle(step), walk(t0, step), "t0 {t0} step {step}");
             }
             // Cycle `i` starts at t0·(2^i - 1).
