@@ -241,14 +241,14 @@ impl<F: Real> CosineRestarts<F> {
     /// the kernel is as accurate), so the kernel needs no range check.
     #[inline(always)]
     fn cos_arg(t_cur: f64, t_i: f64) -> F {
-        // A cycle no longer than its warm-up once rounded (beyond 2^53
-        // steps) has `t_i = 0` and then `t_cur = 0`, PyTorch's 0/0: the
-        // cycle's start, the 0 a divisor of 1 gives. Otherwise `t_i >= 1`
-        // (`T_i >= t0 > warmup`, whole numbers), so the divisor is kept
-        // without a NaN test after the division (one `max` on a value
-        // ready early, not a compare and a blend on the chain).
-        let t_i = if t_i > 1.0 { t_i } else { 1.0 };
-        F::PI() * F::from_f64(t_cur) / F::from_f64(t_i)
+        let arg = F::PI() * F::from_f64(t_cur) / F::from_f64(t_i);
+        // 0/0 where a cycle is no longer than its warm-up once rounded
+        // (beyond 2^53 steps): the cycle's start.
+        if arg.is_nan() {
+            F::zero()
+        } else {
+            arg
+        }
     }
 
     /// PyTorch: `eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`.
