@@ -707,9 +707,47 @@ impl<F: Real> FitOneCycle<F> {
 /// # Ok::<(), clr_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        from = "RawKerasOneCycle<F>",
+        into = "RawKerasOneCycle<F>",
+        bound(
+            serialize = "F: Real + serde::Serialize",
+            deserialize = "F: Real + serde::Deserialize<'de>"
+        )
+    )
+)]
 pub struct KerasOneCycle<F> {
     config: KerasOneCycleBuilder<F>,
+    /// The first step of the fall (`x < f` exactly before it, as `x`
+    /// never decreases with the step): a random lookup picks its half by
+    /// an integer compare of the step, resolved long before the division
+    /// that gives `x` (a mispredicted half then costs less).
+    fall_start: u64,
+}
+
+/// What a [`KerasOneCycle`] is serialised as (`fall_start` is recomputed).
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename = "KerasOneCycle")]
+struct RawKerasOneCycle<F> {
+    config: KerasOneCycleBuilder<F>,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> From<RawKerasOneCycle<F>> for KerasOneCycle<F> {
+    fn from(raw: RawKerasOneCycle<F>) -> Self {
+        KerasOneCycle::new(raw.config)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> From<KerasOneCycle<F>> for RawKerasOneCycle<F> {
+    fn from(s: KerasOneCycle<F>) -> Self {
+        RawKerasOneCycle { config: s.config }
+    }
 }
 
 /// Builder of [`KerasOneCycle`] with the seed's names and defaults.
@@ -757,7 +795,7 @@ impl<F: Real> KerasOneCycleBuilder<F> {
         check_lr_range(self.lr_range)?;
         check_momentum_range(self.momentum_range)?;
         check::unit("phase_one_fraction", self.phase_one_fraction)?;
-        Ok(KerasOneCycle { config: *self })
+        Ok(KerasOneCycle::new(*self))
     }
 }
 
@@ -783,9 +821,16 @@ pub(crate) fn check_momentum_range<F: Real>(range: Option<(F, F)>) -> Result<(),
 /// `hypers` and `fill` through it, so the two agree to the bit.
 #[inline(always)]
 pub(crate) fn seed_wave<F: Real>(x: f64, f: f64) -> (F, bool) {
-    let pi = F::PI();
     let x = x.clamp(0.0, 1.0);
     let rise = x < f;
+    (seed_wave_on(x, f, rise), rise)
+}
+
+/// [`seed_wave`]'s `cos(arg) + 1` at `x` in `[0, 1]` whose side of `f`
+/// (`rise = x < f`) the caller already knows.
+#[inline(always)]
+pub(crate) fn seed_wave_on<F: Real>(x: f64, f: f64, rise: bool) -> F {
+    let pi = F::PI();
     // As `seed_wave_arg`: a fall of zero length (f = 1) is the peak.
     let fall = f < 1.0;
     let num = if rise {
@@ -804,7 +849,7 @@ pub(crate) fn seed_wave<F: Real>(x: f64, f: f64) -> (F, bool) {
     };
     let minus = if rise { pi } else { F::zero() };
     let arg = F::from_f64(num) * pi / F::from_f64(den) - minus;
-    (trig::cos_half_turn(arg.abs()) + F::one(), rise)
+    trig::cos_half_turn(arg.abs()) + F::one()
 }
 
 /// The cosine's argument in [`seed_wave`] and whether it is the rise:
@@ -933,10 +978,38 @@ impl<F: Real> SeedWave<F> {
 }
 
 impl<F: Real> KerasOneCycle<F> {
+    fn new(config: KerasOneCycleBuilder<F>) -> Self {
+        let mut s = KerasOneCycle {
+            config,
+            fall_start: 0,
+        };
+        s.fall_start = s.first_fall_step();
+        s
+    }
+
     #[inline]
     fn x(&self, step: u64) -> f64 {
         let n = self.config.total_steps;
         step.min(n - 1) as f64 / n as f64
+    }
+
+    /// The first step (up to `total_steps`) whose `x` is not below the
+    /// fraction, by bisection: `x` never decreases with the step.
+    fn first_fall_step(&self) -> u64 {
+        let (mut low, mut high) = (0u64, self.config.total_steps);
+        if high == 0 {
+            return 0; // not a valid schedule (no steps to look up)
+        }
+        let f = self.config.phase_one_fraction;
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if self.x(mid) < f {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        low
     }
 }
 
@@ -1027,7 +1100,9 @@ impl<F: Real> KerasOneCycle<F> {
 impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
     #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        let (full, rise) = self.wave(self.x(step));
+        // `x` is in [0, 1] (no clamp), `rise` is `x < f`.
+        let rise = step.min(self.config.total_steps - 1) < self.fall_start;
+        let full = seed_wave_on(self.x(step), self.config.phase_one_fraction, rise);
         let lr = self.lr_from(full, rise);
         let momentum = (self.config.momentum_range).map(|m| Self::momentum_from(full, rise, m));
         Hypers {
@@ -1170,5 +1245,33 @@ mod tests {
             assert_eq!(run_last(first, last, |k| k <= edge), edge.min(last));
         }
         assert_eq!(run_last(3, u64::MAX, |_| true), u64::MAX);
+    }
+
+    #[test]
+    fn seed_fall_starts_where_x_reaches_the_fraction() {
+        for n in [1u64, 2, 3, 10, 1000, 1_000_001, (1 << 53) + 3, u64::MAX] {
+            for f in [0.0, 1e-300, 0.1, 0.3, 0.5, 1.0 / 3.0, 0.999_999_9, 1.0] {
+                let s = KerasOneCycle::builder((0.01_f64, 0.1), n)
+                    .phase_one_fraction(f)
+                    .build()
+                    .unwrap();
+                let k = s.fall_start;
+                let rises = |step: u64| s.x(step) < f;
+                assert!(k == 0 || rises(k - 1), "n {n} f {f}");
+                assert!(k >= n || !rises(k), "n {n} f {f}");
+                for step in [
+                    0,
+                    1,
+                    k.saturating_sub(1),
+                    k,
+                    k.saturating_add(1),
+                    n - 1,
+                    u64::MAX,
+                ] {
+                    let rise = step.min(n - 1) < s.fall_start;
+                    assert_eq!(rise, rises(step), "n {n} f {f} step {step}");
+                }
+            }
+        }
     }
 }

@@ -65,6 +65,11 @@ pub struct Piecewise<F> {
     /// `max(end_0..=end_i)` for `i` below the last phase, `+inf` from it on:
     /// a step's phase is the number of these its position exceeds.
     reach: [f64; MAX_PHASES],
+    /// The first step whose position exceeds `reach[i]` (positions grow
+    /// with steps, so a step is past `reach[i]` exactly from there on): a
+    /// lookup by step compares integers, off the floating-point unit,
+    /// whose scheduler bounds a random lookup.
+    reach_steps: [u64; MAX_PHASES],
     /// Where each phase starts (the previous end; 0 for the first).
     starts: [f64; MAX_PHASES],
     /// `end - start` of each phase, PyTorch's expression.
@@ -180,6 +185,7 @@ impl<F: Real> Piecewise<F> {
             len: phases.len() as u8,
             total_steps,
             reach,
+            reach_steps: reach.map(first_step_past),
             starts,
             lengths,
             halves,
@@ -242,16 +248,20 @@ impl<F: Real> Piecewise<F> {
 
     /// The first phase whose end `position` does not exceed (the last phase
     /// takes the rest). That is the number of running maxima of the ends
-    /// (`reach`, `+inf` from the last phase on) below `position`: `reach`
-    /// increases, so a branch-free binary search finds it in one compare
-    /// per halving, and the halvings a schedule of few phases does not need
-    /// are skipped by a branch that always goes the same way for it.
+    /// (`reach`, `+inf` from the last phase on) below `position`. Up to
+    /// three phases it is counted: two independent compares, where the
+    /// halvings of a binary search each wait for the previous one's load (a
+    /// random lookup of a three-phase one-cycle was bound by that chain).
+    /// Beyond, `reach` increases, so a branch-free binary search finds it
+    /// in one compare per halving. The branch on the count always goes the
+    /// same way for a schedule.
     #[inline(always)]
     pub(crate) fn index_at(&self, position: f64) -> usize {
         let reach = &self.reach;
         let above = |i: usize| usize::from(position > reach[i & (MAX_PHASES - 1)]);
-        if self.len <= 2 {
-            return above(0);
+        if self.len <= 3 {
+            // `reach[2]` is `+inf` (so is `reach[1]` for two phases).
+            return above(0) + above(1);
         }
         // `reach` is `+inf` from the last phase on: no halving overshoots.
         let mut i = 4 * above(3);
@@ -269,12 +279,6 @@ impl<F: Real> Piecewise<F> {
     #[inline(always)]
     fn length_of(&self, i: usize) -> f64 {
         self.lengths[i & (MAX_PHASES - 1)]
-    }
-
-    /// `step` (clamped to the last step) as a position.
-    #[inline(always)]
-    fn position(&self, step: u64) -> f64 {
-        to_f64(self.clamp(step))
     }
 
     /// PyTorch's `pct = (step - start) / (end - start)` in phase `i`, kept
@@ -299,11 +303,24 @@ impl<F: Real> Piecewise<F> {
         (offset / length).min(F::one()).max(F::zero())
     }
 
+    /// [`index_at`](Self::index_at) the position of `step` (clamped):
+    /// up to three phases by integer compares of the step itself.
+    #[inline(always)]
+    fn index_of(&self, step: u64, position: f64) -> usize {
+        if self.len <= 3 {
+            // `reach_steps[2]` is `u64::MAX`, past every clamped step.
+            let past = |i: usize| usize::from(step >= self.reach_steps[i]);
+            return past(0) + past(1);
+        }
+        self.index_at(position)
+    }
+
     /// The phase of `step` and the progress through it.
     #[inline(always)]
     pub(crate) fn locate(&self, step: u64) -> (usize, F) {
-        let position = self.position(step);
-        let i = self.index_at(position);
+        let step = self.clamp(step);
+        let position = to_f64(step);
+        let i = self.index_of(step, position);
         let offset = F::from_f64(position - self.start_of(i));
         (i, Self::pct_of(offset, F::from_f64(self.length_of(i))))
     }
@@ -433,6 +450,26 @@ impl<F: Real> Piecewise<F> {
             }
         }
     }
+}
+
+/// The first step whose position (`to_f64`) exceeds `reach`, or
+/// `u64::MAX` when none does: positions never decrease with the step, so
+/// a binary search finds it.
+fn first_step_past(reach: f64) -> u64 {
+    let (mut low, mut high) = (0u64, u64::MAX);
+    if to_f64(high) <= reach {
+        return u64::MAX;
+    }
+    // `to_f64(high) > reach`; find the first such step in `low..=high`.
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if to_f64(mid) > reach {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    high
 }
 
 /// `n as f64`. Below 2^63 `n` converts as a signed integer, one
@@ -592,6 +629,66 @@ impl<F: Real> Schedule<F> for Piecewise<F> {
             self.fill_phase(i, head, step);
             out = tail;
             step += n as u64;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_step_past_is_where_positions_pass_the_reach() {
+        let big = 9_007_199_254_740_992.0; // 2^53
+        for reach in [
+            -1.5,
+            -0.0,
+            0.0,
+            0.5,
+            299_999.0,
+            299_999.5,
+            big - 0.5,
+            big,
+            big + 2.0,
+            (1u64 << 63) as f64,
+            u64::MAX as f64, // 2^64
+            f64::INFINITY,
+        ] {
+            let k = first_step_past(reach);
+            if k == u64::MAX {
+                assert!(to_f64(u64::MAX) <= reach, "{reach}");
+            } else {
+                assert!(to_f64(k) > reach, "{reach}");
+                assert!(k == 0 || to_f64(k - 1) <= reach, "{reach}");
+            }
+        }
+    }
+
+    #[test]
+    fn phase_of_a_step_is_that_of_its_position() {
+        let phase = |end| Phase::new(end, 1.0_f64, 2.0, Anneal::Cos);
+        let schedules = [
+            Piecewise::from_phases(1000, &[phase(299.5), phase(999.0)]).unwrap(),
+            Piecewise::from_phases(1000, &[phase(-3.0), phase(500.0)]).unwrap(),
+            Piecewise::from_phases(100, &[phase(59.0), phase(38.0), phase(99.0)]).unwrap(),
+            Piecewise::from_phases(u64::MAX, &[phase(1e19), phase(1.5e19), phase(2e19)]).unwrap(),
+        ];
+        for s in &schedules {
+            let last = s.total_steps - 1;
+            let near = |e: f64| (e.max(0.0).min(last as f64) as u64).saturating_sub(2);
+            let mut steps = [0, 1, last / 2, last - 1, last, u64::MAX].to_vec();
+            for p in s.phases() {
+                steps.extend((0..5).map(|d| near(p.end).saturating_add(d)));
+            }
+            for step in steps {
+                let clamped = s.clamp(step);
+                let position = to_f64(clamped);
+                assert_eq!(
+                    s.index_of(clamped, position),
+                    s.index_at(position),
+                    "{step}"
+                );
+            }
         }
     }
 }

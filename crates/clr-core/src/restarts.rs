@@ -188,13 +188,7 @@ impl<F: Real> CosineRestartsBuilder<F> {
 #[inline(always)]
 fn geometric_cycle(t0: u64, m: u64, step: u64) -> Option<(u64, u64, u64)> {
     if m == 2 {
-        // PyTorch's usual T_mult: cycle i starts at t0·(2^i - 1).
-        let index = (step / t0).checked_add(1)?.ilog2();
-        let power = 1u64 << index;
-        let len = t0.checked_mul(power)?;
-        let start = len - t0;
-        start.checked_add(len)?;
-        return Some((u64::from(index), start, len));
+        return doubling_cycle(t0, step);
     }
     let q = (step.checked_mul(m - 1)? / t0).checked_add(1)?;
     let index = if m.is_power_of_two() {
@@ -208,6 +202,23 @@ fn geometric_cycle(t0: u64, m: u64, step: u64) -> Option<(u64, u64, u64)> {
     // The walk saturates the length where `start + len` would overflow.
     start.checked_add(len)?;
     Some((index, start, len))
+}
+
+/// [`geometric_cycle`] for PyTorch's usual `T_mult = 2`: cycle `i` starts
+/// at `t0·(2^i - 1)`, so `i` is the largest with `t0·2^i <= step + t0`.
+/// That is the difference of the two binary logarithms or one less,
+/// which one shift and compare tell: no 64-bit division (tens of cycles
+/// of latency on a random lookup).
+#[inline(always)]
+fn doubling_cycle(t0: u64, step: u64) -> Option<(u64, u64, u64)> {
+    let s = step.checked_add(t0)?;
+    // `t0 < 2^(log2 t0 + 1)`, so `t0 << e < 2^(log2 s + 1)`: no overflow.
+    let e = s.ilog2() - t0.ilog2();
+    let index = e - u32::from(t0 << e > s);
+    let len = t0 << index;
+    let start = len - t0;
+    start.checked_add(len)?;
+    Some((u64::from(index), start, len))
 }
 
 impl<F: Real> CosineRestarts<F> {
@@ -495,5 +506,51 @@ mod tests {
     #[test]
     fn restarts_fill_is_at_f64() {
         restarts_fill_is_at::<f64>();
+    }
+
+    #[test]
+    fn doubling_cycles_match_the_walk_for_huge_lengths() {
+        let walk = |t0: u64, step: u64| {
+            let (mut index, mut start, mut len) = (0u64, 0u64, t0);
+            while let Some(end) = start.checked_add(len).filter(|end| step >= *end) {
+                index += 1;
+                start = end;
+                len = len.saturating_mul(2);
+            }
+            (index, start, len)
+        };
+        let t0s = [
+            (1u64 << 40) + 7,
+            (1 << 61) - 1,
+            1 << 62,
+            u64::MAX / 3,
+            u64::MAX,
+        ];
+        for t0 in t0s {
+            let s = CosineRestarts::builder(0.1_f64, t0)
+                .t_mult(2.0)
+                .build()
+                .unwrap();
+            let half = t0 / 2;
+            for step in [
+                0,
+                1,
+                t0 - 1,
+                t0,
+                half.saturating_mul(3),
+                u64::MAX - 1,
+                u64::MAX,
+            ] {
+                assert_eq!(s.int_cycle(step), walk(t0, step), "t0 {t0} step {step}");
+            }
+            // Cycle `i` starts at t0·(2^i - 1).
+            for factor in [1u64, 3, 7, 15] {
+                if let Some(at) = t0.checked_mul(factor) {
+                    for step in [at - 1, at, at.saturating_add(1)] {
+                        assert_eq!(s.int_cycle(step), walk(t0, step), "t0 {t0} step {step}");
+                    }
+                }
+            }
+        }
     }
 }

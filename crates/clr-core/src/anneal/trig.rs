@@ -63,15 +63,15 @@ pub(crate) fn cos64_fast(x: f64) -> f64 {
 fn cos64_nonnegative(x: f64) -> f64 {
     let t = (x - PIO2_HI) - PIO2_LO;
     let z = t * t;
-    // Q(z) = (P(z) - S[0]) / z by Horner's scheme: scalar code (Estrin's
-    // scheme gets half-vectorised into more shuffles than it saves), and
-    // many evaluations in flight overlap its dependency chain. The leading
+    // Q(z) = (P(z) - S[0]) / z by Estrin's scheme: a random lookup is
+    // bound by this dependency chain (five multiply-adds deep instead of
+    // Horner's seven), and its extra products overlap. The leading
     // `t³·S[0]` is added apart from the rest, which keeps the ends exact
     // (`cos 0 = 1`, `cos pi = -1`).
-    let mut q = S[7];
-    for s in S[1..7].iter().rev() {
-        q = s + z * q;
-    }
+    let z2 = z * z;
+    let low = (S[1] + S[2] * z) + z2 * (S[3] + S[4] * z);
+    let high = (S[5] + S[6] * z) + z2 * S[7];
+    let q = low + (z2 * z2) * high;
     let t3 = t * z;
     -(t + (t3 * S[0] + t3 * z * q))
 }
