@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Tabulates the medians of the last `cargo bench --bench schedules` run.
+"""Tabulates the medians of `cargo bench --bench schedules` runs.
 
-    python3 benches/report.py [CRITERION_DIR]
+    python3 benches/report.py [CRITERION_DIR ...]
 
 CRITERION_DIR defaults to $CARGO_TARGET_DIR/criterion, else target/criterion.
 Prints one Markdown table per mode (random, sequential, fill): the median time
 per value of each function id and its ratio to the naive baseline of the same
-group (measured in the same run). Standard library only.
+group (measured in the same run). Given several directories (copies of the
+criterion directory after each of several runs), each cell is the median of
+the runs' medians and each ratio the median of the runs' ratios, so that one
+noisy run does not decide a row. Standard library only.
 """
+import statistics
 import json
 import os
 import sys
@@ -28,19 +32,39 @@ def load(root):
     return rows
 
 
+def merge(runs):
+    """Per group and function: the median over runs of (median ns, elements),
+    and per group the median over runs of each naive/id ratio."""
+    rows, ratios = defaultdict(dict), defaultdict(dict)
+    for group in set().union(*runs):
+        for fid in set().union(*(r.get(group, {}) for r in runs)):
+            seen = [r[group][fid] for r in runs if fid in r.get(group, {})]
+            rows[group][fid] = (statistics.median(ns / el for ns, el in seen), 1)
+            both = [r[group] for r in runs if fid in r.get(group, {}) and "naive" in r[group]]
+            if both:
+                ratios[group][fid] = statistics.median(
+                    (g["naive"][0] / g["naive"][1]) / (g[fid][0] / g[fid][1]) for g in both)
+    return rows, ratios
+
+
 def fmt_ns(ns):
     return f"{ns:.2f} ns" if ns < 100 else f"{ns:.0f} ns"
 
 
 def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.environ.get("CARGO_TARGET_DIR", "target"), "criterion")
-    rows = load(root)
-    if not rows:
-        sys.exit(f"no criterion results under {root}")
+    roots = sys.argv[1:] or [os.path.join(
+        os.environ.get("CARGO_TARGET_DIR", "target"), "criterion")]
+    runs = [load(root) for root in roots]
+    if not all(runs):
+        sys.exit(f"no criterion results under one of {roots}")
+    rows, ratios = merge(runs)
     modes = defaultdict(list)
     for group in sorted(rows):
-        mode, preset, ty = group.split("/")
+        parts = group.split("/")
+        # Other benchmarks (clr-tch's overhead) may share the directory.
+        if len(parts) != 3:
+            continue
+        mode, preset, ty = parts
         modes[mode].append((preset, ty, rows[group]))
     for mode in ["random", "sequential", "fill"]:
         if mode not in modes:
@@ -60,8 +84,8 @@ def main():
             for i in ids:
                 if i == "naive":
                     continue
-                if i in per_value and "naive" in per_value:
-                    cells.append(f"{per_value['naive'] / per_value[i]:.2f}x")
+                if i in ratios[f"{mode}/{preset}/{ty}"]:
+                    cells.append(f"{ratios[f'{mode}/{preset}/{ty}'][i]:.2f}x")
                 else:
                     cells.append("")
             if mode == "fill" and "clr" in per_value:

@@ -85,6 +85,11 @@ fn sequential<F: Real, S: HyperSchedule<F> + Clone, N: Naive<F>>(
             if incremental {
                 s = s.incremental();
             }
+            // On the heap, as a trainer's state usually is: held in this
+            // closure's frame instead, one preset's stepper ran twice as
+            // slow as its siblings with the same code (an address-aliasing
+            // effect of the machine, see BENCHMARKS.md).
+            let mut s = Box::new(s);
             b.iter_custom(|iters| {
                 let start = Instant::now();
                 for _ in 0..iters {
