@@ -876,9 +876,9 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
         let (first, last) = stepper::run_of(step, 0, n - 2, key);
         let (cycle, _) = c.position_at(step as f64);
         let rising = !key(step).1;
-        // x' = (k/n - c/cyc)·cyc rounds to the ulps of cyc, then the angle
-        // multiplies it by pi/f (or pi/(1 - f)).
-        let share = f.min(1.0 - f).max(f64::MIN_POSITIVE);
+        // x' = (k/n - c/cyc)·cyc rounds to the ulps of c + 1 (in cycle c,
+        // k/n < (c + 1)/cyc and c/cyc <= k/n), then the angle multiplies it
+        // by the half's own pi/f (or pi/(1 - f)).
         let cyc = c.cycles as f64;
         let length = if rising { f } else { 1.0 - f };
         let (lo, hi) = (c.lr_range.0.to_f64(), c.lr_range.1.to_f64());
@@ -899,7 +899,7 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
             tag: u32::from(rising),
             delta: (core::f64::consts::PI * cyc / (length * n as f64), 0.0),
             maps: [lr, momentum],
-            slack: (cyc + 4.0) * 4.5e-16 * core::f64::consts::PI / share,
+            slack: (cycle + 5.0) * 4.5e-16 * core::f64::consts::PI / length.max(f64::MIN_POSITIVE),
         }
     }
 

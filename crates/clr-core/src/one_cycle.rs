@@ -1152,8 +1152,8 @@ impl<F: Real> Stepping for KerasOneCycle<F> {
         let rise = |k: u64| self.x(k) < f;
         // The rise, then the fall: `!rise` never decreases.
         let (first, last) = stepper::run_of(step, 0, n - 2, |k| !rise(k));
-        // x = k/n, x·pi/f - pi and (x - f)·pi/(1 - f) round at each step.
-        let share = f.min(1.0 - f).max(f64::MIN_POSITIVE);
+        // x = k/n, x·pi/f - pi and (x - f)·pi/(1 - f) round at each step:
+        // the half's own pi/f or pi/(1 - f) amplifies the rounding of x.
         let rising = rise(step);
         let (lo, hi) = self.config.lr_range;
         let wave = stepper::seed_map;
@@ -1173,7 +1173,7 @@ impl<F: Real> Stepping for KerasOneCycle<F> {
             tag: u32::from(rising),
             delta: (core::f64::consts::PI / (length * n as f64), 0.0),
             maps: [lr, momentum],
-            slack: 8.0 * 2.3e-16 * core::f64::consts::PI / share,
+            slack: 8.0 * 2.3e-16 * core::f64::consts::PI / length.max(f64::MIN_POSITIVE),
         }
     }
 

@@ -610,7 +610,7 @@ mod tests {
                         .unwrap(),
                     n,
                 ),
-                0.8,
+                0.9,
             ),
             (
                 "seed clr",
@@ -621,7 +621,7 @@ mod tests {
                         .unwrap(),
                     n,
                 ),
-                0.6,
+                0.85,
             ),
             (
                 "fastai",
