@@ -12,9 +12,9 @@ use crate::one_cycle::{
     check_lr_range, check_momentum_range, seed_half, seed_region, seed_wave, seed_wave_arg,
     SeedHalf,
 };
-use crate::phase::{fill_two_pass, for_offsets, run_last};
+use crate::phase::{fill_two_pass, for_offsets};
 use crate::real::Real;
-use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
+use crate::stepper::{self, run_last, Motion, Segment, Stepper, Stepping, NO_MAP};
 
 /// PyTorch's `CyclicLR` modes.
 #[derive(Debug, Clone, Copy)]

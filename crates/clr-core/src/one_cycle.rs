@@ -5,10 +5,10 @@
 use crate::anneal::{trig, Anneal};
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::phase::{fill_two_pass, run_last, Phase, Piecewise, Span};
+use crate::phase::{fill_two_pass, Phase, Piecewise, Span};
 use crate::real::Real;
 use crate::schedule::Schedule;
-use crate::stepper::{self, cos_map, Motion, Segment, Stepper, Stepping, NO_MAP};
+use crate::stepper::{self, cos_map, run_last, Motion, Segment, Stepper, Stepping, NO_MAP};
 
 /// How long a run is: a step count, or PyTorch's `epochs × steps_per_epoch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

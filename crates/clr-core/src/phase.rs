@@ -526,34 +526,6 @@ pub(crate) fn for_offsets<F: Real>(out: &mut [F], value: impl Fn(f64) -> F) {
     }
 }
 
-/// The last step of `first..=last` where `same` holds, given that it holds
-/// at `first` and, once false, stays false: the end of a run of steps a
-/// bulk loop can fill with one straight-line body. Galloping then
-/// bisecting, so a run of `r` steps costs `O(log r)` probes, however short.
-pub(crate) fn run_last(first: u64, last: u64, same: impl Fn(u64) -> bool) -> u64 {
-    let (mut good, mut stride) = (first, 1u64);
-    let mut bad = loop {
-        if good >= last {
-            return last;
-        }
-        let probe = good.saturating_add(stride).min(last);
-        if !same(probe) {
-            break probe;
-        }
-        good = probe;
-        stride = stride.saturating_mul(2);
-    };
-    while bad - good > 1 {
-        let mid = good + (bad - good) / 2;
-        if same(mid) {
-            good = mid;
-        } else {
-            bad = mid;
-        }
-    }
-    good
-}
-
 /// `out[j] = value(step, inner(step))` for the steps `first + j` as `f64`
 /// (exact: all below 2^53), chunk by chunk in two loops: `inner` into
 /// `out`, then `value` in place. Two short dependency chains instead of

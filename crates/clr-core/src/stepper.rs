@@ -454,9 +454,15 @@ pub(crate) fn run_of<K: PartialEq>(
 ) -> (u64, u64) {
     let k = key(step);
     let same = |s: u64| key(s) == k;
-    let last = edge(step, |s, d| s.saturating_add(d).min(hi), same);
     let first = edge(step, |s, d| s.saturating_sub(d).max(lo), same);
-    (first, last)
+    (first, run_last(step, hi, same))
+}
+
+/// The last step of `first..=last` where `same` holds, given that it holds
+/// at `first` and, once false, stays false: the end of a run of steps (a
+/// segment, or what a bulk loop fills with one straight-line body).
+pub(crate) fn run_last(first: u64, last: u64, same: impl Fn(u64) -> bool) -> u64 {
+    edge(first, |s, d| s.saturating_add(d).min(last), same)
 }
 
 /// The farthest step from `step` in one direction (`toward(s, d)` moves `s`
