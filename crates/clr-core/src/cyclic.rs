@@ -344,6 +344,13 @@ impl<F: Real> CyclicLr<F> {
         } else {
             (1.0, self.inv_fall)
         };
+        self.factor32_of(position, cycle, shift, inv)
+    }
+
+    /// [`factor32`](Self::factor32) with the half's numerator shift and
+    /// reciprocal already chosen (a bulk loop over one half).
+    #[inline(always)]
+    fn factor32_of(&self, position: f64, cycle: f64, shift: f64, inv: f64) -> f64 {
         ((1.0 + position * self.inv_total - cycle) - shift) * inv
     }
 
@@ -425,7 +432,7 @@ impl<F: Real> CyclicLr<F> {
         let total = self.total_size;
         let factor = |position: f64| {
             F::from_f64(if is_f32::<F>() {
-                ((1.0 + position * self.inv_total - cycle) - shift) * inv
+                self.factor32_of(position, cycle, shift, inv)
             } else {
                 ((1.0 + position / total - cycle) - shift) / den
             })
