@@ -136,8 +136,10 @@ pub struct Stepper {
     /// The step after the window's last (wrapping): the one that needs the
     /// direct formula again.
     next_sync: u64,
-    /// Whether the window's values come from the state (else directly).
-    live: bool,
+    /// Below this step the values come from the state and a step on is one
+    /// move of it: the window's end when the window is trusted, else 0. One
+    /// comparison, where "trusted" and "not at the window's end" took two.
+    live_below: u64,
     /// The states of this step and the next `LANES - 1`, step `k` in slot
     /// `k % LANES`: each slot moves `LANES` steps at a time, so a step never
     /// waits on the update of a recent one (the state lives in memory, and
@@ -172,7 +174,7 @@ impl Stepper {
         Stepper {
             step,
             next_sync: step.wrapping_add(1),
-            live: false,
+            live_below: 0,
             ring: [Pair([0.0; 2]); LANES],
             once: Affine::IDENTITY,
             ahead: Affine::IDENTITY,
@@ -199,7 +201,7 @@ impl Stepper {
     /// `None` where the step is to be evaluated directly.
     #[inline(always)]
     pub(crate) fn values(&self) -> Option<(f64, f64)> {
-        if !self.live {
+        if self.step >= self.live_below {
             return None;
         }
         let (Pair([p0, p1]), Pair([q0, q1])) = (self.offset, self.scale);
@@ -207,9 +209,18 @@ impl Stepper {
         Some((p0 + q0 * x, p1 + q1 * x))
     }
 
+    /// The first step that one [`move_one`](Self::move_one) per step does
+    /// not reach from here: the end of a trusted window, else 0. Below it,
+    /// moving the stepper on is that move whatever the schedule (the schedule
+    /// is consulted only at a window's end).
+    #[inline(always)]
+    pub(crate) fn live_below(&self) -> u64 {
+        self.live_below
+    }
+
     /// One step of the recurrence.
     #[inline(always)]
-    fn move_one(&mut self) {
+    pub(crate) fn move_one(&mut self) {
         let slot = self.slot();
         let [a, b] = self.ring[slot].0;
         self.ring[slot] = Pair(self.ahead.apply(a, b));
@@ -282,11 +293,21 @@ impl Affine {
 /// a window (a schedule seen through a view need not build it every step).
 #[inline(always)]
 pub(crate) fn advance<S: Stepping>(stepper: &mut Stepper, schedule: impl FnOnce() -> S) {
+    if stepper.step.wrapping_add(1) < stepper.live_below {
+        stepper.move_one();
+    } else {
+        step_out_of_line(stepper, schedule);
+    }
+}
+
+/// [`advance`] at the end of a window, or through an untrusted one (whose
+/// steps are evaluated directly anyway).
+#[cold]
+#[inline(never)]
+fn step_out_of_line<S: Stepping>(stepper: &mut Stepper, schedule: impl FnOnce() -> S) {
     let next = stepper.step.wrapping_add(1);
     if next == stepper.next_sync {
         resync(&schedule(), stepper, next);
-    } else if stepper.live {
-        stepper.move_one();
     } else {
         stepper.step = next;
     }
@@ -407,7 +428,9 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
     };
     stepper.step = start;
     stepper.next_sync = end.wrapping_add(1);
-    stepper.live = trusted;
+    // A window ending at `u64::MAX` has no `live_below`: it is evaluated
+    // directly, as a step past it could not be.
+    stepper.live_below = if trusted { stepper.next_sync } else { 0 };
     let mut next = [state.0, state.1];
     for k in start..start + LANES as u64 {
         stepper.ring[(k % LANES as u64) as usize] = Pair(next);
