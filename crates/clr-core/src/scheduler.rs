@@ -244,6 +244,9 @@ pub struct Scheduler<S, N = S, F = f64> {
     /// due". 0 when unknown.
     #[cfg_attr(feature = "serde", serde(skip))]
     quick_below: Transient<u64>,
+    /// The same for an exact scheduler, whose batch's end then only counts.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    exact_below: Transient<u64>,
     #[cfg_attr(feature = "serde", serde(skip))]
     _value: core::marker::PhantomData<F>,
 }
@@ -286,6 +289,7 @@ impl<F: Real, S: HyperSchedule<F>> Scheduler<S, S, F> {
             #[cfg(feature = "alloc")]
             next_record: Transient(0),
             quick_below: Transient(0),
+            exact_below: Transient(0),
             _value: core::marker::PhantomData,
         })
     }
@@ -308,6 +312,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
             #[cfg(feature = "alloc")]
             next_record: Transient(0),
             quick_below: Transient(0),
+            exact_below: Transient(0),
             _value: core::marker::PhantomData,
         }
     }
@@ -327,6 +332,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
             self.next_record = Transient(0);
         }
         self.quick_below = Transient(0);
+        self.exact_below = Transient(0);
     }
 
     /// Sets what happens past the end ([`PastEnd::Continue`] is set by [`then`](Self::then)).
@@ -458,12 +464,18 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
             self.stepper.0.move_one();
             return Control::Continue;
         }
+        if iteration < self.exact_below.0 {
+            self.state.iteration = iteration + 1;
+            return Control::Continue;
+        }
         self.end_of_batch(iteration, loss, metrics)
     }
 
     /// [`batch_end_with`](Self::batch_end_with) other than by one step of
-    /// an incremental scheduler's stepper: records, the exact mode, the
-    /// cycle's end.
+    /// an incremental scheduler's stepper or a count of an exact one:
+    /// records, windows' ends, the cycle's end.
+    #[cold]
+    #[inline(never)]
     fn end_of_batch(&mut self, iteration: u64, loss: F, metrics: &[(&str, F)]) -> Control {
         #[cfg(feature = "alloc")]
         if iteration >= self.next_record.0 {
@@ -474,6 +486,8 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
         self.state.iteration = iteration.saturating_add(1);
         if self.incremental {
             self.step_on();
+        } else {
+            self.count_on();
         }
         if self.past_end == PastEnd::Stop && self.state.iteration >= self.cycle.iterations() {
             Control::Stop
@@ -499,6 +513,14 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
             }
         }
         self.next_record = Transient((iteration - iteration % k).saturating_add(k));
+    }
+
+    /// Sets how far an exact scheduler's batches only count.
+    fn count_on(&mut self) {
+        let bound = self.cycle.iterations() - 1;
+        #[cfg(feature = "alloc")]
+        let bound = bound.min(self.next_record.0);
+        self.exact_below = Transient(bound);
     }
 
     /// Brings the stepper to the new iteration: one step of its recurrence
