@@ -237,9 +237,11 @@ impl Stepper {
 /// motion, so a step has no branch on which.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Affine {
-    /// The matrix by columns, `[(m00, m10), (m01, m11)]`: the two lanes of
-    /// the new state are then one multiply of pairs per old component.
-    cols: [Pair; 2],
+    /// The matrix's diagonal `(m00, m11)` and anti-diagonal `(m01, m10)`:
+    /// the new state is `diag·(a, b) + (anti·(b, a) + c)`, two multiplies of
+    /// pairs and one swap, with no broadcast of either component.
+    diag: Pair,
+    anti: Pair,
     c: Pair,
 }
 
@@ -249,21 +251,22 @@ impl Affine {
     /// From the matrix by rows, `[m00, m01, m10, m11]`.
     const fn new(m: [f64; 4], c: [f64; 2]) -> Affine {
         Affine {
-            cols: [Pair([m[0], m[2]]), Pair([m[1], m[3]])],
+            diag: Pair([m[0], m[3]]),
+            anti: Pair([m[1], m[2]]),
             c: Pair(c),
         }
     }
 
     #[inline(always)]
     fn apply(&self, a: f64, b: f64) -> [f64; 2] {
-        let [Pair([m00, m10]), Pair([m01, m11])] = self.cols;
+        let (Pair([m00, m11]), Pair([m01, m10])) = (self.diag, self.anti);
         let Pair([c0, c1]) = self.c;
-        [m00 * a + (m01 * b + c0), m10 * a + (m11 * b + c1)]
+        [m00 * a + (m01 * b + c0), m11 * b + (m10 * a + c1)]
     }
 
     /// `m10`: for a rotation, `σ sin δ`.
     fn m10(&self) -> f64 {
-        self.cols[0].0[1]
+        self.anti.0[1]
     }
 
     /// `steps` steps of `motion`. Rotate carries
