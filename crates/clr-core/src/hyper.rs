@@ -63,6 +63,10 @@ pub trait HyperSchedule<F: Real> {
     }
 
     /// Moves `stepper` one step on.
+    ///
+    /// Only at the end of the stepper's window does this consult the
+    /// schedule; within it a step is the stepper's own, so a
+    /// [`Scheduler`](crate::Scheduler) moves it without calling this.
     fn advance(&self, stepper: &mut Stepper) {
         stepper.step = stepper.step.saturating_add(1);
     }

@@ -209,13 +209,13 @@ impl Stepper {
         Some((p0 + q0 * x, p1 + q1 * x))
     }
 
-    /// The first step that one [`move_one`](Self::move_one) per step does
-    /// not reach from here: the end of a trusted window, else 0. Below it,
-    /// moving the stepper on is that move whatever the schedule (the schedule
-    /// is consulted only at a window's end).
+    /// The last step of the stepper's window. Up to it, moving the stepper
+    /// on is one [`move_one`](Self::move_one) per step whatever the schedule
+    /// (the schedule is consulted only at a window's end), and harmless where
+    /// the window is evaluated directly (its values never read the state).
     #[inline(always)]
-    pub(crate) fn live_below(&self) -> u64 {
-        self.live_below
+    pub(crate) fn window_last(&self) -> u64 {
+        self.next_sync.wrapping_sub(1)
     }
 
     /// One step of the recurrence.
