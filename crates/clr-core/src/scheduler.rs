@@ -360,6 +360,8 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     /// `batch_begin` is `hypers(iteration)` exactly.
     pub fn incremental(mut self) -> Self {
         self.incremental = true;
+        // An exact scheduler's bound would have its batches only count.
+        self.forget_derived();
         self
     }
 
