@@ -9,7 +9,7 @@ use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::one_cycle::{
-    check_lr_range, check_momentum_range, seed_half, seed_region, seed_wave, seed_wave_arg,
+    check_lr_range, check_momentum_range, half_index, seed_half, seed_region, seed_wave_arg,
     SeedHalf,
 };
 use crate::phase::{fill_two_pass, for_offsets};
@@ -501,10 +501,24 @@ fn custom_scale(mode: CyclicMode, cycle: f64, position: f64) -> f64 {
 /// `step as f64` by the signed conversion (one instruction) below 2^63,
 /// where it rounds the same.
 #[inline(always)]
-fn position_of(step: u64) -> f64 {
+pub(crate) fn position_of(step: u64) -> f64 {
     match i64::try_from(step) {
         Ok(step) => step as f64,
         Err(_) => huge_position(step),
+    }
+}
+
+/// `step.min(n - 1) as f64` for a run of `n` steps: the signed conversion
+/// (one instruction) wherever `n <= 2^63` (a branch that never changes in
+/// a run), with no out-of-line call that the registers live across it
+/// would have to be spilled for.
+#[inline(always)]
+pub(crate) fn clamped_position(step: u64, n: u64) -> f64 {
+    let k = step.min(n - 1);
+    if n <= 1 << 63 {
+        k as i64 as f64
+    } else {
+        k as f64
     }
 }
 
@@ -660,6 +674,12 @@ pub enum Amplitude {
 }
 
 impl Amplitude {
+    /// Whether every cycle's amplitude is 1 (the seed's default).
+    #[inline(always)]
+    fn is_unit(self) -> bool {
+        matches!(self, Amplitude::Decay(d) if d == 1.0)
+    }
+
     #[inline]
     fn at(self, cycle: f64) -> f64 {
         match self {
@@ -761,14 +781,8 @@ impl<F: Real> ClrBuilder<F> {
         Ok(SeedClr::new(*self))
     }
 
-    // The seed's (cycle, position in cycle) of step k: x = k/n, c = floor(x*cyc),
-    // x = (x - c/cyc)*cyc.
-    #[inline(always)]
-    fn position(&self, step: u64) -> (f64, f64) {
-        self.position_at(position_of(step.min(self.total_steps - 1)))
-    }
-
-    /// [`position`](Self::position) of the step at `k` (as `f64`, before the last).
+    /// The seed's (cycle, position in cycle) of the step at `k` (as `f64`,
+    /// before the last): `x = k/n`, `c = floor(x*cyc)`, `x = (x - c/cyc)*cyc`.
     #[inline(always)]
     fn position_at(&self, k: f64) -> (f64, f64) {
         position_in(k, self.total_steps as f64, self.cycles as f64)
@@ -923,18 +937,78 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
 /// seed's quirks) and [`CosineCycles`] (fixed) differ only in how the
 /// learning rate is read off the wave, so they share everything else.
 #[derive(Debug, Clone, Copy)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(
     feature = "serde",
-    serde(bound(
-        serialize = "F: serde::Serialize",
-        deserialize = "F: serde::Deserialize<'de>"
-    ))
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        from = "RawSeedClr<F>",
+        into = "RawSeedClr<F>",
+        bound(
+            serialize = "F: Real + serde::Serialize, S: ClrShape",
+            deserialize = "F: Real + serde::Deserialize<'de>, S: ClrShape"
+        )
+    )
 )]
 pub struct SeedClr<F, S> {
     config: ClrBuilder<F>,
-    #[cfg_attr(feature = "serde", serde(skip))]
     shape: PhantomData<S>,
+    /// `total_steps` and `cycles` as `f64`, the operands of every position.
+    steps: f64,
+    cycles: f64,
+    /// `[rise, fall]`, indexed by [`half_index`].
+    halves: [ClrHalf<F>; 2],
+}
+
+/// What a [`SeedClr`] is serialised as (the rest is recomputed).
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename = "SeedClr")]
+struct RawSeedClr<F> {
+    config: ClrBuilder<F>,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real, S: ClrShape> From<RawSeedClr<F>> for SeedClr<F, S> {
+    fn from(raw: RawSeedClr<F>) -> Self {
+        SeedClr::new(raw.config)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real, S: ClrShape> From<SeedClr<F, S>> for RawSeedClr<F> {
+    fn from(s: SeedClr<F, S>) -> Self {
+        RawSeedClr { config: s.config }
+    }
+}
+
+/// One half of a [`SeedClr`]'s cycles: its wave and the learning rate's
+/// operands, `half_times(full, amp + inner) + outer`, built once so that a
+/// random lookup loads them by [`half_index`].
+#[derive(Debug, Clone, Copy)]
+struct ClrHalf<F> {
+    wave: SeedHalf<F>,
+    inner: F,
+    outer: F,
+}
+
+impl<F: Real> ClrHalf<F> {
+    fn of<S: ClrShape>(config: &ClrBuilder<F>, rise: bool) -> Self {
+        let lo = config.lr_range.0;
+        let (inner, outer) = if S::FALLS_TO_ZERO {
+            // The seed adds `lo` inside the fall's product but outside the
+            // rise's (adding a +0 changes none of these non-negative values).
+            let rise = F::from_f64(f64::from(u8::from(rise)));
+            (lo * (F::one() - rise), lo * rise)
+        } else {
+            // -0 adds nothing, even to a -0.
+            (F::from_f64(-0.0), lo)
+        };
+        ClrHalf {
+            wave: SeedHalf::of(config.phase_one_fraction, rise),
+            inner,
+            outer,
+        }
+    }
 }
 
 /// The shape of a [`SeedClr`]'s waves: sealed, implemented by
@@ -1015,6 +1089,12 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         SeedClr {
             config,
             shape: PhantomData,
+            steps: config.total_steps as f64,
+            cycles: config.cycles as f64,
+            halves: [
+                ClrHalf::of::<S>(&config, true),
+                ClrHalf::of::<S>(&config, false),
+            ],
         }
     }
 
@@ -1022,17 +1102,8 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
     #[inline(always)]
     fn lr_of(&self, full: F, rise: bool, amplitude: f64) -> F {
         let (lo, hi) = self.config.lr_range;
-        let amp = (hi - lo) * F::from_f64(amplitude);
-        if S::FALLS_TO_ZERO {
-            // The seed adds `lo` inside the fall's product but outside the
-            // rise's. Weighted by 1 or 0 from the flag's integer (adding a
-            // +0 changes none of these non-negative values): a select here
-            // compiles to a branch, mispredicted on random steps.
-            let rise = F::from_f64(f64::from(u8::from(rise)));
-            half_times(full, amp + lo * (F::one() - rise)) + lo * rise
-        } else {
-            half_times(full, amp) + lo
-        }
+        let half = &self.halves[half_index(rise)];
+        half_times(full, (hi - lo) * F::from_f64(amplitude) + half.inner) + half.outer
     }
 }
 
@@ -1047,17 +1118,10 @@ fn half_times<F: Real>(full: F, amp: F) -> F {
 impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
     #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        let c = &self.config;
-        let (cycle, x) = c.position(step);
-        let (full, rise) = seed_wave::<F>(x, c.phase_one_fraction);
-        let lr = self.lr_of(full, rise, c.amplitude.at(cycle));
-        let momentum = c
-            .momentum_range
-            .map(|(m1, m2)| half_times(full, m2 - m1) + m1);
-        Hypers {
-            lr,
-            momentum,
-            weight_decay: None,
+        if self.config.amplitude.is_unit() {
+            self.hypers_with(step, |_| 1.0)
+        } else {
+            self.hypers_scaled(step)
         }
     }
     fn total_steps(&self) -> Option<u64> {
@@ -1100,6 +1164,35 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
 }
 
 impl<F: Real, S: ClrShape> SeedClr<F, S> {
+    /// `hypers` with the amplitude of cycle `c` from `amplitude(c)`.
+    #[inline(always)]
+    fn hypers_with(&self, step: u64, amplitude: impl Fn(f64) -> f64) -> Hypers<F> {
+        let c = &self.config;
+        let k = clamped_position(step, c.total_steps);
+        let (cycle, x) = position_in(k, self.steps, self.cycles);
+        // Positions are kept in [0, 1] (rounding can step a hair outside).
+        let x = x.clamp(0.0, 1.0);
+        let rise = x < c.phase_one_fraction;
+        let full = self.halves[half_index(rise)].wave.wave_at(x);
+        let lr = self.lr_of(full, rise, amplitude(cycle));
+        let momentum = c
+            .momentum_range
+            .map(|(m1, m2)| half_times(full, m2 - m1) + m1);
+        Hypers {
+            lr,
+            momentum,
+            weight_decay: None,
+        }
+    }
+
+    /// `hypers` with an amplitude that varies: out of line, so that the
+    /// common constant amplitude has no call (and no spills around it) in
+    /// a caller's loop.
+    #[inline(never)]
+    fn hypers_scaled(&self, step: u64) -> Hypers<F> {
+        self.hypers_with(step, |cycle| self.config.amplitude.at(cycle))
+    }
+
     fn steps(&self) -> ClrSteps<'_, F> {
         ClrSteps {
             config: &self.config,
