@@ -531,12 +531,32 @@ fn huge_position(step: u64) -> f64 {
 }
 
 /// The seed's `(cycle, position in cycle)` of the step at `k` in a run of
-/// `n` steps and `cyc` cycles.
+/// `n` steps and `cyc` cycles, each given with its reciprocal for
+/// [`seed_div`].
 #[inline(always)]
-fn position_in(k: f64, n: f64, cyc: f64) -> (f64, f64) {
-    let x = k / n;
+fn position_in<F: Real>(k: f64, (n, inv_n): (f64, f64), (cyc, inv_cyc): (f64, f64)) -> (f64, f64) {
+    let x = seed_div::<F>(k, n, inv_n);
     let c = floor_non_negative(x * cyc);
-    (c, (x - c / cyc) * cyc)
+    (c, (x - seed_div::<F>(c, cyc, inv_cyc)) * cyc)
+}
+
+/// `a / d` as the seed divides, or in an f32 schedule `a * inv` (`inv` is
+/// `1 / d`): within an ulp of f64, far below f32's precision, and a
+/// multiplication where a division would bound the bulk loops and lengthen
+/// a random lookup's chain.
+#[inline(always)]
+pub(crate) fn seed_div<F: Real>(a: f64, d: f64, inv: f64) -> f64 {
+    if is_f32::<F>() {
+        a * inv
+    } else {
+        a / d
+    }
+}
+
+/// `(d, 1 / d)` for [`seed_div`].
+#[inline(always)]
+pub(crate) fn with_inverse(d: f64) -> (f64, f64) {
+    (d, 1.0 / d)
 }
 
 /// Whether `F` is `f32`.
@@ -785,7 +805,11 @@ impl<F: Real> ClrBuilder<F> {
     /// before the last): `x = k/n`, `c = floor(x*cyc)`, `x = (x - c/cyc)*cyc`.
     #[inline(always)]
     fn position_at(&self, k: f64) -> (f64, f64) {
-        position_in(k, self.total_steps as f64, self.cycles as f64)
+        position_in::<F>(
+            k,
+            with_inverse(self.total_steps as f64),
+            with_inverse(self.cycles as f64),
+        )
     }
 
     /// The position in cycle `c` of the run's fraction `x`: what
@@ -793,8 +817,8 @@ impl<F: Real> ClrBuilder<F> {
     /// same for a whole chunk of steps).
     #[inline(always)]
     fn in_cycle(&self, x: f64, c: f64) -> f64 {
-        let cyc = self.cycles as f64;
-        (x - c / cyc) * cyc
+        let (cyc, inv) = with_inverse(self.cycles as f64);
+        (x - seed_div::<F>(c, cyc, inv)) * cyc
     }
 
     /// `out[i] = value(full, rise, amplitude)` from [`seed_wave`] at step
@@ -863,11 +887,11 @@ impl<F: Real> ClrBuilder<F> {
         half: SeedHalf<F>,
         value: impl Fn(F) -> F,
     ) {
-        let n = self.total_steps as f64;
+        let (n, inv) = with_inverse(self.total_steps as f64);
         fill_two_pass(
             out,
             first,
-            |step| half.arg(self.in_cycle(step / n, cycle)),
+            |step| half.arg(self.in_cycle(seed_div::<F>(step, n, inv), cycle)),
             |_, arg| value(SeedHalf::wave(arg)),
         );
     }
@@ -952,9 +976,10 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
 pub struct SeedClr<F, S> {
     config: ClrBuilder<F>,
     shape: PhantomData<S>,
-    /// `total_steps` and `cycles` as `f64`, the operands of every position.
-    steps: f64,
-    cycles: f64,
+    /// `total_steps` and `cycles` as `f64` with their reciprocals, the
+    /// operands of every position.
+    steps: (f64, f64),
+    cycles: (f64, f64),
     /// `[rise, fall]`, indexed by [`half_index`].
     halves: [ClrHalf<F>; 2],
 }
@@ -1089,8 +1114,8 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         SeedClr {
             config,
             shape: PhantomData,
-            steps: config.total_steps as f64,
-            cycles: config.cycles as f64,
+            steps: with_inverse(config.total_steps as f64),
+            cycles: with_inverse(config.cycles as f64),
             halves: [
                 ClrHalf::of::<S>(&config, true),
                 ClrHalf::of::<S>(&config, false),
@@ -1169,7 +1194,7 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
     fn hypers_with(&self, step: u64, amplitude: impl Fn(f64) -> f64) -> Hypers<F> {
         let c = &self.config;
         let k = clamped_position(step, c.total_steps);
-        let (cycle, x) = position_in(k, self.steps, self.cycles);
+        let (cycle, x) = position_in::<F>(k, self.steps, self.cycles);
         // Positions are kept in [0, 1] (rounding can step a hair outside).
         let x = x.clamp(0.0, 1.0);
         let rise = x < c.phase_one_fraction;

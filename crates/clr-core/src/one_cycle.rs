@@ -3,7 +3,7 @@
 //! convention and formulas so that it reproduces its reference exactly.
 
 use crate::anneal::{trig, Anneal};
-use crate::cyclic::clamped_position;
+use crate::cyclic::{clamped_position, seed_div, with_inverse};
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::phase::{fill_two_pass, Phase, Piecewise, Span};
@@ -727,8 +727,9 @@ pub struct KerasOneCycle<F> {
     /// an integer compare of the step, resolved long before the division
     /// that gives `x` (a mispredicted half then costs less).
     fall_start: u64,
-    /// `total_steps` as `f64`, the divisor of every position.
-    steps: f64,
+    /// `total_steps` as `f64` and its reciprocal, the divisor of every
+    /// position (see [`seed_div`]).
+    steps: (f64, f64),
     /// `[rise, fall]`, indexed by [`half_index`].
     halves: [OneCycleHalf<F>; 2],
 }
@@ -846,6 +847,9 @@ pub(crate) struct SeedHalf<F> {
     den: F,
     /// `pi` on the rise, 0 on the fall.
     minus: F,
+    /// `pi / den`: an f32 schedule multiplies by it where the seed divides
+    /// (within an ulp of f32, see [`seed_div`]).
+    ratio: F,
 }
 
 impl<F: Real> SeedHalf<F> {
@@ -853,6 +857,13 @@ impl<F: Real> SeedHalf<F> {
     /// length (`f >= 1`, or NaN from an unvalidated config) is the peak,
     /// where the seed divides by zero.
     pub(crate) fn of(f: f64, rise: bool) -> Self {
+        let mut half = Self::operands(f, rise);
+        half.ratio = half.pi / half.den;
+        half
+    }
+
+    /// [`Self::of`] but for `ratio`.
+    fn operands(f: f64, rise: bool) -> Self {
         let pi = F::PI();
         if rise {
             SeedHalf {
@@ -860,6 +871,7 @@ impl<F: Real> SeedHalf<F> {
                 pi,
                 den: F::from_f64(f),
                 minus: pi,
+                ratio: F::zero(),
             }
         } else if f < 1.0 {
             SeedHalf {
@@ -867,6 +879,7 @@ impl<F: Real> SeedHalf<F> {
                 pi,
                 den: F::from_f64(1.0 - f),
                 minus: F::zero(),
+                ratio: F::zero(),
             }
         } else {
             SeedHalf {
@@ -874,6 +887,7 @@ impl<F: Real> SeedHalf<F> {
                 pi: F::zero(),
                 den: F::one(),
                 minus: F::zero(),
+                ratio: F::zero(),
             }
         }
     }
@@ -887,7 +901,12 @@ impl<F: Real> SeedHalf<F> {
     /// The cosine's argument at `x` in `[0, 1]` and in this half.
     #[inline(always)]
     pub(crate) fn signed_arg(self, x: f64) -> F {
-        F::from_f64(x - self.sub) * self.pi / self.den - self.minus
+        let num = F::from_f64(x - self.sub);
+        if core::mem::size_of::<F>() == 4 {
+            num * self.ratio - self.minus
+        } else {
+            num * self.pi / self.den - self.minus
+        }
     }
 
     /// Its magnitude: the kernel's input.
@@ -1003,7 +1022,7 @@ impl<F: Real> KerasOneCycle<F> {
         let mut s = KerasOneCycle {
             config,
             fall_start: 0,
-            steps: config.total_steps as f64,
+            steps: with_inverse(config.total_steps as f64),
             halves: [
                 OneCycleHalf::of(&config, true),
                 OneCycleHalf::of(&config, false),
@@ -1015,7 +1034,8 @@ impl<F: Real> KerasOneCycle<F> {
 
     #[inline(always)]
     fn x(&self, step: u64) -> f64 {
-        clamped_position(step, self.config.total_steps) / self.steps
+        let (n, inv) = self.steps;
+        seed_div::<F>(clamped_position(step, self.config.total_steps), n, inv)
     }
 
     /// The first step (up to `total_steps`) whose `x` is not below the
@@ -1100,11 +1120,11 @@ impl<F: Real> KerasOneCycle<F> {
         half: OneCycleHalf<F>,
         component: &impl Fn(F, &OneCycleHalf<F>) -> F,
     ) {
-        let n = self.steps;
+        let (n, inv) = self.steps;
         fill_two_pass(
             out,
             first,
-            |step| half.wave.arg(step / n),
+            |step| half.wave.arg(seed_div::<F>(step, n, inv)),
             |_, arg| component(SeedHalf::wave(arg), &half),
         );
     }
