@@ -531,32 +531,92 @@ fn huge_position(step: u64) -> f64 {
 }
 
 /// The seed's `(cycle, position in cycle)` of the step at `k` in a run of
-/// `n` steps and `cyc` cycles, each given with its reciprocal for
-/// [`seed_div`].
+/// `n` steps and `cyc` cycles, in f64 for every schedule: an ulp off at a
+/// cycle's first step would move it to the previous cycle's end.
 #[inline(always)]
-fn position_in<F: Real>(k: f64, (n, inv_n): (f64, f64), (cyc, inv_cyc): (f64, f64)) -> (f64, f64) {
-    let x = seed_div::<F>(k, n, inv_n);
+fn position_in(k: f64, n: f64, cyc: f64) -> (f64, f64) {
+    let x = k / n;
     let c = floor_non_negative(x * cyc);
-    (c, (x - seed_div::<F>(c, cyc, inv_cyc)) * cyc)
+    (c, in_cycle_of(x, c, cyc))
 }
 
-/// `a / d` as the seed divides, or in an f32 schedule `a * inv` (`inv` is
-/// `1 / d`): within an ulp of f64, far below f32's precision, and a
-/// multiplication where a division would bound the bulk loops and lengthen
-/// a random lookup's chain.
+/// The seed's position in cycle `c` of the run's fraction `x`: `(x - c/cyc)*cyc`.
 #[inline(always)]
-pub(crate) fn seed_div<F: Real>(a: f64, d: f64, inv: f64) -> f64 {
-    if is_f32::<F>() {
-        a * inv
-    } else {
-        a / d
+fn in_cycle_of(x: f64, c: f64, cyc: f64) -> f64 {
+    (x - c / cyc) * cyc
+}
+
+/// The seed's cycle and half of a step from integers, where they are
+/// certain: `k * cyc = c * n + rem` exactly, `c` the cycle and `rem / n`
+/// the position in it, read far enough from the edges (the cycle's ends
+/// and the fraction) that the seed's rounded `floor(x * cyc)` and
+/// `x' < f` agree with them. A random lookup then has both long before the
+/// divisions that give the position, with no floor, clamp or compare of
+/// floats on its chain; the few steps near an edge take the seed's path.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    cycles: u64,
+    steps: u64,
+    /// `rem` is certain in `low..low + width` (never when `width` is 0).
+    low: u64,
+    width: u64,
+    /// Certainly the rise below `rise_end`, the fall from `fall_start`.
+    rise_end: u64,
+    fall_start: u64,
+}
+
+impl Grid {
+    /// Never certain: every lookup takes the seed's path.
+    const NONE: Grid = Grid {
+        cycles: 0,
+        steps: 1,
+        low: 0,
+        width: 0,
+        rise_end: 0,
+        fall_start: 0,
+    };
+
+    fn new(n: u64, cyc: u64, f: f64) -> Self {
+        let exact = (1..=1 << 53).contains(&n)
+            && (1..=1 << 53).contains(&cyc)
+            && u128::from(n) * u128::from(cyc) <= u128::from(u64::MAX)
+            && (0.0..=1.0).contains(&f);
+        if !exact {
+            return Grid::NONE;
+        }
+        // The seed's x' = (k/n - c/cyc)*cyc is within (2 cyc + 3) ulps of
+        // 1 of rem / n (and x*cyc within 2 cyc ulps of k*cyc/n): a margin
+        // of four times that, in cycles, then in units of rem, plus one
+        // for the rounding of these products.
+        let e = (4.0 * cyc as f64 + 8.0) * f64::EPSILON;
+        let n_f = n as f64;
+        let low = libm::ceil(e * n_f) as u64 + 1;
+        if low.saturating_mul(2) >= n {
+            return Grid::NONE;
+        }
+        // `as u64` saturates: below 0 no step is certainly rising.
+        let rise_end = (libm::floor((f - e) * n_f) - 1.0) as u64;
+        let fall_start = (libm::ceil((f + e) * n_f) + 1.0) as u64;
+        Grid {
+            cycles: cyc,
+            steps: n,
+            low,
+            width: n - 2 * low,
+            rise_end,
+            fall_start,
+        }
     }
-}
 
-/// `(d, 1 / d)` for [`seed_div`].
-#[inline(always)]
-pub(crate) fn with_inverse(d: f64) -> (f64, f64) {
-    (d, 1.0 / d)
+    /// `(cycle, rise)` of the step `k < n`, where certain.
+    #[inline(always)]
+    fn locate(self, k: u64) -> Option<(u64, bool)> {
+        // No overflow: k < n and n * cyc fits (else `width` is 0).
+        let p = k.wrapping_mul(self.cycles);
+        let (c, rem) = (p / self.steps, p % self.steps);
+        let rise = rem < self.rise_end;
+        let inside = rem.wrapping_sub(self.low) < self.width;
+        (inside && (rise || rem >= self.fall_start)).then_some((c, rise))
+    }
 }
 
 /// Whether `F` is `f32`.
@@ -805,11 +865,7 @@ impl<F: Real> ClrBuilder<F> {
     /// before the last): `x = k/n`, `c = floor(x*cyc)`, `x = (x - c/cyc)*cyc`.
     #[inline(always)]
     fn position_at(&self, k: f64) -> (f64, f64) {
-        position_in::<F>(
-            k,
-            with_inverse(self.total_steps as f64),
-            with_inverse(self.cycles as f64),
-        )
+        position_in(k, self.total_steps as f64, self.cycles as f64)
     }
 
     /// The position in cycle `c` of the run's fraction `x`: what
@@ -817,8 +873,7 @@ impl<F: Real> ClrBuilder<F> {
     /// same for a whole chunk of steps).
     #[inline(always)]
     fn in_cycle(&self, x: f64, c: f64) -> f64 {
-        let (cyc, inv) = with_inverse(self.cycles as f64);
-        (x - seed_div::<F>(c, cyc, inv)) * cyc
+        in_cycle_of(x, c, self.cycles as f64)
     }
 
     /// `out[i] = value(full, rise, amplitude)` from [`seed_wave`] at step
@@ -887,11 +942,11 @@ impl<F: Real> ClrBuilder<F> {
         half: SeedHalf<F>,
         value: impl Fn(F) -> F,
     ) {
-        let (n, inv) = with_inverse(self.total_steps as f64);
+        let n = self.total_steps as f64;
         fill_two_pass(
             out,
             first,
-            |step| half.arg(self.in_cycle(seed_div::<F>(step, n, inv), cycle)),
+            |step| half.arg(self.in_cycle(step / n, cycle)),
             |_, arg| value(SeedHalf::wave(arg)),
         );
     }
@@ -976,12 +1031,12 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
 pub struct SeedClr<F, S> {
     config: ClrBuilder<F>,
     shape: PhantomData<S>,
-    /// `total_steps` and `cycles` as `f64` with their reciprocals, the
-    /// operands of every position.
-    steps: (f64, f64),
-    cycles: (f64, f64),
+    /// `total_steps` and `cycles` as `f64`, the operands of every position.
+    steps: f64,
+    cycles: f64,
     /// `[rise, fall]`, indexed by [`half_index`].
     halves: [ClrHalf<F>; 2],
+    grid: Grid,
 }
 
 /// What a [`SeedClr`] is serialised as (the rest is recomputed).
@@ -1114,12 +1169,13 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         SeedClr {
             config,
             shape: PhantomData,
-            steps: with_inverse(config.total_steps as f64),
-            cycles: with_inverse(config.cycles as f64),
+            steps: config.total_steps as f64,
+            cycles: config.cycles as f64,
             halves: [
                 ClrHalf::of::<S>(&config, true),
                 ClrHalf::of::<S>(&config, false),
             ],
+            grid: Grid::new(config.total_steps, config.cycles, config.phase_one_fraction),
         }
     }
 
@@ -1189,20 +1245,45 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
 }
 
 impl<F: Real, S: ClrShape> SeedClr<F, S> {
-    /// `hypers` with the amplitude of cycle `c` from `amplitude(c)`.
+    /// `hypers` with the amplitude of cycle `c` from `amplitude(c)`: the
+    /// cycle and half from [`Grid`] where certain (the same values as the
+    /// seed's floats there), else from the seed's own path.
     #[inline(always)]
     fn hypers_with(&self, step: u64, amplitude: impl Fn(f64) -> f64) -> Hypers<F> {
         let c = &self.config;
+        let k = step.min(c.total_steps - 1);
+        let Some((cycle, rise)) = self.grid.locate(k) else {
+            return self.hypers_at_edge(step, amplitude);
+        };
+        // k < n <= 2^53 here: the signed conversion is exact.
+        let x = k as i64 as f64 / self.steps;
+        let cycle = cycle as f64;
+        // Inside (0, 1): the seed's clamp changes nothing.
+        let x = in_cycle_of(x, cycle, self.cycles);
+        let full = self.halves[half_index(rise)].wave.wave_at(x);
+        self.hypers_of(full, rise, amplitude(cycle))
+    }
+
+    /// `hypers` at a step where [`Grid`] is not certain: the seed's
+    /// rounded cycle, clamp and compare (out of line: these are few).
+    #[cold]
+    #[inline(never)]
+    fn hypers_at_edge(&self, step: u64, amplitude: impl Fn(f64) -> f64) -> Hypers<F> {
+        let c = &self.config;
         let k = clamped_position(step, c.total_steps);
-        let (cycle, x) = position_in::<F>(k, self.steps, self.cycles);
+        let (cycle, x) = position_in(k, self.steps, self.cycles);
         // Positions are kept in [0, 1] (rounding can step a hair outside).
         let x = x.clamp(0.0, 1.0);
         let rise = x < c.phase_one_fraction;
         let full = self.halves[half_index(rise)].wave.wave_at(x);
-        let lr = self.lr_of(full, rise, amplitude(cycle));
-        let momentum = c
-            .momentum_range
-            .map(|(m1, m2)| half_times(full, m2 - m1) + m1);
+        self.hypers_of(full, rise, amplitude(cycle))
+    }
+
+    /// The learning rate and momentum from the wave.
+    #[inline(always)]
+    fn hypers_of(&self, full: F, rise: bool, amplitude: f64) -> Hypers<F> {
+        let lr = self.lr_of(full, rise, amplitude);
+        let momentum = (self.config.momentum_range).map(|(m1, m2)| half_times(full, m2 - m1) + m1);
         Hypers {
             lr,
             momentum,
@@ -1438,5 +1519,53 @@ mod exact {
     #[test]
     fn seed_clr_fill_is_hypers_f64() {
         seed_clr_fill_is_hypers::<f64>();
+    }
+
+    /// Where [`Grid`] is certain, its cycle and half are the seed's
+    /// (rounded `floor(x * cyc)`, `x' < f`) and `x'` needs no clamp: every
+    /// step of small runs, and the steps around every cycle's ends and
+    /// fraction of long ones, in f64 and in f32's positions.
+    fn grid_is_the_seeds<F: Real>() {
+        let mut certain = 0u64;
+        let mut check = |grid: Grid, (n, cyc, f): (u64, u64, f64), k: u64| {
+            let Some((c, rise)) = grid.locate(k) else {
+                return;
+            };
+            certain += 1;
+            let (cycle, x) = position_in(k as f64, n as f64, cyc as f64);
+            assert_eq!(
+                (c as f64, rise),
+                (cycle, x < f),
+                "n {n} cyc {cyc} f {f} k {k}"
+            );
+            assert!((0.0..=1.0).contains(&x), "n {n} cyc {cyc} f {f} k {k}: {x}");
+        };
+        for n in [1u64, 2, 3, 7, 10, 97, 600, 1000, 4096, 9973] {
+            for cyc in [1u64, 2, 3, 7, 10, 64, 97, 600] {
+                for f in [0.0, 0.1, 0.3, 0.5, 1.0 / 3.0, 0.999, 1.0] {
+                    let grid = Grid::new(n, cyc, f);
+                    (0..n).for_each(|k| check(grid, (n, cyc, f), k));
+                }
+            }
+        }
+        for n in [1_000_000u64, 123_456_789, 1 << 40, (1 << 53) - 1, 1 << 53] {
+            for cyc in [1u64, 3, 10, 7919, 1 << 20] {
+                for f in [0.0, 0.3, 0.5, 0.7, 1.0] {
+                    let grid = Grid::new(n, cyc, f);
+                    let (n_f, cyc_f) = (n as f64, cyc as f64);
+                    // Around the start of the first, middle and last cycles
+                    // and their fractions.
+                    for c in [0, cyc / 2, cyc - 1] {
+                        for edge in [c as f64, c as f64 + f, c as f64 + 1.0] {
+                            let at = (edge / cyc_f * n_f) as u64;
+                            for k in at.saturating_sub(3000)..(at + 3000).min(n) {
+                                check(grid, (n, cyc, f), k);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(certain > 1_000_000, "{certain}");
     }
 }

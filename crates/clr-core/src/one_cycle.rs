@@ -3,7 +3,7 @@
 //! convention and formulas so that it reproduces its reference exactly.
 
 use crate::anneal::{trig, Anneal};
-use crate::cyclic::{clamped_position, seed_div, with_inverse};
+use crate::cyclic::clamped_position;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::phase::{fill_two_pass, Phase, Piecewise, Span};
@@ -819,6 +819,20 @@ pub(crate) fn check_momentum_range<F: Real>(range: Option<(F, F)>) -> Result<(),
     Ok(())
 }
 
+/// `a / d` as the seed divides, or in an f32 schedule `a * inv` (`inv` is
+/// `1 / d`): within an ulp of f64, far below f32's precision (the
+/// one-cycle's curve is continuous: no step can cross an edge by it), and a
+/// multiplication where a division would bound the bulk loops and lengthen
+/// a random lookup's chain.
+#[inline(always)]
+fn seed_div<F: Real>(a: f64, d: f64, inv: f64) -> f64 {
+    if core::mem::size_of::<F>() == 4 {
+        a * inv
+    } else {
+        a / d
+    }
+}
+
 /// The cosine's argument of the seed's half-waves and whether it is the
 /// rise: `x*pi/f - pi` before `f`, `(x - f)*pi/(1 - f)` after (the seed's
 /// expressions, operation for operation), for `x` clamped to `[0, 1]`.
@@ -848,7 +862,7 @@ pub(crate) struct SeedHalf<F> {
     /// `pi` on the rise, 0 on the fall.
     minus: F,
     /// `pi / den`: an f32 schedule multiplies by it where the seed divides
-    /// (within an ulp of f32, see [`seed_div`]).
+    /// (within an ulp of f32, as in [`seed_div`]).
     ratio: F,
 }
 
@@ -1022,7 +1036,7 @@ impl<F: Real> KerasOneCycle<F> {
         let mut s = KerasOneCycle {
             config,
             fall_start: 0,
-            steps: with_inverse(config.total_steps as f64),
+            steps: (config.total_steps as f64, 1.0 / config.total_steps as f64),
             halves: [
                 OneCycleHalf::of(&config, true),
                 OneCycleHalf::of(&config, false),
