@@ -4,6 +4,7 @@
 mod exp;
 
 use core::marker::PhantomData;
+use core::num::NonZeroU64;
 
 use crate::anneal::trig;
 use crate::error::{check, Error};
@@ -556,7 +557,7 @@ fn in_cycle_of(x: f64, c: f64, cyc: f64) -> f64 {
 #[derive(Debug, Clone, Copy)]
 struct Grid {
     cycles: u64,
-    steps: u64,
+    steps: NonZeroU64,
     /// `rem` is certain in `low..low + width` (never when `width` is 0).
     low: u64,
     width: u64,
@@ -569,7 +570,7 @@ impl Grid {
     /// Never certain: every lookup takes the seed's path.
     const NONE: Grid = Grid {
         cycles: 0,
-        steps: 1,
+        steps: NonZeroU64::MIN,
         low: 0,
         width: 0,
         rise_end: 0,
@@ -599,7 +600,7 @@ impl Grid {
         let fall_start = (libm::ceil((f + e) * n_f) + 1.0) as u64;
         Grid {
             cycles: cyc,
-            steps: n,
+            steps: NonZeroU64::new(n).unwrap_or(NonZeroU64::MIN),
             low,
             width: n - 2 * low,
             rise_end,
@@ -1257,7 +1258,8 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         };
         // k < n <= 2^53 here: the signed conversion is exact.
         let x = k as i64 as f64 / self.steps;
-        let cycle = cycle as f64;
+        // c < cyc <= 2^53: the signed conversion too.
+        let cycle = cycle as i64 as f64;
         // Inside (0, 1): the seed's clamp changes nothing.
         let x = in_cycle_of(x, cycle, self.cycles);
         let full = self.halves[half_index(rise)].wave.wave_at(x);
