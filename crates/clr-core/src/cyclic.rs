@@ -1526,8 +1526,9 @@ mod exact {
     /// Where [`Grid`] is certain, its cycle and half are the seed's
     /// (rounded `floor(x * cyc)`, `x' < f`) and `x'` needs no clamp: every
     /// step of small runs, and the steps around every cycle's ends and
-    /// fraction of long ones, in f64 and in f32's positions.
-    fn grid_is_the_seeds<F: Real>() {
+    /// fraction of long ones.
+    #[test]
+    fn grid_is_the_seeds() {
         let mut certain = 0u64;
         let mut check = |grid: Grid, (n, cyc, f): (u64, u64, f64), k: u64| {
             let Some((c, rise)) = grid.locate(k) else {
