@@ -1008,6 +1008,10 @@ impl<F: Real> SeedLine<F> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct OneCycleHalf<F> {
     wave: SeedHalf<F>,
+    /// `(slope, offset)`: the angle `k * slope - offset` at the step at `k`,
+    /// the seed's `(k/n - sub)*pi/den - minus` as one line in f64 (for
+    /// f32 schedules, see [`Self::arg_at`]).
+    line: (f64, f64),
     /// `lo → hi` on the rise, `hi → 0` on the fall.
     lr: SeedLine<F>,
     /// `m1 → m2 → m1` (unused without momentum).
@@ -1023,10 +1027,28 @@ impl<F: Real> OneCycleHalf<F> {
             SeedLine::of(false, hi, F::from_f64(-0.0))
         };
         let (m1, m2) = config.momentum_range.unwrap_or((F::zero(), F::zero()));
+        let f = config.phase_one_fraction;
+        let h = SeedHalf::<f64>::of(f, rise);
+        let n = config.total_steps as f64;
         OneCycleHalf {
-            wave: SeedHalf::of(config.phase_one_fraction, rise),
+            wave: SeedHalf::of(f, rise),
+            line: (h.pi / (h.den * n), h.sub * h.pi / h.den + h.minus),
             lr,
             momentum: SeedLine::of(rise, m2 - m1, m1),
+        }
+    }
+
+    /// The cosine's `|arg|` at the step at `k` (as `f64`): the seed's
+    /// operations on `x = k / n` in f64 schedules; in f32 ones [`Self`]'s
+    /// `line`, rounded once to f32 (two operations fewer, and no longer
+    /// the f32 difference `x*pi/f - pi` that loses the angle's low bits
+    /// near the rise's start).
+    #[inline(always)]
+    fn arg_at(&self, k: f64, n: f64) -> F {
+        if core::mem::size_of::<F>() == 4 {
+            F::from_f64(k * self.line.0 - self.line.1).abs()
+        } else {
+            self.wave.arg(k / n)
         }
     }
 }
@@ -1076,9 +1098,11 @@ impl<F: Real> KerasOneCycle<F> {
     /// step, resolved long before the division that gives `x`.
     #[inline(always)]
     fn wave_at(&self, step: u64) -> (F, &OneCycleHalf<F>) {
-        let rise = step.min(self.config.total_steps - 1) < self.fall_start;
+        let n = self.config.total_steps;
+        let rise = step.min(n - 1) < self.fall_start;
         let half = &self.halves[half_index(rise)];
-        (half.wave.wave_at(self.x(step)), half)
+        let arg = half.arg_at(clamped_position(step, n), self.steps.0);
+        (SeedHalf::wave(arg), half)
     }
 }
 
@@ -1134,11 +1158,11 @@ impl<F: Real> KerasOneCycle<F> {
         half: OneCycleHalf<F>,
         component: &impl Fn(F, &OneCycleHalf<F>) -> F,
     ) {
-        let (n, inv) = self.steps;
+        let n = self.steps.0;
         fill_two_pass(
             out,
             first,
-            |step| half.wave.arg(seed_div::<F>(step, n, inv)),
+            |step| half.arg_at(step, n),
             |_, arg| component(SeedHalf::wave(arg), &half),
         );
     }
