@@ -4,12 +4,13 @@
 mod exp;
 
 use core::marker::PhantomData;
+use core::num::NonZeroU64;
 
 use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::one_cycle::{
-    check_lr_range, check_momentum_range, seed_half, seed_region, seed_wave, seed_wave_arg,
+    check_lr_range, check_momentum_range, half_index, seed_half, seed_region, seed_wave_arg,
     SeedHalf,
 };
 use crate::phase::{fill_two_pass, for_offsets};
@@ -501,10 +502,24 @@ fn custom_scale(mode: CyclicMode, cycle: f64, position: f64) -> f64 {
 /// `step as f64` by the signed conversion (one instruction) below 2^63,
 /// where it rounds the same.
 #[inline(always)]
-fn position_of(step: u64) -> f64 {
+pub(crate) fn position_of(step: u64) -> f64 {
     match i64::try_from(step) {
         Ok(step) => step as f64,
         Err(_) => huge_position(step),
+    }
+}
+
+/// `step.min(n - 1) as f64` for a run of `n` steps: the signed conversion
+/// (one instruction) wherever `n <= 2^63` (a branch that never changes in
+/// a run), with no out-of-line call that the registers live across it
+/// would have to be spilled for.
+#[inline(always)]
+pub(crate) fn clamped_position(step: u64, n: u64) -> f64 {
+    let k = step.min(n - 1);
+    if n <= 1 << 63 {
+        k as i64 as f64
+    } else {
+        k as f64
     }
 }
 
@@ -517,12 +532,92 @@ fn huge_position(step: u64) -> f64 {
 }
 
 /// The seed's `(cycle, position in cycle)` of the step at `k` in a run of
-/// `n` steps and `cyc` cycles.
+/// `n` steps and `cyc` cycles, in f64 for every schedule: an ulp off at a
+/// cycle's first step would move it to the previous cycle's end.
 #[inline(always)]
 fn position_in(k: f64, n: f64, cyc: f64) -> (f64, f64) {
     let x = k / n;
     let c = floor_non_negative(x * cyc);
-    (c, (x - c / cyc) * cyc)
+    (c, in_cycle_of(x, c, cyc))
+}
+
+/// The seed's position in cycle `c` of the run's fraction `x`: `(x - c/cyc)*cyc`.
+#[inline(always)]
+fn in_cycle_of(x: f64, c: f64, cyc: f64) -> f64 {
+    (x - c / cyc) * cyc
+}
+
+/// The seed's cycle and half of a step from integers, where they are
+/// certain: `k * cyc = c * n + rem` exactly, `c` the cycle and `rem / n`
+/// the position in it, read far enough from the edges (the cycle's ends
+/// and the fraction) that the seed's rounded `floor(x * cyc)` and
+/// `x' < f` agree with them. A random lookup then has both long before the
+/// divisions that give the position, with no floor, clamp or compare of
+/// floats on its chain; the few steps near an edge take the seed's path.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    cycles: u64,
+    steps: NonZeroU64,
+    /// `rem` is certain in `low..low + width` (never when `width` is 0).
+    low: u64,
+    width: u64,
+    /// Certainly the rise below `rise_end`, the fall from `fall_start`.
+    rise_end: u64,
+    fall_start: u64,
+}
+
+impl Grid {
+    /// Never certain: every lookup takes the seed's path.
+    const NONE: Grid = Grid {
+        cycles: 0,
+        steps: NonZeroU64::MIN,
+        low: 0,
+        width: 0,
+        rise_end: 0,
+        fall_start: 0,
+    };
+
+    fn new(n: u64, cyc: u64, f: f64) -> Self {
+        let exact = (1..=1 << 53).contains(&n)
+            && (1..=1 << 53).contains(&cyc)
+            && u128::from(n) * u128::from(cyc) <= u128::from(u64::MAX)
+            && (0.0..=1.0).contains(&f);
+        if !exact {
+            return Grid::NONE;
+        }
+        // The seed's x' = (k/n - c/cyc)*cyc is within (2 cyc + 3) ulps of
+        // 1 of rem / n (and x*cyc within 2 cyc ulps of k*cyc/n): a margin
+        // of four times that, in cycles, then in units of rem, plus one
+        // for the rounding of these products.
+        let e = (4.0 * cyc as f64 + 8.0) * f64::EPSILON;
+        let n_f = n as f64;
+        let low = libm::ceil(e * n_f) as u64 + 1;
+        if low.saturating_mul(2) >= n {
+            return Grid::NONE;
+        }
+        // `as u64` saturates: below 0 no step is certainly rising.
+        let rise_end = (libm::floor((f - e) * n_f) - 1.0) as u64;
+        let fall_start = (libm::ceil((f + e) * n_f) + 1.0) as u64;
+        Grid {
+            cycles: cyc,
+            steps: NonZeroU64::new(n).unwrap_or(NonZeroU64::MIN),
+            low,
+            width: n - 2 * low,
+            rise_end,
+            fall_start,
+        }
+    }
+
+    /// `(cycle, rise)` of the step `k < n`, where certain.
+    #[inline(always)]
+    fn locate(self, k: u64) -> Option<(u64, bool)> {
+        // No overflow: k < n and n * cyc fits (else `width` is 0).
+        let p = k.wrapping_mul(self.cycles);
+        let (c, rem) = (p / self.steps, p % self.steps);
+        let rise = rem < self.rise_end;
+        let inside = rem.wrapping_sub(self.low) < self.width;
+        (inside && (rise || rem >= self.fall_start)).then_some((c, rise))
+    }
 }
 
 /// Whether `F` is `f32`.
@@ -660,6 +755,12 @@ pub enum Amplitude {
 }
 
 impl Amplitude {
+    /// Whether every cycle's amplitude is 1 (the seed's default).
+    #[inline(always)]
+    fn is_unit(self) -> bool {
+        matches!(self, Amplitude::Decay(d) if d == 1.0)
+    }
+
     #[inline]
     fn at(self, cycle: f64) -> f64 {
         match self {
@@ -761,14 +862,8 @@ impl<F: Real> ClrBuilder<F> {
         Ok(SeedClr::new(*self))
     }
 
-    // The seed's (cycle, position in cycle) of step k: x = k/n, c = floor(x*cyc),
-    // x = (x - c/cyc)*cyc.
-    #[inline(always)]
-    fn position(&self, step: u64) -> (f64, f64) {
-        self.position_at(position_of(step.min(self.total_steps - 1)))
-    }
-
-    /// [`position`](Self::position) of the step at `k` (as `f64`, before the last).
+    /// The seed's (cycle, position in cycle) of the step at `k` (as `f64`,
+    /// before the last): `x = k/n`, `c = floor(x*cyc)`, `x = (x - c/cyc)*cyc`.
     #[inline(always)]
     fn position_at(&self, k: f64) -> (f64, f64) {
         position_in(k, self.total_steps as f64, self.cycles as f64)
@@ -779,8 +874,7 @@ impl<F: Real> ClrBuilder<F> {
     /// same for a whole chunk of steps).
     #[inline(always)]
     fn in_cycle(&self, x: f64, c: f64) -> f64 {
-        let cyc = self.cycles as f64;
-        (x - c / cyc) * cyc
+        in_cycle_of(x, c, self.cycles as f64)
     }
 
     /// `out[i] = value(full, rise, amplitude)` from [`seed_wave`] at step
@@ -923,18 +1017,79 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
 /// seed's quirks) and [`CosineCycles`] (fixed) differ only in how the
 /// learning rate is read off the wave, so they share everything else.
 #[derive(Debug, Clone, Copy)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(
     feature = "serde",
-    serde(bound(
-        serialize = "F: serde::Serialize",
-        deserialize = "F: serde::Deserialize<'de>"
-    ))
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        from = "RawSeedClr<F>",
+        into = "RawSeedClr<F>",
+        bound(
+            serialize = "F: Real + serde::Serialize, S: ClrShape",
+            deserialize = "F: Real + serde::Deserialize<'de>, S: ClrShape"
+        )
+    )
 )]
 pub struct SeedClr<F, S> {
     config: ClrBuilder<F>,
-    #[cfg_attr(feature = "serde", serde(skip))]
     shape: PhantomData<S>,
+    /// `total_steps` and `cycles` as `f64`, the operands of every position.
+    steps: f64,
+    cycles: f64,
+    /// `[rise, fall]`, indexed by [`half_index`].
+    halves: [ClrHalf<F>; 2],
+    grid: Grid,
+}
+
+/// What a [`SeedClr`] is serialised as (the rest is recomputed).
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename = "SeedClr")]
+struct RawSeedClr<F> {
+    config: ClrBuilder<F>,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real, S: ClrShape> From<RawSeedClr<F>> for SeedClr<F, S> {
+    fn from(raw: RawSeedClr<F>) -> Self {
+        SeedClr::new(raw.config)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real, S: ClrShape> From<SeedClr<F, S>> for RawSeedClr<F> {
+    fn from(s: SeedClr<F, S>) -> Self {
+        RawSeedClr { config: s.config }
+    }
+}
+
+/// One half of a [`SeedClr`]'s cycles: its wave and the learning rate's
+/// operands, `half_times(full, amp + inner) + outer`, built once so that a
+/// random lookup loads them by [`half_index`].
+#[derive(Debug, Clone, Copy)]
+struct ClrHalf<F> {
+    wave: SeedHalf<F>,
+    inner: F,
+    outer: F,
+}
+
+impl<F: Real> ClrHalf<F> {
+    fn of<S: ClrShape>(config: &ClrBuilder<F>, rise: bool) -> Self {
+        let lo = config.lr_range.0;
+        let (inner, outer) = if S::FALLS_TO_ZERO {
+            // The seed adds `lo` inside the fall's product but outside the
+            // rise's (adding a +0 changes none of these non-negative values).
+            let rise = F::from_f64(f64::from(u8::from(rise)));
+            (lo * (F::one() - rise), lo * rise)
+        } else {
+            // -0 adds nothing, even to a -0.
+            (F::from_f64(-0.0), lo)
+        };
+        ClrHalf {
+            wave: SeedHalf::of(config.phase_one_fraction, rise),
+            inner,
+            outer,
+        }
+    }
 }
 
 /// The shape of a [`SeedClr`]'s waves: sealed, implemented by
@@ -1015,6 +1170,13 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         SeedClr {
             config,
             shape: PhantomData,
+            steps: config.total_steps as f64,
+            cycles: config.cycles as f64,
+            halves: [
+                ClrHalf::of::<S>(&config, true),
+                ClrHalf::of::<S>(&config, false),
+            ],
+            grid: Grid::new(config.total_steps, config.cycles, config.phase_one_fraction),
         }
     }
 
@@ -1022,17 +1184,8 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
     #[inline(always)]
     fn lr_of(&self, full: F, rise: bool, amplitude: f64) -> F {
         let (lo, hi) = self.config.lr_range;
-        let amp = (hi - lo) * F::from_f64(amplitude);
-        if S::FALLS_TO_ZERO {
-            // The seed adds `lo` inside the fall's product but outside the
-            // rise's. Weighted by 1 or 0 from the flag's integer (adding a
-            // +0 changes none of these non-negative values): a select here
-            // compiles to a branch, mispredicted on random steps.
-            let rise = F::from_f64(f64::from(u8::from(rise)));
-            half_times(full, amp + lo * (F::one() - rise)) + lo * rise
-        } else {
-            half_times(full, amp) + lo
-        }
+        let half = &self.halves[half_index(rise)];
+        half_times(full, (hi - lo) * F::from_f64(amplitude) + half.inner) + half.outer
     }
 }
 
@@ -1047,17 +1200,10 @@ fn half_times<F: Real>(full: F, amp: F) -> F {
 impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
     #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        let c = &self.config;
-        let (cycle, x) = c.position(step);
-        let (full, rise) = seed_wave::<F>(x, c.phase_one_fraction);
-        let lr = self.lr_of(full, rise, c.amplitude.at(cycle));
-        let momentum = c
-            .momentum_range
-            .map(|(m1, m2)| half_times(full, m2 - m1) + m1);
-        Hypers {
-            lr,
-            momentum,
-            weight_decay: None,
+        if self.config.amplitude.is_unit() {
+            self.hypers_with(step, |_| 1.0)
+        } else {
+            self.hypers_scaled(step)
         }
     }
     fn total_steps(&self) -> Option<u64> {
@@ -1100,6 +1246,61 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
 }
 
 impl<F: Real, S: ClrShape> SeedClr<F, S> {
+    /// `hypers` with the amplitude of cycle `c` from `amplitude(c)`: the
+    /// cycle and half from [`Grid`] where certain (the same values as the
+    /// seed's floats there), else from the seed's own path.
+    #[inline(always)]
+    fn hypers_with(&self, step: u64, amplitude: impl Fn(f64) -> f64) -> Hypers<F> {
+        let c = &self.config;
+        let k = step.min(c.total_steps - 1);
+        let Some((cycle, rise)) = self.grid.locate(k) else {
+            return self.hypers_at_edge(step, amplitude);
+        };
+        // k < n <= 2^53 here: the signed conversion is exact.
+        let x = k as i64 as f64 / self.steps;
+        // c < cyc <= 2^53: the signed conversion too.
+        let cycle = cycle as i64 as f64;
+        // Inside (0, 1): the seed's clamp changes nothing.
+        let x = in_cycle_of(x, cycle, self.cycles);
+        let full = self.halves[half_index(rise)].wave.wave_at(x);
+        self.hypers_of(full, rise, amplitude(cycle))
+    }
+
+    /// `hypers` at a step where [`Grid`] is not certain: the seed's
+    /// rounded cycle, clamp and compare (out of line: these are few).
+    #[cold]
+    #[inline(never)]
+    fn hypers_at_edge(&self, step: u64, amplitude: impl Fn(f64) -> f64) -> Hypers<F> {
+        let c = &self.config;
+        let k = clamped_position(step, c.total_steps);
+        let (cycle, x) = position_in(k, self.steps, self.cycles);
+        // Positions are kept in [0, 1] (rounding can step a hair outside).
+        let x = x.clamp(0.0, 1.0);
+        let rise = x < c.phase_one_fraction;
+        let full = self.halves[half_index(rise)].wave.wave_at(x);
+        self.hypers_of(full, rise, amplitude(cycle))
+    }
+
+    /// The learning rate and momentum from the wave.
+    #[inline(always)]
+    fn hypers_of(&self, full: F, rise: bool, amplitude: f64) -> Hypers<F> {
+        let lr = self.lr_of(full, rise, amplitude);
+        let momentum = (self.config.momentum_range).map(|(m1, m2)| half_times(full, m2 - m1) + m1);
+        Hypers {
+            lr,
+            momentum,
+            weight_decay: None,
+        }
+    }
+
+    /// `hypers` with an amplitude that varies: out of line, so that the
+    /// common constant amplitude has no call (and no spills around it) in
+    /// a caller's loop.
+    #[inline(never)]
+    fn hypers_scaled(&self, step: u64) -> Hypers<F> {
+        self.hypers_with(step, |cycle| self.config.amplitude.at(cycle))
+    }
+
     fn steps(&self) -> ClrSteps<'_, F> {
         ClrSteps {
             config: &self.config,
@@ -1320,5 +1521,54 @@ mod exact {
     #[test]
     fn seed_clr_fill_is_hypers_f64() {
         seed_clr_fill_is_hypers::<f64>();
+    }
+
+    /// Where [`Grid`] is certain, its cycle and half are the seed's
+    /// (rounded `floor(x * cyc)`, `x' < f`) and `x'` needs no clamp: every
+    /// step of small runs, and the steps around every cycle's ends and
+    /// fraction of long ones.
+    #[test]
+    fn grid_is_the_seeds() {
+        let mut certain = 0u64;
+        let mut check = |grid: Grid, (n, cyc, f): (u64, u64, f64), k: u64| {
+            let Some((c, rise)) = grid.locate(k) else {
+                return;
+            };
+            certain += 1;
+            let (cycle, x) = position_in(k as f64, n as f64, cyc as f64);
+            assert_eq!(
+                (c as f64, rise),
+                (cycle, x < f),
+                "n {n} cyc {cyc} f {f} k {k}"
+            );
+            assert!((0.0..=1.0).contains(&x), "n {n} cyc {cyc} f {f} k {k}: {x}");
+        };
+        for n in [1u64, 2, 3, 7, 10, 97, 600, 1000, 4096, 9973] {
+            for cyc in [1u64, 2, 3, 7, 10, 64, 97, 600] {
+                for f in [0.0, 0.1, 0.3, 0.5, 1.0 / 3.0, 0.999, 1.0] {
+                    let grid = Grid::new(n, cyc, f);
+                    (0..n).for_each(|k| check(grid, (n, cyc, f), k));
+                }
+            }
+        }
+        for n in [1_000_000u64, 123_456_789, 1 << 40, (1 << 53) - 1, 1 << 53] {
+            for cyc in [1u64, 3, 10, 7919, 1 << 20] {
+                for f in [0.0, 0.3, 0.5, 0.7, 1.0] {
+                    let grid = Grid::new(n, cyc, f);
+                    let (n_f, cyc_f) = (n as f64, cyc as f64);
+                    // Around the start of the first, middle and last cycles
+                    // and their fractions.
+                    for c in [0, cyc / 2, cyc - 1] {
+                        for edge in [c as f64, c as f64 + f, c as f64 + 1.0] {
+                            let at = (edge / cyc_f * n_f) as u64;
+                            for k in at.saturating_sub(3000)..(at + 3000).min(n) {
+                                check(grid, (n, cyc, f), k);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(certain > 1_000_000, "{certain}");
     }
 }

@@ -3,6 +3,7 @@
 //! convention and formulas so that it reproduces its reference exactly.
 
 use crate::anneal::{trig, Anneal};
+use crate::cyclic::clamped_position;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::phase::{fill_two_pass, Phase, Piecewise, Span};
@@ -726,9 +727,14 @@ pub struct KerasOneCycle<F> {
     /// an integer compare of the step, resolved long before the division
     /// that gives `x` (a mispredicted half then costs less).
     fall_start: u64,
+    /// `total_steps` as `f64` and its reciprocal, the divisor of every
+    /// position (see [`seed_div`]).
+    steps: (f64, f64),
+    /// `[rise, fall]`, indexed by [`half_index`].
+    halves: [OneCycleHalf<F>; 2],
 }
 
-/// What a [`KerasOneCycle`] is serialised as (`fall_start` is recomputed).
+/// What a [`KerasOneCycle`] is serialised as (the rest is recomputed).
 #[cfg(feature = "serde")]
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename = "KerasOneCycle")]
@@ -813,121 +819,139 @@ pub(crate) fn check_momentum_range<F: Real>(range: Option<(F, F)>) -> Result<(),
     Ok(())
 }
 
-/// The seed's two cosine half-waves at cycle position `x` in `[0, 1]`, as
-/// `(cos(arg) + 1, rise)` with [`seed_wave_arg`]'s operands (the seed's
-/// expressions, operation for operation) and the kernel with no range
-/// check (`|arg| <= pi` but for rounding, where it is as accurate), in
-/// `F`'s arithmetic. [`KerasOneCycle`] and the seed's CLR compute both
-/// `hypers` and `fill` through it, so the two agree to the bit.
+/// `a / d` as the seed divides, or in an f32 schedule `a * inv` (`inv` is
+/// `1 / d`): within an ulp of f64, far below f32's precision (the
+/// one-cycle's curve is continuous: no step can cross an edge by it), and a
+/// multiplication where a division would bound the bulk loops and lengthen
+/// a random lookup's chain.
 #[inline(always)]
-pub(crate) fn seed_wave<F: Real>(x: f64, f: f64) -> (F, bool) {
-    let x = x.clamp(0.0, 1.0);
-    let rise = x < f;
-    (seed_wave_on(x, f, rise), rise)
+fn seed_div<F: Real>(a: f64, d: f64, inv: f64) -> f64 {
+    if core::mem::size_of::<F>() == 4 {
+        a * inv
+    } else {
+        a / d
+    }
 }
 
-/// [`seed_wave`]'s `cos(arg) + 1` at `x` in `[0, 1]` whose side of `f`
-/// (`rise = x < f`) the caller already knows.
-#[inline(always)]
-pub(crate) fn seed_wave_on<F: Real>(x: f64, f: f64, rise: bool) -> F {
-    let pi = F::PI();
-    // As `seed_wave_arg`: a fall of zero length (f = 1) is the peak.
-    let fall = f < 1.0;
-    let num = if rise {
-        x
-    } else if fall {
-        x - f
-    } else {
-        0.0
-    };
-    let den = if rise {
-        f
-    } else if fall {
-        1.0 - f
-    } else {
-        1.0
-    };
-    let minus = if rise { pi } else { F::zero() };
-    let arg = F::from_f64(num) * pi / F::from_f64(den) - minus;
-    trig::cos_half_turn(arg.abs()) + F::one()
-}
-
-/// The cosine's argument in [`seed_wave`] and whether it is the rise:
-/// `x*pi/f - pi` before `f`, `(x - f)*pi/(1 - f)` after. Both are computed
-/// and one selected, so random positions cost no misprediction.
+/// The cosine's argument of the seed's half-waves and whether it is the
+/// rise: `x*pi/f - pi` before `f`, `(x - f)*pi/(1 - f)` after (the seed's
+/// expressions, operation for operation), for `x` clamped to `[0, 1]`.
 #[inline(always)]
 pub(crate) fn seed_wave_arg<F: Real>(x: f64, f: f64) -> (F, bool) {
-    let pi = F::PI();
     // Positions are kept in [0, 1] (rounding can step a hair outside).
     let x = x.clamp(0.0, 1.0);
     let rise = x < f;
-    // One expression for both: `(x*pi)/f - pi` and `((x - f)*pi)/(1 - f) - 0`
-    // (subtracting zero changes nothing), selecting the operands only. The
-    // differences are taken in f64, as every position is, so an f32 schedule
-    // keeps its precision near a fraction of 1.
-    let (num, den, minus) = if rise {
-        (x, f, pi)
-    } else if f < 1.0 {
-        (x - f, 1.0 - f, F::zero())
-    } else {
-        // A fall of zero length (f = 1): the peak, where the seed divides by zero.
-        (0.0, 1.0, F::zero())
-    };
-    (F::from_f64(num) * pi / F::from_f64(den) - minus, rise)
+    (SeedHalf::of(f, rise).signed_arg(x), rise)
 }
 
-/// [`seed_wave`] with its half known ahead, for bulk loops over a run of
-/// steps all in the rise or all in the fall: the same operations on the same
-/// operands (`x - 0` is `x`), with no select left for the compiler to turn
-/// into a branch, so the loop vectorises.
-#[derive(Debug, Clone, Copy)]
+/// The operands of one of the seed's half-waves: every path (random
+/// lookups through a build-time table of both, bulk loops over a run of
+/// one half, stepping) takes them from [`SeedHalf::of`], so they agree to
+/// the bit. Both halves are one expression, `(x - sub)*pi/den - minus`
+/// (`x - 0` is `x`, subtracting zero changes nothing); the differences are
+/// taken in f64, as every position is, so an f32 schedule keeps its
+/// precision near a fraction of 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SeedHalf<F> {
     /// Taken from `x`: 0 on the rise, `f` on the fall.
     sub: f64,
+    /// `pi`, or 0 on a fall of zero length (its argument is 0: the peak).
+    pi: F,
     /// `f` or `1 - f`, in `F`.
     den: F,
     /// `pi` on the rise, 0 on the fall.
     minus: F,
+    /// `pi / den`: an f32 schedule multiplies by it where the seed divides
+    /// (within an ulp of f32, as in [`seed_div`]).
+    ratio: F,
 }
 
 impl<F: Real> SeedHalf<F> {
-    /// The rise (`rise`) or the fall with fraction `f`; `None` for a fall of
-    /// zero length (`f >= 1`, or NaN from an unvalidated config), where
-    /// [`seed_wave`] ignores `x`: callers go step by step there.
-    fn new(f: f64, rise: bool) -> Option<Self> {
+    /// The rise (`rise`) or the fall with fraction `f`. A fall of zero
+    /// length (`f >= 1`, or NaN from an unvalidated config) is the peak,
+    /// where the seed divides by zero.
+    pub(crate) fn of(f: f64, rise: bool) -> Self {
+        let mut half = Self::operands(f, rise);
+        half.ratio = half.pi / half.den;
+        half
+    }
+
+    /// [`Self::of`] but for `ratio`.
+    fn operands(f: f64, rise: bool) -> Self {
+        let pi = F::PI();
         if rise {
-            Some(SeedHalf {
+            SeedHalf {
                 sub: 0.0,
+                pi,
                 den: F::from_f64(f),
-                minus: F::PI(),
-            })
+                minus: pi,
+                ratio: F::zero(),
+            }
         } else if f < 1.0 {
-            Some(SeedHalf {
+            SeedHalf {
                 sub: f,
+                pi,
                 den: F::from_f64(1.0 - f),
                 minus: F::zero(),
-            })
+                ratio: F::zero(),
+            }
         } else {
-            None
+            SeedHalf {
+                sub: 0.0,
+                pi: F::zero(),
+                den: F::one(),
+                minus: F::zero(),
+                ratio: F::zero(),
+            }
         }
     }
 
-    /// [`seed_wave`]'s `|arg|` at `x` in `[0, 1]` (where the seed's clamp
-    /// changes nothing) and in this half.
-    #[inline(always)]
-    pub(crate) fn arg(self, x: f64) -> F {
-        let arg = F::from_f64(x - self.sub) * F::PI() / self.den - self.minus;
-        arg.abs()
+    /// [`Self::of`] where the argument follows `x` (the bulk loops' halves);
+    /// `None` for a fall of zero length: callers go step by step there.
+    fn new(f: f64, rise: bool) -> Option<Self> {
+        (rise || f < 1.0).then(|| Self::of(f, rise))
     }
 
-    /// [`seed_wave`]'s `cos(arg) + 1` from [`Self::arg`].
+    /// The cosine's argument at `x` in `[0, 1]` and in this half.
+    #[inline(always)]
+    pub(crate) fn signed_arg(self, x: f64) -> F {
+        let num = F::from_f64(x - self.sub);
+        if core::mem::size_of::<F>() == 4 {
+            num * self.ratio - self.minus
+        } else {
+            num * self.pi / self.den - self.minus
+        }
+    }
+
+    /// Its magnitude: the kernel's input.
+    #[inline(always)]
+    pub(crate) fn arg(self, x: f64) -> F {
+        self.signed_arg(x).abs()
+    }
+
+    /// `cos(arg) + 1` from [`Self::arg`], with the kernel that skips the
+    /// range check (`|arg| <= pi` but for rounding, where it is as accurate).
     #[inline(always)]
     pub(crate) fn wave(arg: F) -> F {
         trig::cos_half_turn(arg) + F::one()
     }
+
+    /// `cos(arg) + 1` at `x` in `[0, 1]`.
+    #[inline(always)]
+    pub(crate) fn wave_at(self, x: f64) -> F {
+        Self::wave(self.arg(x))
+    }
 }
 
-/// Where `x` sits for [`seed_wave`]: 1 on the rise and 2 on the fall
+/// The index of a half in a table of `[rise, fall]`: random lookups load their
+/// half's operands by it, where a select of them compiles to a branch
+/// that random steps mispredict.
+#[inline(always)]
+pub(crate) fn half_index(rise: bool) -> usize {
+    usize::from(!rise)
+}
+
+/// Where `x` sits for the seed's waves: 1 on the rise and 2 on the fall
 /// within `[0, 1]`, 0 below and 3 above (clamped by the seed). It never
 /// decreases as `x` grows, so the steps of one region are one run.
 #[inline(always)]
@@ -943,8 +967,8 @@ pub(crate) fn seed_region(x: f64, f: f64) -> u8 {
     }
 }
 
-/// The half of [`seed_wave`] a bulk loop can use in `region`, with its
-/// flag; `None` where the clamp acts or the fall is empty (step by step).
+/// The half a bulk loop can use in `region`, with its flag; `None` where
+/// the clamp acts or the fall is empty (step by step).
 pub(crate) fn seed_half<F: Real>(region: u8, f: f64) -> Option<(SeedHalf<F>, bool)> {
     match region {
         1 => SeedHalf::new(f, true).map(|h| (h, true)),
@@ -953,26 +977,78 @@ pub(crate) fn seed_half<F: Real>(region: u8, f: f64) -> Option<(SeedHalf<F>, boo
     }
 }
 
-/// One of the seed's half-waves, kept apart because the seed multiplies the
-/// amplitude in at different points of each formula.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum SeedWave<F> {
-    /// `cos(x*pi/f - pi) + 1`.
-    Rise(F),
-    /// `cos((x - f)*pi/(1 - f)) + 1` (still to be halved).
-    Fall(F),
+/// `full * a * b + add`: the seed's `(cos(...) + 1) * amp / 2.0 + base`
+/// on the rise as `(amp, 0.5, base)` and `(cos(...) + 1) / 2.0 * amp +
+/// base` on the fall as `(0.5, amp, base)` (`/ 2` is `* 0.5` to the bit),
+/// so both halves are one expression over build-time operands.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct SeedLine<F> {
+    a: F,
+    b: F,
+    add: F,
 }
 
-impl<F: Real> SeedWave<F> {
-    /// `wave * amp` in the seed's operation order.
-    #[inline]
-    pub(crate) fn times(self, amp: F) -> F {
-        let two = F::one() + F::one();
-        match self {
-            // (cos(...) + 1) * amp / 2.0
-            SeedWave::Rise(full) => full * amp / two,
-            // (cos(...) + 1) / 2.0 * amp
-            SeedWave::Fall(full) => full / two * amp,
+impl<F: Real> SeedLine<F> {
+    /// The seed's order for the half `rise` (`add = -0.0` adds nothing,
+    /// even to a -0).
+    fn of(rise: bool, amp: F, add: F) -> Self {
+        let half = F::from_f64(0.5);
+        let (a, b) = if rise { (amp, half) } else { (half, amp) };
+        SeedLine { a, b, add }
+    }
+
+    #[inline(always)]
+    fn at(self, full: F) -> F {
+        full * self.a * self.b + self.add
+    }
+}
+
+/// One half of a [`KerasOneCycle`]: its wave and both formulas, built
+/// once, so a random lookup loads them by [`half_index`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OneCycleHalf<F> {
+    wave: SeedHalf<F>,
+    /// `(slope, offset)`: the angle `k * slope - offset` at the step at `k`,
+    /// the seed's `(k/n - sub)*pi/den - minus` as one line in f64 (for
+    /// f32 schedules, see [`Self::arg_at`]).
+    line: (f64, f64),
+    /// `lo → hi` on the rise, `hi → 0` on the fall.
+    lr: SeedLine<F>,
+    /// `m1 → m2 → m1` (unused without momentum).
+    momentum: SeedLine<F>,
+}
+
+impl<F: Real> OneCycleHalf<F> {
+    fn of(config: &KerasOneCycleBuilder<F>, rise: bool) -> Self {
+        let (lo, hi) = config.lr_range;
+        let lr = if rise {
+            SeedLine::of(true, hi - lo, lo)
+        } else {
+            SeedLine::of(false, hi, F::from_f64(-0.0))
+        };
+        let (m1, m2) = config.momentum_range.unwrap_or((F::zero(), F::zero()));
+        let f = config.phase_one_fraction;
+        let h = SeedHalf::<f64>::of(f, rise);
+        let n = config.total_steps as f64;
+        OneCycleHalf {
+            wave: SeedHalf::of(f, rise),
+            line: (h.pi / (h.den * n), h.sub * h.pi / h.den + h.minus),
+            lr,
+            momentum: SeedLine::of(rise, m2 - m1, m1),
+        }
+    }
+
+    /// The cosine's `|arg|` at the step at `k` (as `f64`): the seed's
+    /// operations on `x = k / n` in f64 schedules; in f32 ones [`Self`]'s
+    /// `line`, rounded once to f32 (two operations fewer, and no longer
+    /// the f32 difference `x*pi/f - pi` that loses the angle's low bits
+    /// near the rise's start).
+    #[inline(always)]
+    fn arg_at(&self, k: f64, n: f64) -> F {
+        if core::mem::size_of::<F>() == 4 {
+            F::from_f64(k * self.line.0 - self.line.1).abs()
+        } else {
+            self.wave.arg(k / n)
         }
     }
 }
@@ -982,15 +1058,20 @@ impl<F: Real> KerasOneCycle<F> {
         let mut s = KerasOneCycle {
             config,
             fall_start: 0,
+            steps: (config.total_steps as f64, 1.0 / config.total_steps as f64),
+            halves: [
+                OneCycleHalf::of(&config, true),
+                OneCycleHalf::of(&config, false),
+            ],
         };
         s.fall_start = s.first_fall_step();
         s
     }
 
-    #[inline]
+    #[inline(always)]
     fn x(&self, step: u64) -> f64 {
-        let n = self.config.total_steps;
-        step.min(n - 1) as f64 / n as f64
+        let (n, inv) = self.steps;
+        seed_div::<F>(clamped_position(step, self.config.total_steps), n, inv)
     }
 
     /// The first step (up to `total_steps`) whose `x` is not below the
@@ -1011,17 +1092,29 @@ impl<F: Real> KerasOneCycle<F> {
         }
         low
     }
+
+    /// `cos(arg) + 1` at `step` and the operands of its half. `x` is in
+    /// `[0, 1]` (no clamp); the half (`x < f`) is an integer compare of the
+    /// step, resolved long before the division that gives `x`.
+    #[inline(always)]
+    fn wave_at(&self, step: u64) -> (F, &OneCycleHalf<F>) {
+        let n = self.config.total_steps;
+        let rise = step.min(n - 1) < self.fall_start;
+        let half = &self.halves[half_index(rise)];
+        let arg = half.arg_at(clamped_position(step, n), self.steps.0);
+        (SeedHalf::wave(arg), half)
+    }
 }
 
 impl<F: Real> KerasOneCycle<F> {
-    /// `out[i] = component(wave at step first + i)`: the steps before the
-    /// last in at most two straight-line loops (rise, then fall) that
-    /// vectorise, the last step's value for every later step.
-    fn fill_with(&self, out: &mut [F], first: u64, component: impl Fn(F, bool) -> F) {
+    /// `out[i] = component(wave, half)` at step `first + i`: the steps
+    /// before the last in at most two straight-line loops (rise, then fall)
+    /// that vectorise, the last step's value for every later step.
+    fn fill_with(&self, out: &mut [F], first: u64, component: impl Fn(F, &OneCycleHalf<F>) -> F) {
         let n = self.config.total_steps;
         let at = |step: u64| {
-            let (full, rise) = self.wave(self.x(step));
-            component(full, rise)
+            let (full, half) = self.wave_at(step);
+            component(full, half)
         };
         if n > 1 << 53 {
             let mut step = first;
@@ -1040,9 +1133,11 @@ impl<F: Real> KerasOneCycle<F> {
             let end = run_last(step, last, |k| seed_region(self.x(k), f) == region);
             let (run, rest) = core::mem::take(&mut head).split_at_mut((end - step) as usize + 1);
             match seed_half::<F>(region, f) {
-                // Constant flags: each loop's body is straight-line.
-                Some((half, true)) => self.fill_half(run, step, half, |w| component(w, true)),
-                Some((half, false)) => self.fill_half(run, step, half, |w| component(w, false)),
+                // The half's operands are loop constants: each loop's body
+                // is straight-line.
+                Some((_, rise)) => {
+                    self.fill_half(run, step, self.halves[half_index(rise)], &component)
+                }
                 None => run.iter_mut().zip(step..).for_each(|(v, k)| *v = at(k)),
             }
             head = rest;
@@ -1053,60 +1148,33 @@ impl<F: Real> KerasOneCycle<F> {
         }
     }
 
-    /// `out[i] = value(wave)` at step `first + i`, all before the last step
-    /// and in `half`.
+    /// `out[i] = component(wave, half)` at step `first + i`, all before the
+    /// last step and in `half`.
     #[inline(always)]
-    fn fill_half(&self, out: &mut [F], first: u64, half: SeedHalf<F>, value: impl Fn(F) -> F) {
-        let n = self.config.total_steps as f64;
+    fn fill_half(
+        &self,
+        out: &mut [F],
+        first: u64,
+        half: OneCycleHalf<F>,
+        component: &impl Fn(F, &OneCycleHalf<F>) -> F,
+    ) {
+        let n = self.steps.0;
         fill_two_pass(
             out,
             first,
-            |step| half.arg(step / n),
-            |_, arg| value(SeedHalf::wave(arg)),
+            |step| half.arg_at(step, n),
+            |_, arg| component(SeedHalf::wave(arg), &half),
         );
-    }
-
-    /// [`seed_wave`] at `x` with this schedule's fraction.
-    #[inline(always)]
-    fn wave(&self, x: f64) -> (F, bool) {
-        seed_wave(x, self.config.phase_one_fraction)
-    }
-
-    /// [`Self::lr_of`] from [`Self::wave`]: both halves' formulas, one taken.
-    #[inline(always)]
-    fn lr_from(&self, full: F, rise: bool) -> F {
-        let (lo, hi) = self.config.lr_range;
-        let up = SeedWave::Rise(full).times(hi - lo) + lo;
-        let down = SeedWave::Fall(full).times(hi);
-        if rise {
-            up
-        } else {
-            down
-        }
-    }
-
-    /// The momentum `m1 → m2 → m1` from [`Self::wave`].
-    #[inline(always)]
-    fn momentum_from(full: F, rise: bool, (m1, m2): (F, F)) -> F {
-        let wave = if rise {
-            SeedWave::Rise(full)
-        } else {
-            SeedWave::Fall(full)
-        };
-        wave.times(m2 - m1) + m1
     }
 }
 
 impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
     #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        // `x` is in [0, 1] (no clamp), `rise` is `x < f`.
-        let rise = step.min(self.config.total_steps - 1) < self.fall_start;
-        let full = seed_wave_on(self.x(step), self.config.phase_one_fraction, rise);
-        let lr = self.lr_from(full, rise);
-        let momentum = (self.config.momentum_range).map(|m| Self::momentum_from(full, rise, m));
+        let (full, half) = self.wave_at(step);
+        let momentum = (self.config.momentum_range).map(|_| half.momentum.at(full));
         Hypers {
-            lr,
+            lr: half.lr.at(full),
             momentum,
             weight_decay: None,
         }
@@ -1118,13 +1186,11 @@ impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
         self.config.momentum_range.is_some()
     }
     fn fill_lr(&self, out: &mut [F], first_step: u64) {
-        self.fill_with(out, first_step, |full, rise| self.lr_from(full, rise))
+        self.fill_with(out, first_step, |full, half| half.lr.at(full))
     }
     fn fill_momentum(&self, out: &mut [F], first_step: u64) {
         match self.config.momentum_range {
-            Some(m) => self.fill_with(out, first_step, |full, rise| {
-                Self::momentum_from(full, rise, m)
-            }),
+            Some(_) => self.fill_with(out, first_step, |full, half| half.momentum.at(full)),
             None => out.fill(F::nan()),
         }
     }
