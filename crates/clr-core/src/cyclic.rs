@@ -163,6 +163,9 @@ pub struct CyclicLr<F> {
     inv_total: f64,
     inv_rise: f64,
     inv_fall: f64,
+    // Whether the rise and the fall are equally long (the default): both of
+    // PyTorch's divisors are then ±1/2, and `f64` factors need no division.
+    even: bool,
 }
 
 /// The serialized form of [`CyclicLr`] (what it has always been): the
@@ -297,6 +300,7 @@ impl<F: Real> CyclicLrBuilder<F> {
             inv_rise: 1.0 / step_ratio,
             // -inf for a saw-tooth (ratio 1), which never falls.
             inv_fall: 1.0 / (step_ratio - 1.0),
+            even: step_ratio == 0.5,
             ln_gamma: self.mode.ln_gamma(),
             halving: if matches!(self.mode, CyclicMode::Triangular2) {
                 1.0
@@ -312,9 +316,7 @@ impl<F: Real> CyclicLr<F> {
     /// the factor is `num / den`. PyTorch's expressions in PyTorch's order.
     #[inline(always)]
     fn split(&self, position: f64) -> (f64, f64, f64) {
-        let ratio = position / self.total_size;
-        let cycle = floor_non_negative(1.0 + ratio);
-        let x = 1.0 + ratio - cycle;
+        let (cycle, x) = self.cycle_x(position);
         // `x / step_ratio` or `(x - 1) / (step_ratio - 1)`: one division of
         // operands shifted by 0 or 1 (subtracting 0 changes nothing), no
         // branch on random steps.
@@ -322,9 +324,22 @@ impl<F: Real> CyclicLr<F> {
         (cycle, x - fall, self.step_ratio - fall)
     }
 
+    /// PyTorch's `(cycle, x)` of the step at `position`: `x` in `[0, 1)`
+    /// is how far into its cycle it is.
+    #[inline(always)]
+    fn cycle_x(&self, position: f64) -> (f64, f64) {
+        let ratio = position / self.total_size;
+        let cycle = floor_non_negative(1.0 + ratio);
+        (cycle, 1.0 + ratio - cycle)
+    }
+
     /// `(scale_factor, scale)` of the step at `position`.
     #[inline(always)]
     fn factors(&self, position: f64) -> (F, F) {
+        if !is_f32::<F>() && self.even {
+            let (cycle, x) = self.cycle_x(position);
+            return (F::from_f64(even_factor(x)), self.scale(cycle, position));
+        }
         let (cycle, num, den) = self.split(position);
         let factor = if is_f32::<F>() {
             self.factor32(position, cycle, den)
@@ -488,6 +503,19 @@ impl<F: Real> CyclicLr<F> {
             base += chunk.len() as f64;
         }
     }
+}
+
+/// PyTorch's `x / step_ratio` or `(x - 1) / (step_ratio - 1)` when
+/// `step_ratio` is 1/2: `2x` up to `x = 1/2`, `2(1 - x)` past it, where
+/// `1 - x` is exact (Sterbenz) and doubling is, so the bits are PyTorch's.
+/// The smaller of `x` and `1 - x` picks the half without a division, which
+/// a random lookup would wait for.
+#[inline(always)]
+fn even_factor(x: f64) -> f64 {
+    // A compare, not `f64::min`: one instruction without its NaN handling
+    // (`x` is never NaN here).
+    let rest = 1.0 - x;
+    2.0 * if x < rest { x } else { rest }
 }
 
 /// A custom mode's scale, out of line: the call's register saves stay off
@@ -1209,6 +1237,34 @@ mod exact {
                 }
                 fill_is_hypers(&b.no_momentum().build().unwrap(), 3);
             }
+        }
+    }
+
+    #[test]
+    fn even_factor_is_pytorchs_division() {
+        let mut x = 0.0_f64;
+        let mut check = |x: f64| {
+            let want = if x <= 0.5 {
+                x / 0.5
+            } else {
+                (x - 1.0) / (0.5 - 1.0)
+            };
+            assert_eq!(even_factor(x).to_bits(), want.to_bits(), "{x:e}");
+        };
+        for x in [
+            0.0,
+            5e-324,
+            0.25,
+            0.5,
+            0.5 + f64::EPSILON / 4.0,
+            0.75,
+            1.0 - f64::EPSILON / 2.0,
+        ] {
+            check(x);
+        }
+        for _ in 0..100_000 {
+            x = (x + 0.618_033_988_749_894_8) % 1.0;
+            check(x);
         }
     }
 
