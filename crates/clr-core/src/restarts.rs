@@ -251,12 +251,15 @@ impl<F: Real> CosineRestarts<F> {
         F::PI() * F::from_f64(t_cur) / F::from_f64(t_i.max(1.0))
     }
 
-    /// PyTorch: `eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`.
+    /// PyTorch: `eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`,
+    /// halved before the product rather than after: the same bits (halving
+    /// is exact) wherever the halves are normal, and the halving leaves the
+    /// cosine's dependency chain.
     #[inline(always)]
     fn value_of_cos(&self, peak: F, cos: F) -> F {
         let eta = self.config.eta_min;
         let two = F::one() + F::one();
-        eta + (peak - eta) * (F::one() + cos) / two
+        eta + (peak - eta) / two * (F::one() + cos)
     }
 
     /// The linear warm-up at `T_cur < warmup`.
@@ -317,7 +320,15 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
     fn at(&self, step: u64) -> F {
         if self.int_mult == Some(2) {
             if let Some((index, start, len)) = doubling_cycle(self.config.t0, step) {
-                return self.at_cycle(index, to_f64(step - start), to_f64(len));
+                let (t_cur, warmup) = (step - start, self.config.warmup);
+                let peak = self.peak(index);
+                if t_cur < warmup {
+                    return self.warming(peak, to_f64(t_cur));
+                }
+                // Past the warm-up in integers, as `fill` counts (the same
+                // `f64`s below 2^53), one subtraction off the chain.
+                let arg = Self::cos_arg(to_f64(t_cur - warmup), to_f64(len - warmup));
+                return self.value_of_cos(peak, trig::cos_half_turn(arg));
             }
         }
         self.at_any(step)
