@@ -166,6 +166,12 @@ pub struct CyclicLr<F> {
     // Whether the rise and the fall are equally long (the default): both of
     // PyTorch's divisors are then ±1/2, and `f64` factors need no division.
     even: bool,
+    // Steps per cycle, and the last step whose cycle the integer division
+    // `step / cycle_steps` gives as PyTorch's `floor(1 + step / total_size)`
+    // does (`step + 2·total_size <= 2^52`: the quotient then rounds short
+    // of the next whole number).
+    cycle_steps: u64,
+    int_limit: u64,
 }
 
 /// The serialized form of [`CyclicLr`] (what it has always been): the
@@ -301,6 +307,8 @@ impl<F: Real> CyclicLrBuilder<F> {
             // -inf for a saw-tooth (ratio 1), which never falls.
             inv_fall: 1.0 / (step_ratio - 1.0),
             even: step_ratio == 0.5,
+            cycle_steps: total,
+            int_limit: (1u64 << 52).saturating_sub(2 * total),
             ln_gamma: self.mode.ln_gamma(),
             halving: if matches!(self.mode, CyclicMode::Triangular2) {
                 1.0
@@ -333,19 +341,35 @@ impl<F: Real> CyclicLr<F> {
         (cycle, 1.0 + ratio - cycle)
     }
 
-    /// `(scale_factor, scale)` of the step at `position`.
+    /// [`cycle_x`](Self::cycle_x) of `step` (at `position`, its `f64`):
+    /// where `int_limit` allows, the cycle comes from an integer division,
+    /// which runs beside the floating-point one where `floor` would wait
+    /// for it. The same cycle, so the same `x`.
     #[inline(always)]
-    fn factors(&self, position: f64) -> (F, F) {
-        if !is_f32::<F>() && self.even {
-            let (cycle, x) = self.cycle_x(position);
-            return (F::from_f64(even_factor(x)), self.scale(cycle, position));
+    fn cycle_x_of(&self, step: u64, position: f64) -> (f64, f64) {
+        if step > self.int_limit {
+            return self.cycle_x(position);
         }
-        let (cycle, num, den) = self.split(position);
-        let factor = if is_f32::<F>() {
-            self.factor32(position, cycle, den)
-        } else {
-            num / den
-        };
+        // Below 2^52: the signed conversion is exact.
+        let cycle = (step / self.cycle_steps + 1) as i64 as f64;
+        (cycle, 1.0 + position / self.total_size - cycle)
+    }
+
+    /// `(scale_factor, scale)` of `step` (at `position`, its `f64`).
+    #[inline(always)]
+    fn factors(&self, step: u64, position: f64) -> (F, F) {
+        if !is_f32::<F>() {
+            let (cycle, x) = self.cycle_x_of(step, position);
+            let factor = if self.even {
+                even_factor(x)
+            } else {
+                let fall = if x <= self.step_ratio { 0.0 } else { 1.0 };
+                (x - fall) / (self.step_ratio - fall)
+            };
+            return (F::from_f64(factor), self.scale(cycle, position));
+        }
+        let (cycle, _, den) = self.split(position);
+        let factor = self.factor32(position, cycle, den);
         (F::from_f64(factor), self.scale(cycle, position))
     }
 
@@ -400,7 +424,7 @@ impl<F: Real> CyclicLr<F> {
         if per_iteration || first.saturating_add(out.len() as u64) > 1 << 53 {
             let mut step = first;
             for v in out.iter_mut() {
-                let (factor, scale) = self.factors(step as f64);
+                let (factor, scale) = self.factors(step, step as f64);
                 *v = value(factor, scale);
                 step = step.saturating_add(1);
             }
@@ -563,7 +587,7 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
     #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
-        let (factor, scale) = self.factors(position_of(step));
+        let (factor, scale) = self.factors(step, position_of(step));
         let lr = c.base_lr + (c.max_lr - c.base_lr) * factor * scale;
         let momentum = c
             .momentum
@@ -1243,7 +1267,7 @@ mod exact {
     #[test]
     fn even_factor_is_pytorchs_division() {
         let mut x = 0.0_f64;
-        let mut check = |x: f64| {
+        let check = |x: f64| {
             let want = if x <= 0.5 {
                 x / 0.5
             } else {
@@ -1265,6 +1289,59 @@ mod exact {
         for _ in 0..100_000 {
             x = (x + 0.618_033_988_749_894_8) % 1.0;
             check(x);
+        }
+    }
+
+    #[test]
+    fn integer_cycles_are_pytorchs() {
+        for (up, down) in [
+            (1, 0),
+            (1, 2),
+            (20_000, 20_000),
+            (3, 1 << 40),
+            (1 << 50, 1 << 50),
+        ] {
+            let s = CyclicLr::builder(0.001_f64, 0.1)
+                .step_size_up(up)
+                .step_size_down(down)
+                .build()
+                .unwrap();
+            let n = s.cycle_steps;
+            let edge = |c: u64, d: u64| c.saturating_mul(n).saturating_add(d).saturating_sub(1);
+            let mut steps = [
+                0,
+                1,
+                s.int_limit,
+                s.int_limit + 1,
+                u64::MAX,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+            ];
+            for (i, c) in [1, 2, 1000, s.int_limit / n].into_iter().enumerate() {
+                for d in 0..3 {
+                    steps[5 + 3 * i + d as usize] = edge(c, d);
+                }
+            }
+            // Past the limit `cycle_x_of` is `cycle_x` itself.
+            for step in steps.into_iter().filter(|k| *k <= s.int_limit) {
+                let position = position_of(step);
+                let (a, b) = (s.cycle_x_of(step, position), s.cycle_x(position));
+                assert_eq!(
+                    (a.0.to_bits(), a.1.to_bits()),
+                    (b.0.to_bits(), b.1.to_bits()),
+                    "{step}"
+                );
+            }
         }
     }
 
