@@ -13,7 +13,7 @@ use crate::one_cycle::{
     check_lr_range, check_momentum_range, half_index, seed_half, seed_region, seed_wave_arg,
     SeedHalf,
 };
-use crate::phase::{fill_two_pass, for_offsets};
+use crate::phase::{fill_two_pass, for_counts, for_offsets};
 use crate::real::Real;
 use crate::stepper::{self, run_last, Motion, Segment, Stepper, Stepping, NO_MAP};
 
@@ -94,6 +94,9 @@ impl CyclicMode {
 /// subtracting it rounds to a whole number.
 const TWO_52: f64 = 4_503_599_627_370_496.0;
 
+/// 2^53: below it every whole number is an `f64`.
+const TWO_53: f64 = 9_007_199_254_740_992.0;
+
 /// `1 / pow(2, e)` for a whole `e >= 0`, exactly, from the exponent bits:
 /// `2^-e` down to `2^-1023` (subnormal, still exact), then 0 (where
 /// `pow(2, e)` is infinite). `e` reaches the bits through the 2^52 shifter
@@ -159,11 +162,20 @@ pub struct CyclicLr<F> {
     // 1 for triangular2, 0 for triangular: both scales are then
     // 1 / 2^((cycle - 1) * halving), one branch-free expression.
     halving: f64,
-    // 1/total_size, 1/step_ratio, 1/(step_ratio - 1): f32 schedules take
-    // the factor by products (see `factor32`).
-    inv_total: f64,
-    inv_rise: f64,
-    inv_fall: f64,
+    // 1/step_size_up and 1/step_size_down (inf for a saw-tooth, which
+    // never falls): f32 schedules take the factor by products (see
+    // `factor32`).
+    inv_up: f64,
+    inv_down: f64,
+    // Whether the rise and the fall are equally long (the default): both of
+    // PyTorch's divisors are then ±1/2, and `f64` factors need no division.
+    even: bool,
+    // Steps per cycle, and the last step whose cycle the integer division
+    // `step / cycle_steps` gives as PyTorch's `floor(1 + step / total_size)`
+    // does (`step + 2·total_size <= 2^52`: the quotient then rounds short
+    // of the next whole number).
+    cycle_steps: u64,
+    int_limit: u64,
 }
 
 /// The serialized form of [`CyclicLr`] (what it has always been): the
@@ -294,10 +306,11 @@ impl<F: Real> CyclicLrBuilder<F> {
             config: *self,
             total_size,
             step_ratio,
-            inv_total: 1.0 / total_size,
-            inv_rise: 1.0 / step_ratio,
-            // -inf for a saw-tooth (ratio 1), which never falls.
-            inv_fall: 1.0 / (step_ratio - 1.0),
+            inv_up: 1.0 / up as f64,
+            inv_down: 1.0 / down as f64,
+            even: step_ratio == 0.5,
+            cycle_steps: total,
+            int_limit: (1u64 << 52).saturating_sub(2 * total),
             ln_gamma: self.mode.ln_gamma(),
             halving: if matches!(self.mode, CyclicMode::Triangular2) {
                 1.0
@@ -313,9 +326,7 @@ impl<F: Real> CyclicLr<F> {
     /// the factor is `num / den`. PyTorch's expressions in PyTorch's order.
     #[inline(always)]
     fn split(&self, position: f64) -> (f64, f64, f64) {
-        let ratio = position / self.total_size;
-        let cycle = floor_non_negative(1.0 + ratio);
-        let x = 1.0 + ratio - cycle;
+        let (cycle, x) = self.cycle_x(position);
         // `x / step_ratio` or `(x - 1) / (step_ratio - 1)`: one division of
         // operands shifted by 0 or 1 (subtracting 0 changes nothing), no
         // branch on random steps.
@@ -323,36 +334,74 @@ impl<F: Real> CyclicLr<F> {
         (cycle, x - fall, self.step_ratio - fall)
     }
 
-    /// `(scale_factor, scale)` of the step at `position`.
+    /// PyTorch's `(cycle, x)` of the step at `position`: `x` in `[0, 1)`
+    /// is how far into its cycle it is.
     #[inline(always)]
-    fn factors(&self, position: f64) -> (F, F) {
-        let (cycle, num, den) = self.split(position);
-        let factor = if is_f32::<F>() {
-            self.factor32(position, cycle, den)
-        } else {
-            num / den
-        };
-        (F::from_f64(factor), self.scale(cycle, position))
+    fn cycle_x(&self, position: f64) -> (f64, f64) {
+        let ratio = position / self.total_size;
+        let cycle = floor_non_negative(1.0 + ratio);
+        (cycle, 1.0 + ratio - cycle)
     }
 
-    /// The factor for `f32` schedules, in the half cycle `split` found:
-    /// products instead of PyTorch's two divisions (the divider would bound
-    /// `fill`'s throughput), within a few `f64` ulp of them, far below `f32`'s.
+    /// [`cycle_x`](Self::cycle_x) of `step` (at `position`, its `f64`):
+    /// where `int_limit` allows, the cycle comes from an integer division,
+    /// which runs beside the floating-point one where `floor` would wait
+    /// for it. The same cycle, so the same `x`.
     #[inline(always)]
-    fn factor32(&self, position: f64, cycle: f64, den: f64) -> f64 {
-        let (shift, inv) = if den == self.step_ratio {
-            (0.0, self.inv_rise)
-        } else {
-            (1.0, self.inv_fall)
-        };
-        self.factor32_of(position, cycle, shift, inv)
+    fn cycle_x_of(&self, step: u64, position: f64) -> (f64, f64) {
+        if step > self.int_limit {
+            return self.cycle_x(position);
+        }
+        // Below 2^52: the signed conversion is exact.
+        let cycle = (step / self.cycle_steps + 1) as i64 as f64;
+        (cycle, 1.0 + position / self.total_size - cycle)
     }
 
-    /// [`factor32`](Self::factor32) with the half's numerator shift and
-    /// reciprocal already chosen (a bulk loop over one half).
+    /// `(scale_factor, scale)` of `step` (at `position`, its `f64`).
     #[inline(always)]
-    fn factor32_of(&self, position: f64, cycle: f64, shift: f64, inv: f64) -> f64 {
-        ((1.0 + position * self.inv_total - cycle) - shift) * inv
+    fn factors(&self, step: u64, position: f64) -> (F, F) {
+        if !is_f32::<F>() {
+            let (cycle, x) = self.cycle_x_of(step, position);
+            let factor = if self.even {
+                even_factor(x)
+            } else {
+                let fall = if x <= self.step_ratio { 0.0 } else { 1.0 };
+                (x - fall) / (self.step_ratio - fall)
+            };
+            return (F::from_f64(factor), self.scale(cycle, position));
+        }
+        let (cycle, _, den) = self.split(position);
+        let factor = self.factor32(position, cycle, den != self.step_ratio);
+        (factor, self.scale(cycle, position))
+    }
+
+    /// The factor for `f32` schedules, in the half cycle `split` found
+    /// (rising or `falling`): the step's distance from the half's low end
+    /// (the rise's start, the fall's end; whole steps, exact in `f64` below
+    /// 2^53) times 1 / the half's steps, in `F`. PyTorch's quotients within
+    /// a few `f32` ulp, with no division, and a bulk loop counts the
+    /// distances in `F` itself ([`slope32`](Self::slope32)). Where the
+    /// cycle's end passes 2^53 the distance could round: PyTorch's
+    /// quotient there, as in `f64`.
+    #[inline(always)]
+    fn factor32(&self, position: f64, cycle: f64, falling: bool) -> F {
+        if position + self.total_size > TWO_53 {
+            let shift = if falling { 1.0 } else { 0.0 };
+            let x = 1.0 + position / self.total_size - cycle;
+            return F::from_f64((x - shift) / (self.step_ratio - shift));
+        }
+        let offset = if falling {
+            cycle * self.total_size - position
+        } else {
+            position - (cycle - 1.0) * self.total_size
+        };
+        self.slope32(F::from_f64(offset), falling)
+    }
+
+    /// [`factor32`](Self::factor32) from the distance `offset` in `F`.
+    #[inline(always)]
+    fn slope32(&self, offset: F, falling: bool) -> F {
+        offset * F::from_f64(if falling { self.inv_down } else { self.inv_up })
     }
 
     /// The mode's scale in `F`; `exp_range` in `f32` arithmetic for `f32`
@@ -386,7 +435,7 @@ impl<F: Real> CyclicLr<F> {
         if per_iteration || first.saturating_add(out.len() as u64) > 1 << 53 {
             let mut step = first;
             for v in out.iter_mut() {
-                let (factor, scale) = self.factors(step as f64);
+                let (factor, scale) = self.factors(step, step as f64);
                 *v = value(factor, scale);
                 step = step.saturating_add(1);
             }
@@ -414,40 +463,52 @@ impl<F: Real> CyclicLr<F> {
     fn fill_half_cycle(&self, out: &mut [F], first: u64, value: &impl Fn(F, F) -> F) {
         let (cycle, _, den) = self.split(first as f64);
         if den == self.step_ratio {
-            self.fill_slope(out, first, (cycle, den, 0.0, self.inv_rise), value);
+            self.fill_slope(out, first, (cycle, den, 0.0), value);
         } else {
-            self.fill_slope(out, first, (cycle, den, 1.0, self.inv_fall), value);
+            self.fill_slope(out, first, (cycle, den, 1.0), value);
         }
     }
 
     /// [`fill_half_cycle`](Self::fill_half_cycle) given the half cycle's
-    /// `(cycle, den, shift, inv)` (`inv` for [`factor32`](Self::factor32)).
+    /// `(cycle, den, shift)`.
     #[inline(always)]
     fn fill_slope(
         &self,
         out: &mut [F],
         first: u64,
-        (cycle, den, shift, inv): (f64, f64, f64, f64),
+        (cycle, den, shift): (f64, f64, f64),
         value: &impl Fn(F, F) -> F,
     ) {
-        let total = self.total_size;
+        let (total, falling) = (self.total_size, shift != 0.0);
         let factor = |position: f64| {
-            F::from_f64(if is_f32::<F>() {
-                self.factor32_of(position, cycle, shift, inv)
+            if is_f32::<F>() {
+                self.factor32(position, cycle, falling)
             } else {
-                ((1.0 + position / total - cycle) - shift) / den
-            })
+                F::from_f64(((1.0 + position / total - cycle) - shift) / den)
+            }
         };
         let (base, last) = (
             first as f64,
             first as f64 + out.len().saturating_sub(1) as f64,
         );
+        // `f32`: `factor32`'s distances, counted in `F` (exact below 2^24)
+        // up the rise and, negated, down the fall.
+        let distance = if falling {
+            total * cycle - base
+        } else {
+            base - (cycle - 1.0) * total
+        };
+        let counted = is_f32::<F>()
+            && distance + out.len() as f64 <= 2.0 / F::epsilon().to_f64()
+            && last + total <= TWO_53;
+        let count0 = F::from_f64(if falling { -distance } else { distance });
+        let per_count = |c: F| self.slope32(if falling { -c } else { c }, falling);
         // `position * ln_gamma` is monotonic: above exp32's floor at both
         // ends, above it at every step.
         let above = |p: f64| exp::above_floor32(p * self.ln_gamma);
         match self.config.mode {
-            CyclicMode::ExpRange { .. } if is_f32::<F>() && above(base) && above(last) => {
-                self.fill_exp32(out, first, factor, value);
+            CyclicMode::ExpRange { .. } if counted && above(base) && above(last) => {
+                self.fill_exp32(out, first, count0, per_count, value);
             }
             CyclicMode::ExpRange { .. } => for_offsets(out, |offset| {
                 let position = base + offset;
@@ -455,40 +516,68 @@ impl<F: Real> CyclicLr<F> {
             }),
             _ => {
                 let scale = self.scale(cycle, base);
-                for_offsets(out, |offset| value(factor(base + offset), scale));
+                if counted {
+                    for_counts(out, count0, |c| value(per_count(c), scale));
+                } else {
+                    for_offsets(out, |offset| value(factor(base + offset), scale));
+                }
             }
         }
     }
 
     /// `exp_range` in `f32` over steps where `exp32` needs no clamp, chunk
-    /// by chunk in two loops: the factor (into `out`) and `exp`'s argument
-    /// (into a buffer) from one position, then `exp` and the value. The
-    /// positions are converted once, and neither dependency chain is long
-    /// enough to stall the out-of-order window.
+    /// by chunk in two loops: `exp`'s argument from the position (in `f64`,
+    /// two lanes) into a buffer, then the factor from the count (`count0`
+    /// up, in `F`, four lanes), `exp` and the value. Neither dependency
+    /// chain is long enough to stall the out-of-order window.
     #[inline(always)]
     fn fill_exp32(
         &self,
         out: &mut [F],
         first: u64,
-        factor: impl Fn(f64) -> F,
+        count0: F,
+        factor: impl Fn(F) -> F,
         value: &impl Fn(F, F) -> F,
     ) {
         let mut args = [F::zero(); trig::CHUNK];
-        let mut base = first as f64;
+        let (mut base, mut count) = (first as f64, count0);
         for chunk in out.chunks_mut(trig::CHUNK) {
             let args = &mut args[..chunk.len()];
-            for (j, (v, y)) in chunk.iter_mut().zip(args.iter_mut()).enumerate() {
-                let position = base + f64::from(j as i32);
-                *v = factor(position);
-                *y = F::from_f64(position * self.ln_gamma);
+            // The positions counted in `f64` four at a time (whole numbers
+            // below 2^53: exact), which vectorises without a conversion.
+            let mut position = [base, base + 1.0, base + 2.0, base + 3.0];
+            let mut quads = args.chunks_exact_mut(4);
+            for quad in &mut quads {
+                for (y, p) in quad.iter_mut().zip(position.iter_mut()) {
+                    *y = F::from_f64(*p * self.ln_gamma);
+                    *p += 4.0;
+                }
             }
-            for (v, y) in chunk.iter_mut().zip(args.iter()) {
+            for (y, p) in quads.into_remainder().iter_mut().zip(position) {
+                *y = F::from_f64(p * self.ln_gamma);
+            }
+            for (j, (v, y)) in chunk.iter_mut().zip(args.iter()).enumerate() {
+                let factor = factor(count + F::from_f64(f64::from(j as u16)));
                 let scale = exp::exp32_above_floor(Real::to_f64(*y) as f32);
-                *v = value(*v, F::from_f64(f64::from(scale)));
+                *v = value(factor, F::from_f64(f64::from(scale)));
             }
             base += chunk.len() as f64;
+            count = count + F::from_f64(chunk.len() as f64);
         }
     }
+}
+
+/// PyTorch's `x / step_ratio` or `(x - 1) / (step_ratio - 1)` when
+/// `step_ratio` is 1/2: `2x` up to `x = 1/2`, `2(1 - x)` past it, where
+/// `1 - x` is exact (Sterbenz) and doubling is, so the bits are PyTorch's.
+/// The smaller of `x` and `1 - x` picks the half without a division, which
+/// a random lookup would wait for.
+#[inline(always)]
+fn even_factor(x: f64) -> f64 {
+    // A compare, not `f64::min`: one instruction without its NaN handling
+    // (`x` is never NaN here).
+    let rest = 1.0 - x;
+    2.0 * if x < rest { x } else { rest }
 }
 
 /// A custom mode's scale, out of line: the call's register saves stay off
@@ -630,7 +719,7 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
     #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
-        let (factor, scale) = self.factors(position_of(step));
+        let (factor, scale) = self.factors(step, position_of(step));
         let lr = c.base_lr + (c.max_lr - c.base_lr) * factor * scale;
         let momentum = c
             .momentum
@@ -1409,6 +1498,87 @@ mod exact {
                     fill_is_hypers(&s, first);
                 }
                 fill_is_hypers(&b.no_momentum().build().unwrap(), 3);
+            }
+        }
+    }
+
+    #[test]
+    fn even_factor_is_pytorchs_division() {
+        let mut x = 0.0_f64;
+        let check = |x: f64| {
+            let want = if x <= 0.5 {
+                x / 0.5
+            } else {
+                (x - 1.0) / (0.5 - 1.0)
+            };
+            assert_eq!(even_factor(x).to_bits(), want.to_bits(), "{x:e}");
+        };
+        for x in [
+            0.0,
+            5e-324,
+            0.25,
+            0.5,
+            0.5 + f64::EPSILON / 4.0,
+            0.75,
+            1.0 - f64::EPSILON / 2.0,
+        ] {
+            check(x);
+        }
+        for _ in 0..100_000 {
+            x = (x + 0.618_033_988_749_894_8) % 1.0;
+            check(x);
+        }
+    }
+
+    #[test]
+    fn integer_cycles_are_pytorchs() {
+        for (up, down) in [
+            (1, 0),
+            (1, 2),
+            (20_000, 20_000),
+            (3, 1 << 40),
+            (1 << 50, 1 << 50),
+        ] {
+            let s = CyclicLr::builder(0.001_f64, 0.1)
+                .step_size_up(up)
+                .step_size_down(down)
+                .build()
+                .unwrap();
+            let n = s.cycle_steps;
+            let edge = |c: u64, d: u64| c.saturating_mul(n).saturating_add(d).saturating_sub(1);
+            let mut steps = [
+                0,
+                1,
+                s.int_limit,
+                s.int_limit + 1,
+                u64::MAX,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+            ];
+            for (i, c) in [1, 2, 1000, s.int_limit / n].into_iter().enumerate() {
+                for d in 0..3 {
+                    steps[5 + 3 * i + d as usize] = edge(c, d);
+                }
+            }
+            // Past the limit `cycle_x_of` is `cycle_x` itself.
+            for step in steps.into_iter().filter(|k| *k <= s.int_limit) {
+                let position = position_of(step);
+                let (a, b) = (s.cycle_x_of(step, position), s.cycle_x(position));
+                assert_eq!(
+                    (a.0.to_bits(), a.1.to_bits()),
+                    (b.0.to_bits(), b.1.to_bits()),
+                    "{step}"
+                );
             }
         }
     }

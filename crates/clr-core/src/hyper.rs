@@ -236,7 +236,9 @@ impl<L, M> Bundle<L, M> {
 }
 
 impl<F: Real, L: Schedule<F>, M: Schedule<F>> HyperSchedule<F> for Bundle<L, M> {
-    #[inline]
+    // Always: a schedule whose `at` is inlined (a warm restart's) would
+    // otherwise make this two copies long and a call per lookup.
+    #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
         Hypers {
             lr: self.lr.at(step),

@@ -492,11 +492,16 @@ fn huge_to_f64(n: u64) -> f64 {
     n as f64
 }
 
-/// `cos(pi * pct)` for `pct` in `[0, 1]`: the branch-free kernel, in `F`'s
-/// arithmetic, with no range check.
+/// `cos(pi * pct)` for `pct` in `[0, 1]`: the branch-free kernels, in `F`'s
+/// arithmetic, with no range check; in `f64` from `pct` itself
+/// ([`trig::cos_pi64`]: a shorter chain than through `pi * pct`).
 #[inline(always)]
 pub(crate) fn cos_pi<F: Real>(pct: F) -> F {
-    trig::cos_half_turn(anneal::cos_arg(pct))
+    if core::mem::size_of::<F>() == 4 {
+        trig::cos_half_turn(anneal::cos_arg(pct))
+    } else {
+        F::from_f64(trig::cos_pi64(pct.to_f64()))
+    }
 }
 
 /// `out[j] = value(first + j)`, counting in `F` (exact below 2^digits of

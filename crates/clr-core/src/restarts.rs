@@ -237,26 +237,29 @@ impl<F: Real> CosineRestarts<F> {
     }
 
     /// The cosine's argument at `T_cur` (past the warm-up) of a cycle of
-    /// `T_i`: in `[0, pi]` (a hair past `pi` at most, by rounding, where
-    /// the kernel is as accurate), so the kernel needs no range check.
+    /// `T_i` (both whole numbers, `T_cur <= T_i` before rounding): in
+    /// `[0, pi]` (a hair past `pi` at most, by rounding, where the kernel is
+    /// as accurate), so the kernel needs no range check.
     #[inline(always)]
     fn cos_arg(t_cur: f64, t_i: f64) -> F {
-        let arg = F::PI() * F::from_f64(t_cur) / F::from_f64(t_i);
-        // 0/0 where a cycle is no longer than its warm-up once rounded
-        // (beyond 2^53 steps): the cycle's start.
-        if arg.is_nan() {
-            F::zero()
-        } else {
-            arg
-        }
+        // `T_i` is 0 only where a cycle is no longer than its warm-up once
+        // rounded (beyond 2^53 steps), and `T_cur` then too: dividing by 1
+        // instead gives the cycle's start, where 0/0 would give NaN. A
+        // whole `T_i` is otherwise at least 1, so this changes nothing,
+        // and the `max` is off the lookup's dependency chain (a NaN test
+        // of the quotient was on it).
+        F::PI() * F::from_f64(t_cur) / F::from_f64(t_i.max(1.0))
     }
 
-    /// PyTorch: `eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`.
+    /// PyTorch: `eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`,
+    /// halved before the product rather than after: the same bits (halving
+    /// is exact) wherever the halves are normal, and the halving leaves the
+    /// cosine's dependency chain.
     #[inline(always)]
     fn value_of_cos(&self, peak: F, cos: F) -> F {
         let eta = self.config.eta_min;
         let two = F::one() + F::one();
-        eta + (peak - eta) * (F::one() + cos) / two
+        eta + (peak - eta) / two * (F::one() + cos)
     }
 
     /// The linear warm-up at `T_cur < warmup`.
@@ -288,10 +291,18 @@ impl<F: Real> CosineRestarts<F> {
     }
 }
 
-impl<F: Real> Schedule<F> for CosineRestarts<F> {
-    #[inline]
-    fn at(&self, step: u64) -> F {
+impl<F: Real> CosineRestarts<F> {
+    /// [`at`](Schedule::at) for any `T_mult`, out of line: the usual
+    /// `T_mult = 2` takes [`doubling_cycle`] inline instead.
+    #[inline(never)]
+    fn at_any(&self, step: u64) -> F {
         let (index, t_cur, t_i) = self.cycle(step);
+        self.at_cycle(index, t_cur, t_i)
+    }
+
+    /// The value at `T_cur` of cycle `index`, `T_i` long.
+    #[inline(always)]
+    fn at_cycle(&self, index: u64, t_cur: f64, t_i: f64) -> F {
         let peak = self.peak(index);
         let w = to_f64(self.config.warmup);
         if t_cur < w {
@@ -299,6 +310,28 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
         }
         let cos = trig::cos_half_turn(Self::cos_arg(t_cur - w, t_i - w));
         self.value_of_cos(peak, cos)
+    }
+}
+
+impl<F: Real> Schedule<F> for CosineRestarts<F> {
+    /// `T_mult = 2` inline (the cycle by a few integer operations), any
+    /// other out of line: a random lookup then makes no call.
+    #[inline(always)]
+    fn at(&self, step: u64) -> F {
+        if self.int_mult == Some(2) {
+            if let Some((index, start, len)) = doubling_cycle(self.config.t0, step) {
+                let (t_cur, warmup) = (step - start, self.config.warmup);
+                let peak = self.peak(index);
+                if t_cur < warmup {
+                    return self.warming(peak, to_f64(t_cur));
+                }
+                // Past the warm-up in integers, as `fill` counts (the same
+                // `f64`s below 2^53), one subtraction off the chain.
+                let arg = Self::cos_arg(to_f64(t_cur - warmup), to_f64(len - warmup));
+                return self.value_of_cos(peak, trig::cos_half_turn(arg));
+            }
+        }
+        self.at_any(step)
     }
 
     fn total_steps(&self) -> Option<u64> {

@@ -76,6 +76,43 @@ fn cos64_nonnegative(x: f64) -> f64 {
     -(t + (t3 * S[0] + t3 * z * q))
 }
 
+// ---- f64, by half turns ---------------------------------------------------
+
+/// [`S`] scaled for `sin(pi·w) = pi·w + w·y·Q(y)`, `y = w²`: `Q(y) =
+/// pi³·P(pi²·y)`, so `W[k] = S[k]·pi^(2k+3)` (rounded from 200 bits).
+const W: [f64; 8] = [
+    -5.167_712_780_049_969,
+    2.550_164_039_877_308,
+    -0.599_264_529_319_146_3,
+    0.082_145_886_575_827_08,
+    -0.007_370_430_526_720_205,
+    0.000_466_299_906_456_709_7,
+    -2.190_370_458_065_917e-5,
+    7.699_788_822_442_958e-7,
+];
+
+/// `cos(pi·pct)` for `pct` in `[0, 1]` (a cosine phase's progress),
+/// branch-free: `-sin(pi·w)` with `w = pct - 1/2`, the polynomial of
+/// [`cos64_nonnegative`] in `w` itself. That takes two roundings and two
+/// dependent operations less than forming `pi·pct` and then `pi·pct - pi/2`
+/// (a random lookup is bound by this chain): the result is within 3 ulp of
+/// the exact `cos(pi·pct)` (tested), so within a few of `libm`'s cosine of
+/// `pi·pct` rounded, whose own argument rounds; the ends are exact
+/// (`cos 0 = 1`, `cos pi = -1`).
+#[inline(always)]
+pub(crate) fn cos_pi64(pct: f64) -> f64 {
+    // Exact from pct = 1/4 on (Sterbenz); below, the rounding is below
+    // an ulp of the result.
+    let w = pct - 0.5;
+    let y = w * w;
+    let y2 = y * y;
+    let low = (W[1] + W[2] * y) + y2 * (W[3] + W[4] * y);
+    let high = (W[5] + W[6] * y) + y2 * W[7];
+    let q = low + (y2 * y2) * high;
+    let w3 = w * y;
+    -(core::f64::consts::PI * w + (w3 * W[0] + w3 * y * q))
+}
+
 // ---- f32 ------------------------------------------------------------------
 
 /// `(-1)^k / (2k + 1)!`, `k = 1..=6` (Taylor's series to `t^13`): enough
@@ -278,6 +315,60 @@ mod tests {
         assert_eq!(cos(0.0_f64), 1.0);
         assert_eq!(cos(core::f64::consts::PI), -1.0);
         assert!(worst <= 4, "{worst}");
+    }
+
+    #[test]
+    fn f64_half_turns_within_three_ulp_of_the_cosine() {
+        // cos(pi·pct) to about half an ulp: `pi·pct = x + lo` with `x` the
+        // rounded product, `lo` its error (by a fused multiply-add) and
+        // pi's own rounding, then `cos(x + lo) = cos x - lo·sin x`.
+        const PI_LO: f64 = 1.224_646_799_147_353_2e-16;
+        let reference = |pct: f64| {
+            let x = core::f64::consts::PI * pct;
+            let lo = libm::fma(core::f64::consts::PI, pct, -x) + PI_LO * pct;
+            libm::cos(x) - lo * libm::sin(x)
+        };
+        let mut next = rng(11);
+        let n = if cfg!(debug_assertions) {
+            200_000
+        } else {
+            2_000_000
+        };
+        let mut worst = 0;
+        let mut check = |pct: f64| {
+            let (got, want) = (cos_pi64(pct), reference(pct));
+            // Near the zero at 1/2 compare absolutely (the reference's
+            // own cancellation).
+            if (got - want).abs() > 1e-31 {
+                let d = ulps64(got, want);
+                assert!(d <= 3, "cos(pi·{pct:e}) = {got:e}, want {want:e}");
+                worst = worst.max(d);
+            }
+        };
+        for _ in 0..n {
+            check((next() >> 11) as f64 / (1u64 << 53) as f64);
+        }
+        for n in 1..=300u32 {
+            for k in 0..=n {
+                check(f64::from(k) / f64::from(n));
+            }
+        }
+        for pct in [
+            0.0,
+            5e-324,
+            1e-300,
+            1e-9,
+            0.25,
+            0.5,
+            0.75,
+            1.0 - f64::EPSILON / 2.0,
+            1.0,
+        ] {
+            check(pct);
+        }
+        assert_eq!(cos_pi64(0.0), 1.0);
+        assert_eq!(cos_pi64(1.0), -1.0);
+        assert!(worst <= 3, "{worst}");
     }
 
     #[test]
