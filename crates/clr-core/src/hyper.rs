@@ -269,12 +269,16 @@ impl<F: Real, L: Schedule<F>, M: Schedule<F>> HyperSchedule<F> for Bundle<L, M> 
             Some(_) => Stepper::counting(step),
         }
     }
+    #[inline(always)]
     fn advance(&self, stepper: &mut Stepper) {
         match self.momentum {
             None => self.lr.advance(stepper),
             Some(_) => stepper.step = stepper.step.saturating_add(1),
         }
     }
+    // Inline as the presets' are: with `hypers` inline too, LLVM would
+    // otherwise leave this out of line, a call per step.
+    #[inline(always)]
     fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
         match self.momentum {
             None => Hypers {
