@@ -6,7 +6,7 @@ use crate::anneal::{trig, Anneal};
 use crate::cyclic::clamped_position;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::phase::{fill_two_pass, Phase, Piecewise, Span};
+use crate::phase::{fill_two_pass, first_step_where, Phase, Piecewise, Span};
 use crate::real::Real;
 use crate::schedule::Schedule;
 use crate::stepper::{self, cos_map, run_last, Motion, Segment, Stepper, Stepping, NO_MAP};
@@ -1075,22 +1075,10 @@ impl<F: Real> KerasOneCycle<F> {
     }
 
     /// The first step (up to `total_steps`) whose `x` is not below the
-    /// fraction, by bisection: `x` never decreases with the step.
+    /// fraction: `x` never decreases with the step.
     fn first_fall_step(&self) -> u64 {
-        let (mut low, mut high) = (0u64, self.config.total_steps);
-        if high == 0 {
-            return 0; // not a valid schedule (no steps to look up)
-        }
         let f = self.config.phase_one_fraction;
-        while low < high {
-            let mid = low + (high - low) / 2;
-            if self.x(mid) < f {
-                low = mid + 1;
-            } else {
-                high = mid;
-            }
-        }
-        low
+        first_step_where(0, self.config.total_steps, |step| self.x(step) >= f)
     }
 
     /// `cos(arg) + 1` at `step` and the operands of its half. `x` is in

@@ -453,17 +453,17 @@ impl<F: Real> Piecewise<F> {
 }
 
 /// The first step whose position (`to_f64`) exceeds `reach`, or
-/// `u64::MAX` when none does: positions never decrease with the step, so
-/// a binary search finds it.
+/// `u64::MAX` when none does: positions never decrease with the step.
 fn first_step_past(reach: f64) -> u64 {
-    let (mut low, mut high) = (0u64, u64::MAX);
-    if to_f64(high) <= reach {
-        return u64::MAX;
-    }
-    // `to_f64(high) > reach`; find the first such step in `low..=high`.
+    first_step_where(0, u64::MAX, |step| to_f64(step) > reach)
+}
+
+/// The first step of `low..high` where `past` holds, or `high` when none
+/// does, for a `past` that stays true once true: a binary search.
+pub(crate) fn first_step_where(mut low: u64, mut high: u64, past: impl Fn(u64) -> bool) -> u64 {
     while low < high {
         let mid = low + (high - low) / 2;
-        if to_f64(mid) > reach {
+        if past(mid) {
             high = mid;
         } else {
             low = mid + 1;
