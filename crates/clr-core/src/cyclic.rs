@@ -543,18 +543,8 @@ impl<F: Real> CyclicLr<F> {
         let (mut base, mut count) = (first as f64, count0);
         for chunk in out.chunks_mut(trig::CHUNK) {
             let args = &mut args[..chunk.len()];
-            // The positions counted in `f64` four at a time (whole numbers
-            // below 2^53: exact), which vectorises without a conversion.
-            let mut position = [base, base + 1.0, base + 2.0, base + 3.0];
-            let mut quads = args.chunks_exact_mut(4);
-            for quad in &mut quads {
-                for (y, p) in quad.iter_mut().zip(position.iter_mut()) {
-                    *y = F::from_f64(*p * self.ln_gamma);
-                    *p += 4.0;
-                }
-            }
-            for (y, p) in quads.into_remainder().iter_mut().zip(position) {
-                *y = F::from_f64(p * self.ln_gamma);
+            for (j, y) in args.iter_mut().enumerate() {
+                *y = F::from_f64((base + f64::from(j as i32)) * self.ln_gamma);
             }
             for (j, (v, y)) in chunk.iter_mut().zip(args.iter()).enumerate() {
                 let factor = factor(count + F::from_f64(f64::from(j as u16)));
