@@ -13,7 +13,7 @@ use crate::one_cycle::{
     check_lr_range, check_momentum_range, half_index, seed_half, seed_region, seed_wave_arg,
     SeedHalf,
 };
-use crate::phase::{fill_two_pass, for_counts, for_offsets};
+use crate::phase::{fill_two_pass, for_offsets};
 use crate::real::Real;
 use crate::stepper::{self, run_last, Motion, Segment, Stepper, Stepping, NO_MAP};
 
@@ -94,9 +94,6 @@ impl CyclicMode {
 /// subtracting it rounds to a whole number.
 const TWO_52: f64 = 4_503_599_627_370_496.0;
 
-/// 2^53: below it every whole number is an `f64`.
-const TWO_53: f64 = 9_007_199_254_740_992.0;
-
 /// `1 / pow(2, e)` for a whole `e >= 0`, exactly, from the exponent bits:
 /// `2^-e` down to `2^-1023` (subnormal, still exact), then 0 (where
 /// `pow(2, e)` is infinite). `e` reaches the bits through the 2^52 shifter
@@ -162,11 +159,11 @@ pub struct CyclicLr<F> {
     // 1 for triangular2, 0 for triangular: both scales are then
     // 1 / 2^((cycle - 1) * halving), one branch-free expression.
     halving: f64,
-    // 1/step_size_up and 1/step_size_down (inf for a saw-tooth, which
-    // never falls): f32 schedules take the factor by products (see
-    // `factor32`).
-    inv_up: f64,
-    inv_down: f64,
+    // 1/total_size, 1/step_ratio, 1/(step_ratio - 1): f32 schedules take
+    // the factor by products (see `factor32`).
+    inv_total: f64,
+    inv_rise: f64,
+    inv_fall: f64,
     // Whether the rise and the fall are equally long (the default): both of
     // PyTorch's divisors are then ±1/2, and `f64` factors need no division.
     even: bool,
@@ -306,8 +303,10 @@ impl<F: Real> CyclicLrBuilder<F> {
             config: *self,
             total_size,
             step_ratio,
-            inv_up: 1.0 / up as f64,
-            inv_down: 1.0 / down as f64,
+            inv_total: 1.0 / total_size,
+            inv_rise: 1.0 / step_ratio,
+            // -inf for a saw-tooth (ratio 1), which never falls.
+            inv_fall: 1.0 / (step_ratio - 1.0),
             even: step_ratio == 0.5,
             cycle_steps: total,
             int_limit: (1u64 << 52).saturating_sub(2 * total),
@@ -371,37 +370,28 @@ impl<F: Real> CyclicLr<F> {
             return (F::from_f64(factor), self.scale(cycle, position));
         }
         let (cycle, _, den) = self.split(position);
-        let factor = self.factor32(position, cycle, den != self.step_ratio);
-        (factor, self.scale(cycle, position))
+        let factor = self.factor32(position, cycle, den);
+        (F::from_f64(factor), self.scale(cycle, position))
     }
 
-    /// The factor for `f32` schedules, in the half cycle `split` found
-    /// (rising or `falling`): the step's distance from the half's low end
-    /// (the rise's start, the fall's end; whole steps, exact in `f64` below
-    /// 2^53) times 1 / the half's steps, in `F`. PyTorch's quotients within
-    /// a few `f32` ulp, with no division, and a bulk loop counts the
-    /// distances in `F` itself ([`slope32`](Self::slope32)). Where the
-    /// cycle's end passes 2^53 the distance could round: PyTorch's
-    /// quotient there, as in `f64`.
+    /// The factor for `f32` schedules, in the half cycle `split` found:
+    /// products instead of PyTorch's two divisions (the divider would bound
+    /// `fill`'s throughput), within a few `f64` ulp of them, far below `f32`'s.
     #[inline(always)]
-    fn factor32(&self, position: f64, cycle: f64, falling: bool) -> F {
-        if position + self.total_size > TWO_53 {
-            let shift = if falling { 1.0 } else { 0.0 };
-            let x = 1.0 + position / self.total_size - cycle;
-            return F::from_f64((x - shift) / (self.step_ratio - shift));
-        }
-        let offset = if falling {
-            cycle * self.total_size - position
+    fn factor32(&self, position: f64, cycle: f64, den: f64) -> f64 {
+        let (shift, inv) = if den == self.step_ratio {
+            (0.0, self.inv_rise)
         } else {
-            position - (cycle - 1.0) * self.total_size
+            (1.0, self.inv_fall)
         };
-        self.slope32(F::from_f64(offset), falling)
+        self.factor32_of(position, cycle, shift, inv)
     }
 
-    /// [`factor32`](Self::factor32) from the distance `offset` in `F`.
+    /// [`factor32`](Self::factor32) with the half's numerator shift and
+    /// reciprocal already chosen (a bulk loop over one half).
     #[inline(always)]
-    fn slope32(&self, offset: F, falling: bool) -> F {
-        offset * F::from_f64(if falling { self.inv_down } else { self.inv_up })
+    fn factor32_of(&self, position: f64, cycle: f64, shift: f64, inv: f64) -> f64 {
+        ((1.0 + position * self.inv_total - cycle) - shift) * inv
     }
 
     /// The mode's scale in `F`; `exp_range` in `f32` arithmetic for `f32`
@@ -463,52 +453,40 @@ impl<F: Real> CyclicLr<F> {
     fn fill_half_cycle(&self, out: &mut [F], first: u64, value: &impl Fn(F, F) -> F) {
         let (cycle, _, den) = self.split(first as f64);
         if den == self.step_ratio {
-            self.fill_slope(out, first, (cycle, den, 0.0), value);
+            self.fill_slope(out, first, (cycle, den, 0.0, self.inv_rise), value);
         } else {
-            self.fill_slope(out, first, (cycle, den, 1.0), value);
+            self.fill_slope(out, first, (cycle, den, 1.0, self.inv_fall), value);
         }
     }
 
     /// [`fill_half_cycle`](Self::fill_half_cycle) given the half cycle's
-    /// `(cycle, den, shift)`.
+    /// `(cycle, den, shift, inv)` (`inv` for [`factor32`](Self::factor32)).
     #[inline(always)]
     fn fill_slope(
         &self,
         out: &mut [F],
         first: u64,
-        (cycle, den, shift): (f64, f64, f64),
+        (cycle, den, shift, inv): (f64, f64, f64, f64),
         value: &impl Fn(F, F) -> F,
     ) {
-        let (total, falling) = (self.total_size, shift != 0.0);
+        let total = self.total_size;
         let factor = |position: f64| {
-            if is_f32::<F>() {
-                self.factor32(position, cycle, falling)
+            F::from_f64(if is_f32::<F>() {
+                self.factor32_of(position, cycle, shift, inv)
             } else {
-                F::from_f64(((1.0 + position / total - cycle) - shift) / den)
-            }
+                ((1.0 + position / total - cycle) - shift) / den
+            })
         };
         let (base, last) = (
             first as f64,
             first as f64 + out.len().saturating_sub(1) as f64,
         );
-        // `f32`: `factor32`'s distances, counted in `F` (exact below 2^24)
-        // up the rise and, negated, down the fall.
-        let distance = if falling {
-            total * cycle - base
-        } else {
-            base - (cycle - 1.0) * total
-        };
-        let counted = is_f32::<F>()
-            && distance + out.len() as f64 <= 2.0 / F::epsilon().to_f64()
-            && last + total <= TWO_53;
-        let count0 = F::from_f64(if falling { -distance } else { distance });
-        let per_count = |c: F| self.slope32(if falling { -c } else { c }, falling);
         // `position * ln_gamma` is monotonic: above exp32's floor at both
         // ends, above it at every step.
         let above = |p: f64| exp::above_floor32(p * self.ln_gamma);
         match self.config.mode {
-            CyclicMode::ExpRange { .. } if counted && above(base) && above(last) => {
-                self.fill_exp32(out, first, count0, per_count, value);
+            CyclicMode::ExpRange { .. } if is_f32::<F>() && above(base) && above(last) => {
+                self.fill_exp32(out, first, factor, value);
             }
             CyclicMode::ExpRange { .. } => for_offsets(out, |offset| {
                 let position = base + offset;
@@ -516,43 +494,38 @@ impl<F: Real> CyclicLr<F> {
             }),
             _ => {
                 let scale = self.scale(cycle, base);
-                if counted {
-                    for_counts(out, count0, |c| value(per_count(c), scale));
-                } else {
-                    for_offsets(out, |offset| value(factor(base + offset), scale));
-                }
+                for_offsets(out, |offset| value(factor(base + offset), scale));
             }
         }
     }
 
     /// `exp_range` in `f32` over steps where `exp32` needs no clamp, chunk
-    /// by chunk in two loops: `exp`'s argument from the position (in `f64`,
-    /// two lanes) into a buffer, then the factor from the count (`count0`
-    /// up, in `F`, four lanes), `exp` and the value. Neither dependency
-    /// chain is long enough to stall the out-of-order window.
+    /// by chunk in two loops: the factor (into `out`) and `exp`'s argument
+    /// (into a buffer) from one position, then `exp` and the value. The
+    /// positions are converted once, and neither dependency chain is long
+    /// enough to stall the out-of-order window.
     #[inline(always)]
     fn fill_exp32(
         &self,
         out: &mut [F],
         first: u64,
-        count0: F,
-        factor: impl Fn(F) -> F,
+        factor: impl Fn(f64) -> F,
         value: &impl Fn(F, F) -> F,
     ) {
         let mut args = [F::zero(); trig::CHUNK];
-        let (mut base, mut count) = (first as f64, count0);
+        let mut base = first as f64;
         for chunk in out.chunks_mut(trig::CHUNK) {
             let args = &mut args[..chunk.len()];
-            for (j, y) in args.iter_mut().enumerate() {
-                *y = F::from_f64((base + f64::from(j as i32)) * self.ln_gamma);
+            for (j, (v, y)) in chunk.iter_mut().zip(args.iter_mut()).enumerate() {
+                let position = base + f64::from(j as i32);
+                *v = factor(position);
+                *y = F::from_f64(position * self.ln_gamma);
             }
-            for (j, (v, y)) in chunk.iter_mut().zip(args.iter()).enumerate() {
-                let factor = factor(count + F::from_f64(f64::from(j as u16)));
+            for (v, y) in chunk.iter_mut().zip(args.iter()) {
                 let scale = exp::exp32_above_floor(Real::to_f64(*y) as f32);
-                *v = value(factor, F::from_f64(f64::from(scale)));
+                *v = value(*v, F::from_f64(f64::from(scale)));
             }
             base += chunk.len() as f64;
-            count = count + F::from_f64(chunk.len() as f64);
         }
     }
 }
