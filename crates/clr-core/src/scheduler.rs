@@ -519,10 +519,17 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
 
     /// Sets how far an exact scheduler's batches only count.
     fn count_on(&mut self) {
+        self.exact_below = Transient(self.plain_below());
+    }
+
+    /// Below this iteration a batch's end has nothing to record and the
+    /// next iteration is inside the cycle: the bound both modes' short
+    /// cuts start from.
+    fn plain_below(&self) -> u64 {
         let bound = self.cycle.iterations() - 1;
         #[cfg(feature = "alloc")]
         let bound = bound.min(self.next_record.0);
-        self.exact_below = Transient(bound);
+        bound
     }
 
     /// Brings the stepper to the new iteration: one step of its recurrence
@@ -540,10 +547,8 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
             *stepper = self.schedule.stepper(iteration);
         }
         if stepper.step() == iteration {
-            let bound = (self.cycle.iterations() - 1).min(stepper.window_last());
-            #[cfg(feature = "alloc")]
-            let bound = bound.min(self.next_record.0);
-            self.quick_below = Transient(bound);
+            let window_last = stepper.window_last();
+            self.quick_below = Transient(self.plain_below().min(window_last));
         }
     }
 
