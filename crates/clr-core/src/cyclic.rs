@@ -14,7 +14,7 @@ use crate::one_cycle::{
     SeedHalf,
 };
 use crate::phase::{fill_two_pass, for_offsets};
-use crate::real::Real;
+use crate::real::{is_f32, Real};
 use crate::stepper::{self, run_last, Motion, Segment, Stepper, Stepping, NO_MAP};
 
 /// PyTorch's `CyclicLR` modes.
@@ -670,12 +670,6 @@ impl Grid {
         let inside = rem.wrapping_sub(self.low) < self.width;
         (inside && (rise || rem >= self.fall_start)).then_some((c, rise))
     }
-}
-
-/// Whether `F` is `f32`.
-#[inline(always)]
-fn is_f32<F: Real>() -> bool {
-    core::mem::size_of::<F>() == 4
 }
 
 impl<F: Real> HyperSchedule<F> for CyclicLr<F> {

@@ -7,7 +7,7 @@ use crate::cyclic::clamped_position;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::phase::{fill_two_pass, first_step_where, Phase, Piecewise, Span};
-use crate::real::Real;
+use crate::real::{is_f32, Real};
 use crate::schedule::Schedule;
 use crate::stepper::{self, cos_map, run_last, Motion, Segment, Stepper, Stepping, NO_MAP};
 
@@ -826,7 +826,7 @@ pub(crate) fn check_momentum_range<F: Real>(range: Option<(F, F)>) -> Result<(),
 /// a random lookup's chain.
 #[inline(always)]
 fn seed_div<F: Real>(a: f64, d: f64, inv: f64) -> f64 {
-    if core::mem::size_of::<F>() == 4 {
+    if is_f32::<F>() {
         a * inv
     } else {
         a / d
@@ -916,7 +916,7 @@ impl<F: Real> SeedHalf<F> {
     #[inline(always)]
     pub(crate) fn signed_arg(self, x: f64) -> F {
         let num = F::from_f64(x - self.sub);
-        if core::mem::size_of::<F>() == 4 {
+        if is_f32::<F>() {
             num * self.ratio - self.minus
         } else {
             num * self.pi / self.den - self.minus
@@ -1045,7 +1045,7 @@ impl<F: Real> OneCycleHalf<F> {
     /// near the rise's start).
     #[inline(always)]
     fn arg_at(&self, k: f64, n: f64) -> F {
-        if core::mem::size_of::<F>() == 4 {
+        if is_f32::<F>() {
             F::from_f64(k * self.line.0 - self.line.1).abs()
         } else {
             self.wave.arg(k / n)

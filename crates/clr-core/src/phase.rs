@@ -10,7 +10,7 @@
 
 use crate::anneal::{self, trig, Anneal};
 use crate::error::{check, Error, Expected, Value};
-use crate::real::Real;
+use crate::real::{is_f32, Real};
 use crate::schedule::Schedule;
 
 /// The most phases a [`Piecewise`] schedule holds (it needs no allocator).
@@ -497,7 +497,7 @@ fn huge_to_f64(n: u64) -> f64 {
 /// ([`trig::cos_pi64`]: a shorter chain than through `pi * pct`).
 #[inline(always)]
 pub(crate) fn cos_pi<F: Real>(pct: F) -> F {
-    if core::mem::size_of::<F>() == 4 {
+    if is_f32::<F>() {
         trig::cos_half_turn(anneal::cos_arg(pct))
     } else {
         F::from_f64(trig::cos_pi64(pct.to_f64()))

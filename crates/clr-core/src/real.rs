@@ -44,3 +44,10 @@ impl Real for f64 {
         self
     }
 }
+
+/// Whether `F` is `f32`: the schedules take `f32`-only arithmetic paths
+/// on it (resolved at compile time).
+#[inline(always)]
+pub(crate) fn is_f32<F: Real>() -> bool {
+    core::mem::size_of::<F>() == 4
+}

@@ -18,7 +18,7 @@
 //! build graph: `num_traits::Float::cos` is `libm` or the platform's `std`
 //! cosine depending on whether some other crate turned on `num-traits/std`.
 
-use crate::real::Real;
+use crate::real::{is_f32, Real};
 
 /// Where the kernels are used: `|x| <= pi` (`t` within `±pi/2`, where the
 /// final `t + t·z·P(z)` does not cancel).
@@ -174,11 +174,6 @@ pub(crate) fn cos32_poly(x: f32) -> f32 {
 }
 
 // ---- generic --------------------------------------------------------------
-
-#[inline(always)]
-fn is_f32<F: Real>() -> bool {
-    core::mem::size_of::<F>() == 4
-}
 
 /// The cosine of `x` in `F`: the kernel where [`fast`], `libm` elsewhere.
 #[inline(always)]
