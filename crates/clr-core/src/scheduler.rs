@@ -402,17 +402,22 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
         if self.stepper.0.step() == iteration {
             return Ok(self.schedule.stepped(&self.stepper.0));
         }
-        if !self.incremental {
-            return self.hypers_at(iteration);
+        // Below its bound an exact scheduler is inside the cycle.
+        if iteration < self.exact_below.0 {
+            return Ok(self.schedule.hypers(iteration));
         }
         self.begin_elsewhere(iteration)
     }
 
-    /// [`batch_begin`](Self::batch_begin) of an incremental scheduler whose
-    /// stepper does not stand at the iteration.
+    /// [`batch_begin`](Self::batch_begin) off both short cuts: an exact
+    /// scheduler at a record, the cycle's end or past it, an incremental one
+    /// whose stepper does not stand at the iteration.
     #[cold]
     #[inline(never)]
     fn begin_elsewhere(&self, iteration: u64) -> Result<Hypers<F>, Error> {
+        if !self.incremental {
+            return self.hypers_at(iteration);
+        }
         if iteration < self.cycle.iterations() {
             // Not there yet (a new or resumed run): a stepper of its own,
             // so that the value is the one an uninterrupted run gives.
