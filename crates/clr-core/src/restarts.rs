@@ -204,21 +204,37 @@ fn geometric_cycle(t0: u64, m: u64, step: u64) -> Option<(u64, u64, u64)> {
     Some((index, start, len))
 }
 
-/// [`geometric_cycle`] for PyTorch's usual `T_mult = 2`: cycle `i` starts
-/// at `t0·(2^i - 1)`, so `i` is the largest with `t0·2^i <= step + t0`.
-/// That is the difference of the two binary logarithms or one less,
-/// which one shift and compare tell: no 64-bit division (tens of cycles
-/// of latency on a random lookup).
+/// [`geometric_cycle`] for PyTorch's usual `T_mult = 2`; `None` when a
+/// bound would overflow.
 #[inline(always)]
 fn doubling_cycle(t0: u64, step: u64) -> Option<(u64, u64, u64)> {
-    let s = step.checked_add(t0)?;
+    let (index, start, len) = doubling_of(t0, step.checked_add(t0)?);
+    start.checked_add(len)?;
+    Some((index, start, len))
+}
+
+/// `(index, first step, length)` of the cycle of step `s - t0` under
+/// `T_mult = 2`, where `s` does not overflow: cycle `i` starts at
+/// `t0·(2^i - 1)`, so `i` is the largest with `t0·2^i <= s`. That is the
+/// difference of the two binary logarithms or one less, which one shift
+/// and compare tell: no 64-bit division (tens of cycles of latency on a
+/// random lookup). Counting leading zeros (`t0 >= 1` by the builder) keeps
+/// it free of `ilog2`'s zero check.
+#[inline(always)]
+fn doubling_of(t0: u64, s: u64) -> (u64, u64, u64) {
     // `t0 < 2^(log2 t0 + 1)`, so `t0 << e < 2^(log2 s + 1)`: no overflow.
-    let e = s.ilog2() - t0.ilog2();
+    let e = (t0.leading_zeros() - s.leading_zeros()) % 64;
     let index = e - u32::from(t0 << e > s);
     let len = t0 << index;
-    let start = len - t0;
-    start.checked_add(len)?;
-    Some((u64::from(index), start, len))
+    (u64::from(index), len - t0, len)
+}
+
+/// A count below 2^53 in `F`: one conversion, rounded once (as through
+/// `f64`, where it is exact), and no test of the sign bit that a `u64`
+/// conversion makes.
+#[inline(always)]
+fn count<F: Real>(n: u64) -> F {
+    <F as num_traits::NumCast>::from(n as i64).unwrap_or_else(F::nan)
 }
 
 impl<F: Real> CosineRestarts<F> {
@@ -236,19 +252,14 @@ impl<F: Real> CosineRestarts<F> {
         }
     }
 
-    /// The cosine's argument at `T_cur` (past the warm-up) of a cycle of
-    /// `T_i` (both whole numbers, `T_cur <= T_i` before rounding): in
-    /// `[0, pi]` (a hair past `pi` at most, by rounding, where the kernel is
-    /// as accurate), so the kernel needs no range check.
+    /// The cosine part's value at `t = T_cur - warmup` of a part `span =
+    /// T_i - warmup` long (whole numbers, `1 <= span`, `t <= span` before
+    /// rounding): the angle is in `[0, pi]` (a hair past `pi` at most, by
+    /// rounding, where the kernel is as accurate), so the kernel needs no
+    /// range check. Lookups and bulk loops share it, hence the same bits.
     #[inline(always)]
-    fn cos_arg(t_cur: f64, t_i: f64) -> F {
-        // `T_i` is 0 only where a cycle is no longer than its warm-up once
-        // rounded (beyond 2^53 steps), and `T_cur` then too: dividing by 1
-        // instead gives the cycle's start, where 0/0 would give NaN. A
-        // whole `T_i` is otherwise at least 1, so this changes nothing,
-        // and the `max` is off the lookup's dependency chain (a NaN test
-        // of the quotient was on it).
-        F::PI() * F::from_f64(t_cur) / F::from_f64(t_i.max(1.0))
+    fn cosine(&self, peak: F, t: F, span: F) -> F {
+        self.value_of_cos(peak, trig::cos_half_turn(F::PI() * t / span))
     }
 
     /// PyTorch: `eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`,
@@ -278,10 +289,7 @@ impl<F: Real> CosineRestarts<F> {
     /// Where `t + j` is exact in `F` it counts in `F` itself, no `f64`.
     fn fill_cosine(&self, out: &mut [F], t: u64, span: f64, peak: F) {
         let span = F::from_f64(span);
-        let value = |t: F| {
-            let arg = F::PI() * t / span;
-            self.value_of_cos(peak, trig::cos_half_turn(arg))
-        };
+        let value = |t: F| self.cosine(peak, t, span);
         let base = t as f64;
         if base + out.len() as f64 <= 2.0 / F::epsilon().to_f64() {
             for_counts(out, F::from_f64(base), value);
@@ -308,8 +316,14 @@ impl<F: Real> CosineRestarts<F> {
         if t_cur < w {
             return self.warming(peak, t_cur);
         }
-        let cos = trig::cos_half_turn(Self::cos_arg(t_cur - w, t_i - w));
-        self.value_of_cos(peak, cos)
+        // `T_i - warmup` is 0 only where a cycle is no longer than its
+        // warm-up once rounded (beyond 2^53 steps), and `T_cur - warmup`
+        // then too: a span of 1 instead gives the cycle's start, where 0/0
+        // would give NaN. A whole span is otherwise at least 1, so this
+        // changes nothing, and the `max` is off the lookup's dependency
+        // chain (a NaN test of the quotient was on it).
+        let span = (t_i - w).max(1.0);
+        self.cosine(peak, F::from_f64(t_cur - w), F::from_f64(span))
     }
 }
 
@@ -318,18 +332,18 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
     /// other out of line: a random lookup then makes no call.
     #[inline(always)]
     fn at(&self, step: u64) -> F {
-        if self.int_mult == Some(2) {
-            if let Some((index, start, len)) = doubling_cycle(self.config.t0, step) {
-                let (t_cur, warmup) = (step - start, self.config.warmup);
-                let peak = self.peak(index);
-                if t_cur < warmup {
-                    return self.warming(peak, to_f64(t_cur));
-                }
-                // Past the warm-up in integers, as `fill` counts (the same
-                // `f64`s below 2^53), one subtraction off the chain.
-                let arg = Self::cos_arg(to_f64(t_cur - warmup), to_f64(len - warmup));
-                return self.value_of_cos(peak, trig::cos_half_turn(arg));
+        let (t0, warmup) = (self.config.t0, self.config.warmup);
+        // Below 2^53 no cycle bound overflows and every count is exact in
+        // `f64`: the cycle and `T_cur` in integers, as `fill` counts.
+        if self.int_mult == Some(2) && (step | t0) < 1 << 53 {
+            let (index, start, len) = doubling_of(t0, step + t0);
+            let t_cur = step - start;
+            let peak = self.peak(index);
+            if t_cur < warmup {
+                return self.warming(peak, t_cur as f64);
             }
+            // `len >= t0 > warmup`: the span is at least 1.
+            return self.cosine(peak, count(t_cur - warmup), count(len - warmup));
         }
         self.at_any(step)
     }
