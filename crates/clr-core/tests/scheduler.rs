@@ -235,3 +235,47 @@ fn serde_round_trip_mid_cycle() {
         s.state()
     );
 }
+
+/// Whatever short cut `batch_begin` takes (an exact scheduler below its
+/// bound, a stepper in step) it gives `hypers_at(iteration)`: bit for bit
+/// when exact, within 1e-12 when incremental, with records due every few
+/// batches, at the cycle's end and past it under every policy.
+#[test]
+fn batch_begin_is_hypers_at_everywhere() {
+    let cycle = Cycle::new(3, 70).unwrap();
+    let tail = OneCycleLr::builder(0.001, 500).build().unwrap();
+    let policies = [
+        PastEnd::Hold,
+        PastEnd::Restart,
+        PastEnd::Error,
+        PastEnd::Continue,
+    ];
+    for (policy, incremental, every) in policies
+        .into_iter()
+        .flat_map(|p| [(p, false, 7), (p, true, 7), (p, false, 1), (p, true, 1000)])
+    {
+        let base = Scheduler::new(one_cycle(cycle), cycle)
+            .unwrap()
+            .then(tail)
+            .record_every(every)
+            .unwrap();
+        let mut s = match policy {
+            PastEnd::Continue => base,
+            p => base.past_end(p).unwrap(),
+        };
+        if incremental {
+            s = s.incremental();
+        }
+        for k in 0..cycle.iterations() + 300 {
+            let got = s.batch_begin();
+            let want = s.hypers_at(k);
+            match (got, want) {
+                (Ok(g), Ok(w)) if incremental => {
+                    assert!((g.lr - w.lr).abs() <= 1e-12 * w.lr, "{policy:?} k={k}");
+                }
+                (g, w) => assert_eq!(g, w, "{policy:?} k={k} every={every}"),
+            }
+            s.batch_end(0.0);
+        }
+    }
+}
