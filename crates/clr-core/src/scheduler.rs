@@ -468,7 +468,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
             // In step, nothing to record, and the next iteration is inside
             // the cycle and the stepper's window.
             self.state.iteration = iteration + 1;
-            self.stepper.0.move_one();
+            self.stepper.0.move_on_from(iteration);
             return Control::Continue;
         }
         if iteration < self.exact_below.0 {

@@ -221,17 +221,32 @@ impl Stepper {
     /// One step of the recurrence.
     #[inline(always)]
     pub(crate) fn move_one(&mut self) {
-        let slot = self.slot();
+        self.move_on_from(self.step);
+    }
+
+    /// [`move_one`](Self::move_one) of a stepper known to stand at `step`:
+    /// a caller that holds the step in a register spares reloading it.
+    #[inline(always)]
+    pub(crate) fn move_on_from(&mut self, step: u64) {
+        let slot = slot_of(step);
         let [a, b] = self.ring[slot].0;
         self.ring[slot] = Pair(self.ahead.apply(a, b));
-        self.step += 1;
+        self.step = step + 1;
     }
 
     #[inline(always)]
     fn slot(&self) -> usize {
-        (self.step % LANES as u64) as usize
+        slot_of(self.step)
     }
 }
+
+/// The ring slot of step `k`.
+#[inline(always)]
+fn slot_of(k: u64) -> usize {
+    (k % LANES as u64) as usize
+}
+
+impl Stepper {}
 
 /// `(a, b) ↦ (m00·a + m01·b + c0, m10·a + m11·b + c1)`: one form for every
 /// motion, so a step has no branch on which.
