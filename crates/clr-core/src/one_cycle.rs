@@ -712,7 +712,7 @@ impl<F: Real> FitOneCycle<F> {
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
     serde(
-        from = "RawKerasOneCycle<F>",
+        try_from = "RawKerasOneCycle<F>",
         into = "RawKerasOneCycle<F>",
         bound(
             serialize = "F: Real + serde::Serialize",
@@ -734,7 +734,9 @@ pub struct KerasOneCycle<F> {
     halves: [OneCycleHalf<F>; 2],
 }
 
-/// What a [`KerasOneCycle`] is serialised as (the rest is recomputed).
+/// What a [`KerasOneCycle`] is serialised as (the rest is recomputed, and
+/// the configuration validated by [`KerasOneCycleBuilder::build`]: a crafted
+/// `total_steps = 0` would otherwise underflow in a lookup).
 #[cfg(feature = "serde")]
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename = "KerasOneCycle")]
@@ -743,9 +745,10 @@ struct RawKerasOneCycle<F> {
 }
 
 #[cfg(feature = "serde")]
-impl<F: Real> From<RawKerasOneCycle<F>> for KerasOneCycle<F> {
-    fn from(raw: RawKerasOneCycle<F>) -> Self {
-        KerasOneCycle::new(raw.config)
+impl<F: Real> TryFrom<RawKerasOneCycle<F>> for KerasOneCycle<F> {
+    type Error = Error;
+    fn try_from(raw: RawKerasOneCycle<F>) -> Result<Self, Error> {
+        raw.config.build()
     }
 }
 
