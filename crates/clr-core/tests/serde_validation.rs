@@ -427,3 +427,22 @@ const PINNED_CLAMPED: &str = r#"{"inner":0.5,"min":0.0,"max":1.0}"#;
 const PINNED_REPEAT: &str = r#"{"inner":{"min":0.001,"max":1.0,"start":-3.0,"stop":0.0,"step":0.3333333333333333,"steps":10,"mode":"Exp","_value":null},"period":10,"times":3}"#;
 const PINNED_SCHEDULER: &str = r#"{"schedule":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"next":null,"cycle":{"epochs":2,"batches_per_epoch":50},"record_every":5,"past_end":"Hold","state":{"iteration":0,"epoch":0},"records":{"batches":[],"epochs":[]},"incremental":true}"#;
 const PINNED_SCHEDULER_THEN: &str = r#"{"schedule":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"next":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"cycle":{"epochs":1,"batches_per_epoch":20},"record_every":10,"past_end":"Continue","state":{"iteration":1,"epoch":1},"records":{"batches":[{"iteration":0,"lr":0.1,"momentum":null,"loss":0.5,"metrics":[]}],"epochs":[{"epoch":0,"lr":0.1,"metrics":[["loss",0.5]]}]},"incremental":false}"#;
+
+/// A range test's result is plain data, read as written: its curves may
+/// have any lengths, and suggesting on them must not panic.
+#[cfg(feature = "alloc")]
+#[test]
+fn range_test_result_of_any_lengths() {
+    let sweep = |n: usize| {
+        json!({"weight_decay": null, "train_loss": vec![1.0; n], "val_loss": [],
+            "smoothed": (0..n).map(|i| 1.0 + (i as f64 - 20.0).powi(2)).collect::<Vec<_>>(),
+            "stop": "Completed"})
+    };
+    for (lrs, losses) in [(0, 0), (0, 50), (3, 50), (50, 3), (50, 0), (50, 50)] {
+        let lrs: Vec<f64> = (0..lrs).map(|i| 1e-5 * 1.3_f64.powi(i)).collect();
+        let json = json!({"lrs": lrs, "sweeps": [sweep(losses)]});
+        let result: RangeTestResult<f64> = serde_json::from_value(json).unwrap();
+        let _ = result.suggestions(0);
+        assert_eq!(result.suggestions(1), None);
+    }
+}
