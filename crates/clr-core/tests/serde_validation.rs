@@ -345,9 +345,10 @@ fn combinators() {
 
 type Restarts = Bundle<CosineRestarts<f64>, CosineRestarts<f64>>;
 
+// The pinned form holds the records, which need `alloc`.
+#[cfg(feature = "alloc")]
 #[test]
 fn scheduler() {
-    type S = Scheduler<Restarts>;
     let r = CosineRestarts::builder(0.1_f64, 10).build().unwrap();
     let s = Scheduler::new(Bundle::lr_only(r), Cycle::new(2, 50).unwrap())
         .unwrap()
@@ -370,8 +371,19 @@ fn scheduler() {
         assert_eq!(back.batch_end(0.25), then.batch_end(0.25));
     }
     assert_eq!(back, then);
+}
 
-    let good: Value = serde_json::from_str(PINNED_SCHEDULER).unwrap();
+/// Without `alloc` too (no records in the form).
+#[test]
+fn scheduler_refusals() {
+    type S = Scheduler<Restarts>;
+    let r = CosineRestarts::builder(0.1_f64, 10).build().unwrap();
+    let s = Scheduler::new(Bundle::lr_only(r), Cycle::new(2, 50).unwrap())
+        .unwrap()
+        .record_every(5)
+        .unwrap()
+        .incremental();
+    let good = serde_json::to_value(&s).unwrap();
     // `record_every = 0` divided by zero at the first record.
     refused::<S>(
         with(good.clone(), "/record_every", json!(0)),
@@ -425,7 +437,9 @@ const PINNED_CONSTANT: &str = r#"0.5"#;
 const PINNED_SCALED: &str = r#"{"inner":0.5,"factor":2.0}"#;
 const PINNED_CLAMPED: &str = r#"{"inner":0.5,"min":0.0,"max":1.0}"#;
 const PINNED_REPEAT: &str = r#"{"inner":{"min":0.001,"max":1.0,"start":-3.0,"stop":0.0,"step":0.3333333333333333,"steps":10,"mode":"Exp","_value":null},"period":10,"times":3}"#;
+#[cfg(feature = "alloc")]
 const PINNED_SCHEDULER: &str = r#"{"schedule":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"next":null,"cycle":{"epochs":2,"batches_per_epoch":50},"record_every":5,"past_end":"Hold","state":{"iteration":0,"epoch":0},"records":{"batches":[],"epochs":[]},"incremental":true}"#;
+#[cfg(feature = "alloc")]
 const PINNED_SCHEDULER_THEN: &str = r#"{"schedule":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"next":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"cycle":{"epochs":1,"batches_per_epoch":20},"record_every":10,"past_end":"Continue","state":{"iteration":1,"epoch":1},"records":{"batches":[{"iteration":0,"lr":0.1,"momentum":null,"loss":0.5,"metrics":[]}],"epochs":[{"epoch":0,"lr":0.1,"metrics":[["loss",0.5]]}]},"incremental":false}"#;
 
 /// A range test's result is plain data, read as written: its curves may
