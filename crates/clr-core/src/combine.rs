@@ -11,7 +11,33 @@ use crate::schedule::Schedule;
 /// The same value at every step (fastai's `SchedNo`). Unbounded.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "RawConstant<F>",
+        bound(deserialize = "F: Real + serde::Deserialize<'de>")
+    )
+)]
 pub struct Constant<F>(F);
+
+// The combinators are still written as derived; each is read through a
+// raw struct of the same shape and name whose conversion is the
+// combinator's own constructor, so what it refuses is refused on the way
+// in too (a NaN constant or factor, `min > max`, a repeat of period 0).
+
+/// What a [`Constant`] is read from.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(rename = "Constant")]
+struct RawConstant<F>(F);
+
+#[cfg(feature = "serde")]
+impl<F: Real> TryFrom<RawConstant<F>> for Constant<F> {
+    type Error = Error;
+    fn try_from(raw: RawConstant<F>) -> Result<Self, Error> {
+        Constant::new(raw.0)
+    }
+}
 
 impl<F: Real> Constant<F> {
     /// A constant schedule; the value must be finite.
@@ -37,6 +63,10 @@ impl<F: Real> Schedule<F> for Constant<F> {
 /// `first` for its whole length, then `second`, which sees steps counted
 /// from its own start. A bundle keeps momentum (weight decay) only when both
 /// parts schedule it.
+// Read as derived: `split` and the two flags are derived from the parts
+// (their length, whether both schedule momentum), which cannot be asked
+// here (`Sequence<A, B>` does not name the value type). None of them can
+// make a lookup panic: any `split` picks a part, a flag only filters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Sequence<A, B> {
@@ -144,9 +174,33 @@ impl<F: Real, A: HyperSchedule<F>, B: HyperSchedule<F>> HyperSchedule<F> for Seq
 /// A schedule multiplied by a constant factor.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "RawScaled<S, F>",
+        bound(deserialize = "S: serde::Deserialize<'de>, F: Real + serde::Deserialize<'de>")
+    )
+)]
 pub struct Scaled<S, F> {
     inner: S,
     factor: F,
+}
+
+/// What a [`Scaled`] is read from.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(rename = "Scaled")]
+struct RawScaled<S, F> {
+    inner: S,
+    factor: F,
+}
+
+#[cfg(feature = "serde")]
+impl<S, F: Real> TryFrom<RawScaled<S, F>> for Scaled<S, F> {
+    type Error = Error;
+    fn try_from(raw: RawScaled<S, F>) -> Result<Self, Error> {
+        Scaled::new(raw.inner, raw.factor)
+    }
 }
 
 impl<S, F: Real> Scaled<S, F> {
@@ -170,10 +224,35 @@ impl<F: Real, S: Schedule<F>> Schedule<F> for Scaled<S, F> {
 /// A schedule kept within `[min, max]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "RawClamped<S, F>",
+        bound(deserialize = "S: serde::Deserialize<'de>, F: Real + serde::Deserialize<'de>")
+    )
+)]
 pub struct Clamped<S, F> {
     inner: S,
     min: F,
     max: F,
+}
+
+/// What a [`Clamped`] is read from.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(rename = "Clamped")]
+struct RawClamped<S, F> {
+    inner: S,
+    min: F,
+    max: F,
+}
+
+#[cfg(feature = "serde")]
+impl<S, F: Real> TryFrom<RawClamped<S, F>> for Clamped<S, F> {
+    type Error = Error;
+    fn try_from(raw: RawClamped<S, F>) -> Result<Self, Error> {
+        Clamped::new(raw.inner, raw.min, raw.max)
+    }
 }
 
 impl<S, F: Real> Clamped<S, F> {
@@ -199,10 +278,39 @@ impl<F: Real, S: Schedule<F>> Schedule<F> for Clamped<S, F> {
 /// A finite schedule played `times` times in a row (or forever).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "RawRepeat<S>",
+        bound(deserialize = "S: serde::Deserialize<'de>")
+    )
+)]
 pub struct Repeat<S> {
     inner: S,
     period: u64,
     times: Option<u64>,
+}
+
+/// What a [`Repeat`] is read from. `period` is `inner`'s length, which
+/// cannot be asked here (`Repeat<S>` does not name the value type its
+/// schedule is over), so it is kept as written once checked non-zero: a
+/// `period = 0` would divide by zero in `at`.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(rename = "Repeat")]
+struct RawRepeat<S> {
+    inner: S,
+    period: u64,
+    times: Option<u64>,
+}
+
+#[cfg(feature = "serde")]
+impl<S> TryFrom<RawRepeat<S>> for Repeat<S> {
+    type Error = Error;
+    fn try_from(raw: RawRepeat<S>) -> Result<Self, Error> {
+        let period = check::nonzero("period", raw.period)?;
+        Repeat::with_period(raw.inner, period, raw.times)
+    }
 }
 
 impl<S> Repeat<S> {

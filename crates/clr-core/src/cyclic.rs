@@ -1067,7 +1067,7 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
     serde(
-        from = "RawSeedClr<F>",
+        try_from = "RawSeedClr<F>",
         into = "RawSeedClr<F>",
         bound(
             serialize = "F: Real + serde::Serialize, S: ClrShape",
@@ -1086,7 +1086,9 @@ pub struct SeedClr<F, S> {
     grid: Grid,
 }
 
-/// What a [`SeedClr`] is serialised as (the rest is recomputed).
+/// What a [`SeedClr`] is serialised as (the rest is recomputed, and the
+/// configuration validated as `build_keras` and `build_fixed` do: a crafted
+/// `total_steps = 0` or `cycles = 0` would otherwise underflow in a lookup).
 #[cfg(feature = "serde")]
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename = "SeedClr")]
@@ -1095,9 +1097,11 @@ struct RawSeedClr<F> {
 }
 
 #[cfg(feature = "serde")]
-impl<F: Real, S: ClrShape> From<RawSeedClr<F>> for SeedClr<F, S> {
-    fn from(raw: RawSeedClr<F>) -> Self {
-        SeedClr::new(raw.config)
+impl<F: Real, S: ClrShape> TryFrom<RawSeedClr<F>> for SeedClr<F, S> {
+    type Error = Error;
+    fn try_from(raw: RawSeedClr<F>) -> Result<Self, Error> {
+        raw.config.validate()?;
+        Ok(SeedClr::new(raw.config))
     }
 }
 

@@ -86,7 +86,7 @@ impl From<AnnealStrategy> for Anneal {
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
     serde(
-        from = "RawOneCycleLr<F>",
+        try_from = "RawOneCycleLr<F>",
         into = "RawOneCycleLr<F>",
         bound(
             serialize = "F: Real + serde::Serialize",
@@ -102,7 +102,9 @@ pub struct OneCycleLr<F> {
     shared: Shared,
 }
 
-/// What a [`OneCycleLr`] is serialised as (`shared` is recomputed).
+/// What a [`OneCycleLr`] is serialised as (`shared` is recomputed, and each
+/// [`Piecewise`] validated as it is read; [`check_pair`] then checks what
+/// the builder guarantees across the two).
 #[cfg(feature = "serde")]
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(
@@ -118,10 +120,49 @@ struct RawOneCycleLr<F> {
 }
 
 #[cfg(feature = "serde")]
-impl<F: Real> From<RawOneCycleLr<F>> for OneCycleLr<F> {
-    fn from(raw: RawOneCycleLr<F>) -> Self {
-        OneCycleLr::new(raw.lr, raw.momentum)
+impl<F: Real> TryFrom<RawOneCycleLr<F>> for OneCycleLr<F> {
+    type Error = Error;
+    fn try_from(raw: RawOneCycleLr<F>) -> Result<Self, Error> {
+        check_pair(&raw.lr, raw.momentum.as_ref())?;
+        Ok(OneCycleLr::new(raw.lr, raw.momentum))
     }
+}
+
+/// What [`OneCycleLrBuilder::build`] and [`FitOneCycleBuilder::build`]
+/// guarantee of the phases they make, checked again on a deserialised
+/// one-cycle (its form is the phases, not the builder, so the builder
+/// cannot be run again): every learning rate positive (the builders check
+/// `max_lr` and both quotients), every momentum in `[0, 1]`, and the two
+/// equally long (so that `total_steps` speaks for both).
+#[cfg(feature = "serde")]
+fn check_pair<F: Real>(lr: &Piecewise<F>, momentum: Option<&Piecewise<F>>) -> Result<(), Error> {
+    for phase in lr.phases() {
+        check::positive("lr", phase.start_value.to_f64())?;
+        check::positive("lr", phase.end_value.to_f64())?;
+    }
+    let Some(momentum) = momentum else {
+        return Ok(());
+    };
+    for phase in momentum.phases() {
+        check::unit("momentum", phase.start_value.to_f64())?;
+        check::unit("momentum", phase.end_value.to_f64())?;
+    }
+    let (n, m) = (lr.steps(), momentum.steps());
+    if n != m {
+        // One of the two orders is violated; name that one.
+        let (low, low_value, high, high_value) = if m > n {
+            ("momentum.total_steps", m, "lr.total_steps", n)
+        } else {
+            ("lr.total_steps", n, "momentum.total_steps", m)
+        };
+        return Err(Error::Order {
+            low,
+            low_value: low_value as f64,
+            high,
+            high_value: high_value as f64,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(feature = "serde")]
@@ -473,7 +514,7 @@ impl<F: Real> Stepping for PairSteps<'_, F> {
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
     serde(
-        from = "RawFitOneCycle<F>",
+        try_from = "RawFitOneCycle<F>",
         into = "RawFitOneCycle<F>",
         bound(
             serialize = "F: Real + serde::Serialize",
@@ -488,7 +529,8 @@ pub struct FitOneCycle<F> {
     shared: Shared,
 }
 
-/// What a [`FitOneCycle`] is serialised as (`shared` is recomputed).
+/// What a [`FitOneCycle`] is serialised as (`shared` is recomputed; checked
+/// as a [`OneCycleLr`] is, by [`check_pair`]).
 #[cfg(feature = "serde")]
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(
@@ -504,9 +546,11 @@ struct RawFitOneCycle<F> {
 }
 
 #[cfg(feature = "serde")]
-impl<F: Real> From<RawFitOneCycle<F>> for FitOneCycle<F> {
-    fn from(raw: RawFitOneCycle<F>) -> Self {
-        FitOneCycle::new(raw.lr, raw.momentum)
+impl<F: Real> TryFrom<RawFitOneCycle<F>> for FitOneCycle<F> {
+    type Error = Error;
+    fn try_from(raw: RawFitOneCycle<F>) -> Result<Self, Error> {
+        check_pair(&raw.lr, Some(&raw.momentum))?;
+        Ok(FitOneCycle::new(raw.lr, raw.momentum))
     }
 }
 
@@ -712,7 +756,7 @@ impl<F: Real> FitOneCycle<F> {
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
     serde(
-        from = "RawKerasOneCycle<F>",
+        try_from = "RawKerasOneCycle<F>",
         into = "RawKerasOneCycle<F>",
         bound(
             serialize = "F: Real + serde::Serialize",
@@ -734,7 +778,9 @@ pub struct KerasOneCycle<F> {
     halves: [OneCycleHalf<F>; 2],
 }
 
-/// What a [`KerasOneCycle`] is serialised as (the rest is recomputed).
+/// What a [`KerasOneCycle`] is serialised as (the rest is recomputed, and
+/// the configuration validated by [`KerasOneCycleBuilder::build`]: a crafted
+/// `total_steps = 0` would otherwise underflow in a lookup).
 #[cfg(feature = "serde")]
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename = "KerasOneCycle")]
@@ -743,9 +789,10 @@ struct RawKerasOneCycle<F> {
 }
 
 #[cfg(feature = "serde")]
-impl<F: Real> From<RawKerasOneCycle<F>> for KerasOneCycle<F> {
-    fn from(raw: RawKerasOneCycle<F>) -> Self {
-        KerasOneCycle::new(raw.config)
+impl<F: Real> TryFrom<RawKerasOneCycle<F>> for KerasOneCycle<F> {
+    type Error = Error;
+    fn try_from(raw: RawKerasOneCycle<F>) -> Result<Self, Error> {
+        raw.config.build()
     }
 }
 

@@ -27,10 +27,38 @@ use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "RawCosineRestarts<F>",
+        bound(deserialize = "F: Real + serde::Deserialize<'de>")
+    )
+)]
 pub struct CosineRestarts<F> {
     config: CosineRestartsBuilder<F>,
     // `Some(m)` when T_mult is an integer: cycle bounds are then exact u64s.
     int_mult: Option<u64>,
+}
+
+/// What a [`CosineRestarts`] is read from. It is still written as derived
+/// (`config` and `int_mult`); on the way in only the configuration is read
+/// and [`CosineRestartsBuilder::build`] validates it and derives
+/// `int_mult` again: a crafted `t0 = 0` or an `int_mult` that disagrees
+/// with `t_mult` would otherwise reach `at` and divide by zero. The
+/// serialized `int_mult` is an unknown field here, which serde skips.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(rename = "CosineRestarts")]
+struct RawCosineRestarts<F> {
+    config: CosineRestartsBuilder<F>,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> TryFrom<RawCosineRestarts<F>> for CosineRestarts<F> {
+    type Error = Error;
+    fn try_from(raw: RawCosineRestarts<F>) -> Result<Self, Error> {
+        raw.config.build()
+    }
 }
 
 /// Builder of [`CosineRestarts`] with PyTorch's names and defaults.

@@ -216,6 +216,15 @@ pub struct Records<F> {
 /// when not continuing.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "RawScheduler<S, N, F>",
+        bound(deserialize = "F: Real + serde::Deserialize<'de>, \
+                             S: HyperSchedule<F> + serde::Deserialize<'de>, \
+                             N: HyperSchedule<F> + serde::Deserialize<'de>")
+    )
+)]
 pub struct Scheduler<S, N = S, F = f64> {
     schedule: S,
     next: Option<N>,
@@ -249,6 +258,72 @@ pub struct Scheduler<S, N = S, F = f64> {
     exact_below: Transient<u64>,
     #[cfg_attr(feature = "serde", serde(skip))]
     _value: core::marker::PhantomData<F>,
+}
+
+/// What a [`Scheduler`] is read from: the fields it is written with (it is
+/// still written as derived; the transient ones are neither written nor
+/// read), checked as [`Scheduler::new`], [`record_every`] and
+/// [`past_end`] check them. A crafted `record_every = 0` would otherwise
+/// divide by zero at the next record.
+///
+/// [`record_every`]: Scheduler::record_every
+/// [`past_end`]: Scheduler::past_end
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(rename = "Scheduler")]
+struct RawScheduler<S, N, F> {
+    schedule: S,
+    next: Option<N>,
+    cycle: Cycle,
+    record_every: u64,
+    past_end: PastEnd,
+    state: SchedulerState,
+    #[cfg(feature = "alloc")]
+    records: Records<F>,
+    #[serde(default)]
+    incremental: bool,
+    #[serde(skip)]
+    _value: core::marker::PhantomData<F>,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> TryFrom<RawScheduler<S, N, F>>
+    for Scheduler<S, N, F>
+{
+    type Error = Error;
+    fn try_from(raw: RawScheduler<S, N, F>) -> Result<Self, Error> {
+        // The builders' own checks, run on a scheduler of references: the
+        // schedule's length against the cycle's, `record_every` non-zero,
+        // and `PastEnd::Continue` only with a `next` schedule.
+        let probe = Scheduler::<&S, &S, F>::new(&raw.schedule, raw.cycle)?
+            .record_every(raw.record_every)?;
+        match &raw.next {
+            Some(next) => {
+                probe.then(next).past_end(raw.past_end)?;
+            }
+            None => {
+                probe.past_end(raw.past_end)?;
+            }
+        }
+        Ok(Scheduler {
+            schedule: raw.schedule,
+            next: raw.next,
+            cycle: raw.cycle,
+            record_every: raw.record_every,
+            past_end: raw.past_end,
+            state: raw.state,
+            #[cfg(feature = "alloc")]
+            records: raw.records,
+            incremental: raw.incremental,
+            // Derived from the iteration: rebuilt on demand, as after `resume`.
+            stepper: Transient(Stepper::default()),
+            #[cfg(feature = "alloc")]
+            next_record: Transient(0),
+            quick_below: Transient(0),
+            exact_below: Transient(0),
+            _value: core::marker::PhantomData,
+        })
+    }
 }
 
 /// A field that equality ignores: derived state, rebuilt on demand.

@@ -29,6 +29,10 @@ pub enum SweepMode {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "RawLrSweep", bound(deserialize = "F: Real"))
+)]
 pub struct LrSweep<F> {
     // The learning rates' bounds: `10^(log10 x)` can round past them.
     min: f64,
@@ -39,6 +43,42 @@ pub struct LrSweep<F> {
     steps: u64,
     mode: SweepMode,
     _value: core::marker::PhantomData<F>,
+}
+
+/// What an [`LrSweep`] is read from: the fields it is written with, of
+/// which only the configuration counts. `min` and `max` are the range's
+/// bounds and `start` above `stop` says it was given high-to-low; the
+/// rest (`step`, and `start` and `stop` themselves) is derived, so
+/// [`LrSweep::new`] validates the range and computes it again. A crafted
+/// `steps = 0` would otherwise underflow in `at`, and `min > max` make its
+/// `clamp` panic (refused as such, not read as a range either way round). `step` and `_value` are unknown fields here, which serde
+/// skips.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+#[serde(rename = "LrSweep")]
+struct RawLrSweep {
+    min: f64,
+    max: f64,
+    start: f64,
+    stop: f64,
+    steps: u64,
+    mode: SweepMode,
+}
+
+#[cfg(feature = "serde")]
+impl<F: Real> TryFrom<RawLrSweep> for LrSweep<F> {
+    type Error = Error;
+    fn try_from(raw: RawLrSweep) -> Result<Self, Error> {
+        // `new` stores `min(lo, hi)` and `max(lo, hi)` exactly, and its
+        // `start` and `stop` are monotone in `lo` and `hi`.
+        check::ordered("min", raw.min, "max", raw.max)?;
+        let (lo, hi) = if raw.start > raw.stop {
+            (raw.max, raw.min)
+        } else {
+            (raw.min, raw.max)
+        };
+        LrSweep::new((F::from_f64(lo), F::from_f64(hi)), raw.steps, raw.mode)
+    }
 }
 
 impl<F: Real> LrSweep<F> {

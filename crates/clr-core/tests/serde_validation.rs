@@ -1,0 +1,462 @@
+//! Deserialisation refuses what the builders refuse: crafted JSON (zero
+//! lengths and periods, a warm-up as long as its cycle, out-of-range
+//! values, derived fields that disagree with the configuration) is an
+//! error naming the parameter and the value, never a schedule that panics
+//! on its first lookup. Valid values keep the form they were written in,
+//! pinned here as the main branch wrote them, and read back equal.
+
+#![cfg(feature = "serde")]
+
+use clr_core::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Writes `value`, checks the text is `pinned` (the form before
+/// deserialisation was validated), reads it back and checks the copy
+/// writes the same text.
+fn same_form<T: Serialize + DeserializeOwned>(value: &T, pinned: &str) -> T {
+    let text = serde_json::to_string(value).unwrap();
+    assert_eq!(text, pinned);
+    let back: T = serde_json::from_str(&text).unwrap();
+    assert_eq!(serde_json::to_string(&back).unwrap(), pinned);
+    back
+}
+
+/// `json` with the value at `pointer` replaced by `x`.
+fn with(mut json: Value, pointer: &str, x: Value) -> Value {
+    match json.pointer_mut(pointer) {
+        Some(slot) => *slot = x,
+        None => panic!("no {pointer}"),
+    }
+    json
+}
+
+/// Reading `json` as a `T` fails with a message containing `message`
+/// (`invalid <param> = <value>`, as the builders say it).
+fn refused<T: DeserializeOwned>(json: Value, message: &str) {
+    match serde_json::from_value::<T>(json.clone()) {
+        Ok(_) => panic!("accepted {json}"),
+        Err(e) => assert!(e.to_string().contains(message), "{e} (wanted {message:?})"),
+    }
+}
+
+#[test]
+fn cosine_restarts() {
+    type R = CosineRestarts<f64>;
+    let s = CosineRestarts::builder(0.1_f64, 10)
+        .t_mult(2.0)
+        .warmup(2)
+        .peak_decay(0.5)
+        .build()
+        .unwrap();
+    assert_eq!(same_form(&s, PINNED_RESTARTS), s);
+    let s32 = CosineRestarts::builder(0.1_f32, 10)
+        .t_mult(1.5)
+        .build()
+        .unwrap();
+    assert_eq!(same_form(&s32, PINNED_RESTARTS32), s32);
+
+    let good: Value = serde_json::from_str(PINNED_RESTARTS).unwrap();
+    // The two panics this fixes: `ilog2(0)` and a division by zero in `at`.
+    refused::<R>(with(good.clone(), "/config/t0", json!(0)), "invalid t0 = 0");
+    let t0_zero = json!({"config": {"lr": 0.1, "t0": 0, "t_mult": 1.0, "eta_min": 0.0,
+        "peak_decay": 1.0, "warmup": 0}, "int_mult": 1});
+    refused::<R>(t0_zero, "invalid t0 = 0");
+    refused::<R>(
+        with(good.clone(), "/config/warmup", json!(10)),
+        "invalid warmup = 10",
+    );
+    refused::<R>(
+        with(good.clone(), "/config/t_mult", json!(0.5)),
+        "invalid t_mult = 0.5",
+    );
+    refused::<R>(
+        with(good.clone(), "/config/lr", json!(-1.0)),
+        "invalid lr = -1",
+    );
+    refused::<R>(
+        with(good.clone(), "/config/eta_min", json!(-1.0)),
+        "invalid eta_min = -1",
+    );
+    refused::<R>(
+        with(good.clone(), "/config/peak_decay", json!(0.0)),
+        "invalid peak_decay = 0",
+    );
+
+    // `int_mult` is derived: whatever the input says, `t_mult` decides.
+    for int_mult in [json!(0), json!(3), json!(null)] {
+        let read: R = serde_json::from_value(with(good.clone(), "/int_mult", int_mult)).unwrap();
+        assert_eq!(read, s);
+        assert_eq!(read.at(25), s.at(25));
+    }
+    let fractional = with(good.clone(), "/config/t_mult", json!(1.5));
+    let read: R = serde_json::from_value(with(fractional, "/int_mult", json!(2))).unwrap();
+    let built = CosineRestarts::builder(0.1_f64, 10)
+        .t_mult(1.5)
+        .warmup(2)
+        .peak_decay(0.5)
+        .build()
+        .unwrap();
+    assert_eq!(read, built);
+    assert_eq!(serde_json::to_value(read).unwrap()["int_mult"], Value::Null);
+}
+
+#[test]
+fn lr_sweep() {
+    type S = LrSweep<f64>;
+    let down = LrSweep::<f64>::new((10.0, 1e-5), 50, SweepMode::Exp).unwrap();
+    assert_eq!(same_form(&down, PINNED_SWEEP_DOWN), down);
+    let linear = LrSweep::<f32>::new((1e-5, 10.0), 100, SweepMode::Linear).unwrap();
+    assert_eq!(same_form(&linear, PINNED_SWEEP_LIN), linear);
+
+    let good: Value = serde_json::from_str(PINNED_SWEEP_DOWN).unwrap();
+    // `steps = 0` underflowed in `at`; `min > max` made its clamp panic.
+    refused::<S>(with(good.clone(), "/steps", json!(0)), "invalid steps = 0");
+    refused::<S>(
+        with(good.clone(), "/min", json!(100.0)),
+        "invalid min = 100",
+    );
+    refused::<S>(
+        with(good.clone(), "/min", json!(0.0)),
+        "= 0: expected a finite number > 0",
+    );
+    refused::<S>(
+        with(good.clone(), "/min", json!(-1.0)),
+        "= -1: expected a finite number > 0",
+    );
+
+    // `step` (and `start`, `stop` but for their order) are derived.
+    let read: S = serde_json::from_value(with(good.clone(), "/step", json!(1e300))).unwrap();
+    assert_eq!(read, down);
+    let read: S = serde_json::from_value(with(good, "/start", json!(7.0))).unwrap();
+    assert_eq!(read, down);
+}
+
+/// Every value of the two schedules, to the bit.
+fn same_values<F: Real, A: HyperSchedule<F>, B: HyperSchedule<F>>(a: &A, b: &B, steps: u64) {
+    for k in 0..steps {
+        let (x, y) = (a.hypers(k), b.hypers(k));
+        assert_eq!(x.lr.to_f64().to_bits(), y.lr.to_f64().to_bits(), "step {k}");
+        assert_eq!(
+            x.momentum.map(|m| m.to_f64().to_bits()),
+            y.momentum.map(|m| m.to_f64().to_bits())
+        );
+    }
+}
+
+#[test]
+fn seed_clr() {
+    let keras = KerasClr::builder(3, (0.002_f64, 0.01), 600)
+        .momentum_range(0.95, 0.85)
+        .build_keras()
+        .unwrap();
+    same_values(&same_form(&keras, PINNED_KERAS_CLR), &keras, 601);
+    let fixed = CosineCycles::builder(3, (0.002_f64, 0.01), 600)
+        .amplitude(Amplitude::Decay(0.5))
+        .build_fixed()
+        .unwrap();
+    same_values(&same_form(&fixed, PINNED_COSINE_CYCLES), &fixed, 601);
+
+    let good: Value = serde_json::from_str(PINNED_KERAS_CLR).unwrap();
+    let bad = [
+        ("/config/cycles", json!(0), "invalid cycles = 0"),
+        ("/config/total_steps", json!(0), "invalid total_steps = 0"),
+        (
+            "/config/phase_one_fraction",
+            json!(1.5),
+            "invalid phase_one_fraction = 1.5",
+        ),
+        (
+            "/config/lr_range",
+            json!([0.01, 0.002]),
+            "invalid lr_range.0 = 0.01",
+        ),
+        (
+            "/config/momentum_range",
+            json!([1.5, 0.85]),
+            "invalid momentum_range.0 = 1.5",
+        ),
+        (
+            "/config/amplitude",
+            json!({"Decay": -1.0}),
+            "invalid amplitude_decay = -1",
+        ),
+        (
+            "/config/amplitude",
+            json!({"Decay": 1e60}),
+            "invalid amplitude_decay = 1e60",
+        ),
+    ];
+    for (pointer, x, message) in bad {
+        refused::<KerasClr<f64>>(with(good.clone(), pointer, x.clone()), message);
+        refused::<CosineCycles<f64>>(with(good.clone(), pointer, x), message);
+    }
+}
+
+#[test]
+fn keras_one_cycle() {
+    type K = KerasOneCycle<f64>;
+    let s = KerasOneCycle::builder((0.01_f64, 0.1), 1000)
+        .momentum_range(0.95, 0.85)
+        .build()
+        .unwrap();
+    assert_eq!(same_form(&s, PINNED_KERAS_ONE_CYCLE), s);
+
+    let good: Value = serde_json::from_str(PINNED_KERAS_ONE_CYCLE).unwrap();
+    refused::<K>(
+        with(good.clone(), "/config/total_steps", json!(0)),
+        "invalid total_steps = 0",
+    );
+    refused::<K>(
+        with(good.clone(), "/config/lr_range", json!([0.1, 0.01])),
+        "invalid lr_range.0 = 0.1",
+    );
+    refused::<K>(
+        with(good.clone(), "/config/lr_range", json!([0.0, 0.0])),
+        "invalid lr_range.1 = 0",
+    );
+    refused::<K>(
+        with(good.clone(), "/config/momentum_range", json!([0.95, -0.1])),
+        "invalid momentum_range.1 = -0.1",
+    );
+    refused::<K>(
+        with(good, "/config/phase_one_fraction", json!(-0.5)),
+        "invalid phase_one_fraction = -0.5",
+    );
+}
+
+#[test]
+fn one_cycle_lr() {
+    type O = OneCycleLr<f64>;
+    let s = OneCycleLr::builder(0.1_f64, 100).build().unwrap();
+    assert_eq!(same_form(&s, PINNED_ONE_CYCLE), s);
+    let s3 = OneCycleLr::builder(0.1_f64, 100)
+        .three_phase(true)
+        .no_momentum()
+        .build()
+        .unwrap();
+    assert_eq!(same_form(&s3, PINNED_ONE_CYCLE_3), s3);
+
+    let good: Value = serde_json::from_str(PINNED_ONE_CYCLE).unwrap();
+    refused::<O>(
+        with(good.clone(), "/lr/phases/0/start_value", json!(-0.004)),
+        "invalid lr = -0.004",
+    );
+    refused::<O>(
+        with(good.clone(), "/lr/phases/1/end_value", json!(0.0)),
+        "invalid lr = 0",
+    );
+    refused::<O>(
+        with(good.clone(), "/momentum/phases/0/start_value", json!(2.0)),
+        "invalid momentum = 2",
+    );
+    refused::<O>(
+        with(good.clone(), "/momentum/total_steps", json!(50)),
+        "invalid lr.total_steps = 100",
+    );
+    refused::<O>(
+        with(good.clone(), "/momentum/total_steps", json!(200)),
+        "invalid momentum.total_steps = 200",
+    );
+    // The phases' own checks (already there).
+    refused::<O>(
+        with(good.clone(), "/lr/total_steps", json!(0)),
+        "invalid total_steps = 0",
+    );
+    refused::<O>(
+        with(good.clone(), "/lr/len", json!(0)),
+        "invalid phases = 0",
+    );
+    refused::<O>(
+        with(good, "/lr/phases/0/anneal", json!({"Poly": -1.0})),
+        "invalid power = -1",
+    );
+    // Unused phase slots are kept as written and never read.
+    let mut slot = serde_json::from_str::<Value>(PINNED_ONE_CYCLE_3).unwrap();
+    slot = with(slot, "/lr/phases/5/start_value", json!(-7.0));
+    let read: O = serde_json::from_value(slot).unwrap();
+    same_values(&read, &s3, 101);
+}
+
+#[test]
+fn fit_one_cycle() {
+    type O = FitOneCycle<f64>;
+    let s = FitOneCycle::builder(1e-3_f64, 100).build().unwrap();
+    assert_eq!(same_form(&s, PINNED_FIT_ONE_CYCLE), s);
+
+    let good: Value = serde_json::from_str(PINNED_FIT_ONE_CYCLE).unwrap();
+    refused::<O>(
+        with(good.clone(), "/lr/phases/0/end_value", json!(-1.0)),
+        "invalid lr = -1",
+    );
+    refused::<O>(
+        with(good.clone(), "/momentum/phases/1/end_value", json!(1.5)),
+        "invalid momentum = 1.5",
+    );
+    refused::<O>(
+        with(good.clone(), "/momentum/total_steps", json!(99)),
+        "invalid lr.total_steps = 100",
+    );
+    refused::<O>(with(good, "/momentum", Value::Null), "invalid type: null");
+}
+
+#[test]
+fn combinators() {
+    let c = Constant::new(0.5_f64).unwrap();
+    assert_eq!(same_form(&c, PINNED_CONSTANT), c);
+    refused::<Constant<f64>>(json!(1e300), "invalid value = 1e300");
+
+    let scaled = Scaled::new(c, 2.0).unwrap();
+    assert_eq!(same_form(&scaled, PINNED_SCALED), scaled);
+    refused::<Scaled<Constant<f64>, f64>>(
+        json!({"inner": 0.5, "factor": 1e200}),
+        "invalid factor = 1e200",
+    );
+    refused::<Scaled<Constant<f64>, f64>>(
+        json!({"inner": -1e101, "factor": 1.0}),
+        "invalid value = -1e101",
+    );
+
+    let clamped = Clamped::new(c, 0.0, 1.0).unwrap();
+    assert_eq!(same_form(&clamped, PINNED_CLAMPED), clamped);
+    refused::<Clamped<Constant<f64>, f64>>(
+        json!({"inner": 0.5, "min": 1.0, "max": 0.0}),
+        "invalid min = 1",
+    );
+    refused::<Clamped<Constant<f64>, f64>>(
+        json!({"inner": 0.5, "min": 0.0, "max": 1e101}),
+        "invalid max = 1e101",
+    );
+
+    type R = Repeat<LrSweep<f64>>;
+    let sweep = LrSweep::<f64>::new((1e-3, 1.0), 10, SweepMode::Exp).unwrap();
+    let repeat = Repeat::new(sweep, Some(3)).unwrap();
+    assert_eq!(same_form(&repeat, PINNED_REPEAT), repeat);
+    let good: Value = serde_json::from_str(PINNED_REPEAT).unwrap();
+    // `period = 0` divided by zero in `at`.
+    refused::<R>(
+        with(good.clone(), "/period", json!(0)),
+        "invalid period = 0",
+    );
+    refused::<R>(with(good.clone(), "/times", json!(0)), "invalid times = 0");
+    refused::<R>(with(good, "/inner/steps", json!(0)), "invalid steps = 0");
+}
+
+type Restarts = Bundle<CosineRestarts<f64>, CosineRestarts<f64>>;
+
+// The pinned form holds the records, which need `alloc`.
+#[cfg(feature = "alloc")]
+#[test]
+fn scheduler() {
+    let r = CosineRestarts::builder(0.1_f64, 10).build().unwrap();
+    let s = Scheduler::new(Bundle::lr_only(r), Cycle::new(2, 50).unwrap())
+        .unwrap()
+        .record_every(5)
+        .unwrap()
+        .incremental();
+    assert_eq!(same_form(&s, PINNED_SCHEDULER), s);
+
+    let mut then = Scheduler::new(Bundle::lr_only(r), Cycle::new(1, 20).unwrap())
+        .unwrap()
+        .then(Bundle::lr_only(r));
+    then.batch_begin().unwrap();
+    then.batch_end(0.5);
+    then.epoch_end(&[("loss", 0.5)]);
+    let mut back = same_form(&then, PINNED_SCHEDULER_THEN);
+    assert_eq!(back, then);
+    // The copy goes on as the original does, past the cycle's end too.
+    for _ in 0..30 {
+        assert_eq!(back.batch_begin(), then.batch_begin());
+        assert_eq!(back.batch_end(0.25), then.batch_end(0.25));
+    }
+    assert_eq!(back, then);
+}
+
+/// Without `alloc` too (no records in the form).
+#[test]
+fn scheduler_refusals() {
+    type S = Scheduler<Restarts>;
+    let r = CosineRestarts::builder(0.1_f64, 10).build().unwrap();
+    let s = Scheduler::new(Bundle::lr_only(r), Cycle::new(2, 50).unwrap())
+        .unwrap()
+        .record_every(5)
+        .unwrap()
+        .incremental();
+    let good = serde_json::to_value(&s).unwrap();
+    // `record_every = 0` divided by zero at the first record.
+    refused::<S>(
+        with(good.clone(), "/record_every", json!(0)),
+        "invalid record_every = 0",
+    );
+    refused::<S>(
+        with(good.clone(), "/past_end", json!("Continue")),
+        "invalid next",
+    );
+    refused::<S>(
+        with(good.clone(), "/cycle/epochs", json!(0)),
+        "invalid epochs = 0",
+    );
+    refused::<S>(
+        with(good.clone(), "/schedule/lr/config/t0", json!(0)),
+        "invalid t0 = 0",
+    );
+    // A finite schedule must last the cycle, as `Scheduler::new` says.
+    let one_cycle = OneCycleLr::builder(0.1_f64, 1000).build().unwrap();
+    let mut finite =
+        serde_json::to_value(Scheduler::new(one_cycle, Cycle::new(10, 100).unwrap()).unwrap())
+            .unwrap();
+    finite = with(finite, "/cycle/epochs", json!(2));
+    refused::<Scheduler<OneCycleLr<f64>>>(finite, "invalid total_steps = 1000");
+    // Without the `incremental` field (written before it existed): exact.
+    let mut old = good;
+    old.as_object_mut().unwrap().remove("incremental");
+    let read: S = serde_json::from_value(old).unwrap();
+    assert_eq!(
+        read,
+        Scheduler::new(Bundle::lr_only(r), Cycle::new(2, 50).unwrap())
+            .unwrap()
+            .record_every(5)
+            .unwrap()
+    );
+}
+
+// The forms as the main branch wrote them (before deserialisation was
+// validated); these types are still written as derived.
+const PINNED_RESTARTS: &str = r#"{"config":{"lr":0.1,"t0":10,"t_mult":2.0,"eta_min":0.0,"peak_decay":0.5,"warmup":2},"int_mult":2}"#;
+const PINNED_RESTARTS32: &str = r#"{"config":{"lr":0.1,"t0":10,"t_mult":1.5,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":null}"#;
+const PINNED_SWEEP_DOWN: &str = r#"{"min":0.00001,"max":10.0,"start":1.0,"stop":-5.0,"step":-0.12244897959183673,"steps":50,"mode":"Exp","_value":null}"#;
+const PINNED_SWEEP_LIN: &str = r#"{"min":9.999999747378752e-6,"max":10.0,"start":9.999999747378752e-6,"stop":10.0,"step":0.10101000000000256,"steps":100,"mode":"Linear","_value":null}"#;
+const PINNED_KERAS_CLR: &str = r#"{"config":{"cycles":3,"lr_range":[0.002,0.01],"total_steps":600,"momentum_range":[0.95,0.85],"phase_one_fraction":0.3,"amplitude":{"Decay":1.0}}}"#;
+const PINNED_COSINE_CYCLES: &str = r#"{"config":{"cycles":3,"lr_range":[0.002,0.01],"total_steps":600,"momentum_range":null,"phase_one_fraction":0.3,"amplitude":{"Decay":0.5}}}"#;
+const PINNED_KERAS_ONE_CYCLE: &str = r#"{"config":{"lr_range":[0.01,0.1],"total_steps":1000,"momentum_range":[0.95,0.85],"phase_one_fraction":0.3}}"#;
+const PINNED_ONE_CYCLE: &str = r#"{"lr":{"phases":[{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":99.0,"start_value":0.1,"end_value":4e-7,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"}],"len":2,"total_steps":100},"momentum":{"phases":[{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":99.0,"start_value":0.85,"end_value":0.95,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"}],"len":2,"total_steps":100}}"#;
+const PINNED_ONE_CYCLE_3: &str = r#"{"lr":{"phases":[{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":58.0,"start_value":0.1,"end_value":0.004,"anneal":"Cos"},{"end":99.0,"start_value":0.004,"end_value":4e-7,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"}],"len":3,"total_steps":100},"momentum":null}"#;
+const PINNED_FIT_ONE_CYCLE: &str = r#"{"lr":{"phases":[{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":100.0,"start_value":0.001,"end_value":1e-8,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"}],"len":2,"total_steps":100},"momentum":{"phases":[{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":100.0,"start_value":0.85,"end_value":0.95,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"}],"len":2,"total_steps":100}}"#;
+const PINNED_CONSTANT: &str = r#"0.5"#;
+const PINNED_SCALED: &str = r#"{"inner":0.5,"factor":2.0}"#;
+const PINNED_CLAMPED: &str = r#"{"inner":0.5,"min":0.0,"max":1.0}"#;
+const PINNED_REPEAT: &str = r#"{"inner":{"min":0.001,"max":1.0,"start":-3.0,"stop":0.0,"step":0.3333333333333333,"steps":10,"mode":"Exp","_value":null},"period":10,"times":3}"#;
+#[cfg(feature = "alloc")]
+const PINNED_SCHEDULER: &str = r#"{"schedule":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"next":null,"cycle":{"epochs":2,"batches_per_epoch":50},"record_every":5,"past_end":"Hold","state":{"iteration":0,"epoch":0},"records":{"batches":[],"epochs":[]},"incremental":true}"#;
+#[cfg(feature = "alloc")]
+const PINNED_SCHEDULER_THEN: &str = r#"{"schedule":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"next":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"cycle":{"epochs":1,"batches_per_epoch":20},"record_every":10,"past_end":"Continue","state":{"iteration":1,"epoch":1},"records":{"batches":[{"iteration":0,"lr":0.1,"momentum":null,"loss":0.5,"metrics":[]}],"epochs":[{"epoch":0,"lr":0.1,"metrics":[["loss",0.5]]}]},"incremental":false}"#;
+
+/// A range test's result is plain data, read as written: its curves may
+/// have any lengths, and suggesting on them must not panic.
+#[cfg(feature = "alloc")]
+#[test]
+fn range_test_result_of_any_lengths() {
+    let sweep = |n: usize| {
+        json!({"weight_decay": null, "train_loss": vec![1.0; n], "val_loss": [],
+            "smoothed": (0..n).map(|i| 1.0 + (i as f64 - 20.0).powi(2)).collect::<Vec<_>>(),
+            "stop": "Completed"})
+    };
+    for (lrs, losses) in [(0, 0), (0, 50), (3, 50), (50, 3), (50, 0), (50, 50)] {
+        let lrs: Vec<f64> = (0..lrs).map(|i| 1e-5 * 1.3_f64.powi(i)).collect();
+        let json = json!({"lrs": lrs, "sweeps": [sweep(losses)]});
+        let result: RangeTestResult<f64> = serde_json::from_value(json).unwrap();
+        let _ = result.suggestions(0);
+        assert_eq!(result.suggestions(1), None);
+    }
+}
