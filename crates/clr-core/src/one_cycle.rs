@@ -724,11 +724,11 @@ pub struct KerasOneCycle<F> {
     config: KerasOneCycleBuilder<F>,
     /// The first step of the fall (`x < f` exactly before it, as `x`
     /// never decreases with the step): a random lookup picks its half by
-    /// an integer compare of the step, resolved long before the division
-    /// that gives `x` (a mispredicted half then costs less).
+    /// an integer compare of the step, which the angle's line then needs
+    /// only to load its operands (no float compare on the chain).
     fall_start: u64,
-    /// `total_steps` as `f64` and its reciprocal, the divisor of every
-    /// position (see [`seed_div`]).
+    /// `total_steps` as `f64` and its reciprocal, the divisor of the
+    /// seed's positions that pick the halves (see [`seed_div`]).
     steps: (f64, f64),
     /// `[rise, fall]`, indexed by [`half_index`].
     halves: [OneCycleHalf<F>; 2],
@@ -977,29 +977,29 @@ pub(crate) fn seed_half<F: Real>(region: u8, f: f64) -> Option<(SeedHalf<F>, boo
     }
 }
 
-/// `full * a * b + add`: the seed's `(cos(...) + 1) * amp / 2.0 + base`
-/// on the rise as `(amp, 0.5, base)` and `(cos(...) + 1) / 2.0 * amp +
-/// base` on the fall as `(0.5, amp, base)` (`/ 2` is `* 0.5` to the bit),
-/// so both halves are one expression over build-time operands.
+/// `full * scale + add`: the seed's `(cos(...) + 1) * amp / 2.0 + base`
+/// on the rise and `(cos(...) + 1) / 2.0 * amp + base` on the fall, with
+/// `scale = amp / 2` taken at build time. Halving is exact (away from the
+/// subnormals), so `full * amp * 0.5` and `full * 0.5 * amp` both round
+/// once, as `full * scale` does: the seed's bits, one multiplication
+/// fewer on a random lookup's chain.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct SeedLine<F> {
-    a: F,
-    b: F,
+    scale: F,
     add: F,
 }
 
 impl<F: Real> SeedLine<F> {
-    /// The seed's order for the half `rise` (`add = -0.0` adds nothing,
-    /// even to a -0).
-    fn of(rise: bool, amp: F, add: F) -> Self {
-        let half = F::from_f64(0.5);
-        let (a, b) = if rise { (amp, half) } else { (half, amp) };
-        SeedLine { a, b, add }
+    /// The seed's line for amplitude `amp` and base `add` (`add = -0.0`
+    /// adds nothing, even to a -0).
+    fn of(amp: F, add: F) -> Self {
+        let scale = amp * F::from_f64(0.5);
+        SeedLine { scale, add }
     }
 
     #[inline(always)]
     fn at(self, full: F) -> F {
-        full * self.a * self.b + self.add
+        full * self.scale + self.add
     }
 }
 
@@ -1007,10 +1007,9 @@ impl<F: Real> SeedLine<F> {
 /// once, so a random lookup loads them by [`half_index`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct OneCycleHalf<F> {
-    wave: SeedHalf<F>,
     /// `(slope, offset)`: the angle `k * slope - offset` at the step at `k`,
-    /// the seed's `(k/n - sub)*pi/den - minus` as one line in f64 (for
-    /// f32 schedules, see [`Self::arg_at`]).
+    /// the seed's `(k/n - sub)*pi/den - minus` as one line in f64 (see
+    /// [`Self::arg_at`]).
     line: (f64, f64),
     /// `lo → hi` on the rise, `hi → 0` on the fall.
     lr: SeedLine<F>,
@@ -1022,34 +1021,30 @@ impl<F: Real> OneCycleHalf<F> {
     fn of(config: &KerasOneCycleBuilder<F>, rise: bool) -> Self {
         let (lo, hi) = config.lr_range;
         let lr = if rise {
-            SeedLine::of(true, hi - lo, lo)
+            SeedLine::of(hi - lo, lo)
         } else {
-            SeedLine::of(false, hi, F::from_f64(-0.0))
+            SeedLine::of(hi, F::from_f64(-0.0))
         };
         let (m1, m2) = config.momentum_range.unwrap_or((F::zero(), F::zero()));
-        let f = config.phase_one_fraction;
-        let h = SeedHalf::<f64>::of(f, rise);
+        let h = SeedHalf::<f64>::of(config.phase_one_fraction, rise);
         let n = config.total_steps as f64;
         OneCycleHalf {
-            wave: SeedHalf::of(f, rise),
             line: (h.pi / (h.den * n), h.sub * h.pi / h.den + h.minus),
             lr,
-            momentum: SeedLine::of(rise, m2 - m1, m1),
+            momentum: SeedLine::of(m2 - m1, m1),
         }
     }
 
-    /// The cosine's `|arg|` at the step at `k` (as `f64`): the seed's
-    /// operations on `x = k / n` in f64 schedules; in f32 ones [`Self`]'s
-    /// `line`, rounded once to f32 (two operations fewer, and no longer
-    /// the f32 difference `x*pi/f - pi` that loses the angle's low bits
-    /// near the rise's start).
+    /// The cosine's `|arg|` at the step at `k` (as `f64`): [`Self`]'s
+    /// `line`, rounded once to `F`. A multiplication and a subtraction
+    /// where the seed's `x = k/n` and `x*pi/f - pi` take two dependent
+    /// divisions (a random lookup's chain); the angle is as accurate (a few
+    /// ulp of pi: the values differ from the seed's by well under the
+    /// fixtures' 1e-12), and in f32 keeps the low bits near the rise's
+    /// start that the f32 difference `x*pi/f - pi` would lose.
     #[inline(always)]
-    fn arg_at(&self, k: f64, n: f64) -> F {
-        if is_f32::<F>() {
-            F::from_f64(k * self.line.0 - self.line.1).abs()
-        } else {
-            self.wave.arg(k / n)
-        }
+    fn arg_at(&self, k: f64) -> F {
+        F::from_f64(k * self.line.0 - self.line.1).abs()
     }
 }
 
@@ -1081,15 +1076,15 @@ impl<F: Real> KerasOneCycle<F> {
         first_step_where(0, self.config.total_steps, |step| self.x(step) >= f)
     }
 
-    /// `cos(arg) + 1` at `step` and the operands of its half. `x` is in
-    /// `[0, 1]` (no clamp); the half (`x < f`) is an integer compare of the
-    /// step, resolved long before the division that gives `x`.
+    /// `cos(arg) + 1` at `step` and the operands of its half. The step is
+    /// at most `n - 1` (no clamp of `x`); the half (`x < f`) is an integer
+    /// compare of the step.
     #[inline(always)]
     fn wave_at(&self, step: u64) -> (F, &OneCycleHalf<F>) {
         let n = self.config.total_steps;
         let rise = step.min(n - 1) < self.fall_start;
         let half = &self.halves[half_index(rise)];
-        let arg = half.arg_at(clamped_position(step, n), self.steps.0);
+        let arg = half.arg_at(clamped_position(step, n));
         (SeedHalf::wave(arg), half)
     }
 }
@@ -1146,11 +1141,10 @@ impl<F: Real> KerasOneCycle<F> {
         half: OneCycleHalf<F>,
         component: &impl Fn(F, &OneCycleHalf<F>) -> F,
     ) {
-        let n = self.steps.0;
         fill_two_pass(
             out,
             first,
-            |step| half.arg_at(step, n),
+            |step| half.arg_at(step),
             |_, arg| component(SeedHalf::wave(arg), &half),
         );
     }
