@@ -876,6 +876,14 @@ impl<F: Real> SeedHalf<F> {
         half
     }
 
+    /// `(slope, offset)`: the angle `r * slope - offset` of this half at
+    /// the position `r / n` (of the run, or of a cycle), the seed's
+    /// `(r/n - sub)*pi/den - minus` as one line in f64, built once.
+    pub(crate) fn line(f: f64, rise: bool, n: f64) -> (f64, f64) {
+        let h = SeedHalf::<f64>::of(f, rise);
+        (h.pi / (h.den * n), h.sub * h.pi / h.den + h.minus)
+    }
+
     /// [`Self::of`] but for `ratio`.
     fn operands(f: f64, rise: bool) -> Self {
         let pi = F::PI();
@@ -1026,10 +1034,9 @@ impl<F: Real> OneCycleHalf<F> {
             SeedLine::of(hi, F::from_f64(-0.0))
         };
         let (m1, m2) = config.momentum_range.unwrap_or((F::zero(), F::zero()));
-        let h = SeedHalf::<f64>::of(config.phase_one_fraction, rise);
         let n = config.total_steps as f64;
         OneCycleHalf {
-            line: (h.pi / (h.den * n), h.sub * h.pi / h.den + h.minus),
+            line: SeedHalf::<F>::line(config.phase_one_fraction, rise, n),
             lr,
             momentum: SeedLine::of(m2 - m1, m1),
         }
