@@ -11,7 +11,7 @@ use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::one_cycle::{
     check_lr_range, check_momentum_range, half_index, seed_half, seed_region, seed_wave_arg,
-    SeedHalf,
+    HalfLine, SeedHalf,
 };
 use crate::phase::{fill_two_pass, for_offsets};
 use crate::real::{is_f32, Real};
@@ -1053,10 +1053,9 @@ impl<F: Real, S: ClrShape> From<SeedClr<F, S>> for RawSeedClr<F> {
 #[derive(Debug, Clone, Copy)]
 struct ClrHalf<F> {
     wave: SeedHalf<F>,
-    /// `(slope, offset)`: the angle `rem * slope - offset` where the step's
-    /// exact position in its cycle is `rem / n` ([`Grid`]): the seed's
-    /// `(x' - sub)*pi/den - minus` as one line in f64.
-    line: (f64, f64),
+    /// The angle where the step's exact position in its cycle is `rem / n`
+    /// ([`Grid`]).
+    line: HalfLine<F>,
     inner: F,
     outer: F,
 }
@@ -1076,22 +1075,10 @@ impl<F: Real> ClrHalf<F> {
         let (f, n) = (config.phase_one_fraction, config.total_steps as f64);
         ClrHalf {
             wave: SeedHalf::of(f, rise),
-            line: SeedHalf::<F>::line(f, rise, n),
+            line: HalfLine::new(f, rise, n),
             inner,
             outer,
         }
-    }
-
-    /// The cosine's `|arg|` at `rem` (as `f64`, exact): the line, rounded
-    /// once to `F`. A multiplication and a subtraction from the exact
-    /// position where the seed's `k/n`, `c/cyc` and `/den` are three
-    /// divisions (two dependent) on a random lookup's chain; the angle is
-    /// within a few ulp of pi of the exact one, where the seed's is within
-    /// `(2 cyc + 3)` ulps of the position times `pi/den` (well under the
-    /// fixtures' 1e-12).
-    #[inline(always)]
-    fn arg_at(&self, rem: f64) -> F {
-        F::from_f64(rem * self.line.0 - self.line.1).abs()
     }
 }
 
@@ -1261,9 +1248,9 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
             return self.hypers_at_edge(step, amplitude);
         };
         // rem < n <= 2^53 and c < cyc <= 2^53: the signed conversions are exact.
-        let arg = self.halves[half_index(rise)].arg_at(rem as i64 as f64);
+        let arg = self.halves[half_index(rise)].line.arg(rem as i64 as f64);
         let cycle = cycle as i64 as f64;
-        self.hypers_of(SeedHalf::wave(arg), rise, amplitude(cycle))
+        self.hypers_of(HalfLine::wave(arg), rise, amplitude(cycle))
     }
 
     /// `hypers` at a step where [`Grid`] is not certain: the seed's
@@ -1396,8 +1383,8 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         fill_two_pass(
             middle,
             ka,
-            |step| half.arg_at((step - start) * cyc + rem0),
-            |_, arg| value(SeedHalf::wave(arg)),
+            |step| half.line.arg((step - start) * cyc + rem0),
+            |_, arg| value(HalfLine::wave(arg)),
         );
     }
 

@@ -2,6 +2,8 @@
 //! the seed's (`keras_one_cycle_clr`) `OneCycle`, each with its own step
 //! convention and formulas so that it reproduces its reference exactly.
 
+use core::marker::PhantomData;
+
 use crate::anneal::{trig, Anneal};
 use crate::cyclic::clamped_position;
 use crate::error::{check, Error};
@@ -876,14 +878,6 @@ impl<F: Real> SeedHalf<F> {
         half
     }
 
-    /// `(slope, offset)`: the angle `r * slope - offset` of this half at
-    /// the position `r / n` (of the run, or of a cycle), the seed's
-    /// `(r/n - sub)*pi/den - minus` as one line in f64, built once.
-    pub(crate) fn line(f: f64, rise: bool, n: f64) -> (f64, f64) {
-        let h = SeedHalf::<f64>::of(f, rise);
-        (h.pi / (h.den * n), h.sub * h.pi / h.den + h.minus)
-    }
-
     /// [`Self::of`] but for `ratio`.
     fn operands(f: f64, rise: bool) -> Self {
         let pi = F::PI();
@@ -951,6 +945,70 @@ impl<F: Real> SeedHalf<F> {
     }
 }
 
+/// The angle of one of the seed's half-waves as a line in the position
+/// `r / n` (of the run, or of a cycle): `r * slope - offset`, built once,
+/// a multiplication and a subtraction where the seed's `(r/n - sub)*pi/den
+/// - minus` divides twice on a random lookup's chain. In `f64` it is the
+/// angle in half turns for [`trig::cos_pi64`] (`|angle|/pi` as one line on
+/// each half, no `abs`, one rounding less than `-pi/2` in two parts before
+/// the kernel); in `f32` the angle's magnitude in radians for the `f32`
+/// kernel, rounded once to `f32`. Either is within a few ulp of pi of the
+/// exact angle (the seed's own rounding is the difference: well under the
+/// fixtures' 1e-12, and at the zeros of the waves, where the values
+/// vanish, under their 1e-15).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct HalfLine<F> {
+    slope: f64,
+    offset: f64,
+    value: PhantomData<F>,
+}
+
+impl<F: Real> HalfLine<F> {
+    /// The rise (`rise`) or the fall with fraction `f`, positions in
+    /// `n`ths. A fall of zero length is the peak (angle 0).
+    pub(crate) fn new(f: f64, rise: bool, n: f64) -> Self {
+        let (slope, offset) = if is_f32::<F>() {
+            let h = SeedHalf::<f64>::of(f, rise);
+            (h.pi / (h.den * n), h.sub * h.pi / h.den + h.minus)
+        } else if rise {
+            // |r/(f n) - 1| = 1 - r/(f n) below the fraction.
+            (-1.0 / (f * n), -1.0)
+        } else if f < 1.0 {
+            (1.0 / ((1.0 - f) * n), f / (1.0 - f))
+        } else {
+            (0.0, 0.0)
+        };
+        HalfLine {
+            slope,
+            offset,
+            value: PhantomData,
+        }
+    }
+
+    /// The kernel's input at the position `r / n` of this half (`r` as `f64`).
+    #[inline(always)]
+    pub(crate) fn arg(self, r: f64) -> F {
+        let v = r * self.slope - self.offset;
+        if is_f32::<F>() {
+            F::from_f64(v).abs()
+        } else {
+            F::from_f64(v)
+        }
+    }
+
+    /// `cos(angle) + 1` from [`Self::arg`]. In `f64` a half turn a hair
+    /// below 0 (rounding at a fall's start) is as accurate: `cos_pi64`'s
+    /// polynomial holds a little past its range.
+    #[inline(always)]
+    pub(crate) fn wave(arg: F) -> F {
+        if is_f32::<F>() {
+            SeedHalf::wave(arg)
+        } else {
+            F::from_f64(trig::cos_pi64(arg.to_f64())) + F::one()
+        }
+    }
+}
+
 /// The index of a half in a table of `[rise, fall]`: random lookups load their
 /// half's operands by it, where a select of them compiles to a branch
 /// that random steps mispredict.
@@ -1015,10 +1073,8 @@ impl<F: Real> SeedLine<F> {
 /// once, so a random lookup loads them by [`half_index`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct OneCycleHalf<F> {
-    /// `(slope, offset)`: the angle `k * slope - offset` at the step at `k`,
-    /// the seed's `(k/n - sub)*pi/den - minus` as one line in f64 (see
-    /// [`Self::arg_at`]).
-    line: (f64, f64),
+    /// The angle at the step at `k`.
+    line: HalfLine<F>,
     /// `lo → hi` on the rise, `hi → 0` on the fall.
     lr: SeedLine<F>,
     /// `m1 → m2 → m1` (unused without momentum).
@@ -1036,22 +1092,10 @@ impl<F: Real> OneCycleHalf<F> {
         let (m1, m2) = config.momentum_range.unwrap_or((F::zero(), F::zero()));
         let n = config.total_steps as f64;
         OneCycleHalf {
-            line: SeedHalf::<F>::line(config.phase_one_fraction, rise, n),
+            line: HalfLine::new(config.phase_one_fraction, rise, n),
             lr,
             momentum: SeedLine::of(m2 - m1, m1),
         }
-    }
-
-    /// The cosine's `|arg|` at the step at `k` (as `f64`): [`Self`]'s
-    /// `line`, rounded once to `F`. A multiplication and a subtraction
-    /// where the seed's `x = k/n` and `x*pi/f - pi` take two dependent
-    /// divisions (a random lookup's chain); the angle is as accurate (a few
-    /// ulp of pi: the values differ from the seed's by well under the
-    /// fixtures' 1e-12), and in f32 keeps the low bits near the rise's
-    /// start that the f32 difference `x*pi/f - pi` would lose.
-    #[inline(always)]
-    fn arg_at(&self, k: f64) -> F {
-        F::from_f64(k * self.line.0 - self.line.1).abs()
     }
 }
 
@@ -1091,8 +1135,8 @@ impl<F: Real> KerasOneCycle<F> {
         let n = self.config.total_steps;
         let rise = step.min(n - 1) < self.fall_start;
         let half = &self.halves[half_index(rise)];
-        let arg = half.arg_at(clamped_position(step, n));
-        (SeedHalf::wave(arg), half)
+        let arg = half.line.arg(clamped_position(step, n));
+        (HalfLine::wave(arg), half)
     }
 }
 
@@ -1151,8 +1195,8 @@ impl<F: Real> KerasOneCycle<F> {
         fill_two_pass(
             out,
             first,
-            |step| half.arg_at(step),
-            |_, arg| component(SeedHalf::wave(arg), &half),
+            |step| half.line.arg(step),
+            |_, arg| component(HalfLine::wave(arg), &half),
         );
     }
 }
