@@ -947,8 +947,8 @@ impl<F: Real> SeedHalf<F> {
 
 /// The angle of one of the seed's half-waves as a line in the position
 /// `r / n` (of the run, or of a cycle): `r * slope - offset`, built once,
-/// a multiplication and a subtraction where the seed's `(r/n - sub)*pi/den
-/// - minus` divides twice on a random lookup's chain. In `f64` it is the
+/// a multiplication and a subtraction where the seed's
+/// `(r/n - sub)*pi/den - minus` divides twice on a random lookup's chain. In `f64` it is the
 /// angle in half turns for [`trig::cos_pi64`] (`|angle|/pi` as one line on
 /// each half, no `abs`, one rounding less than `-pi/2` in two parts before
 /// the kernel); in `f32` the angle's magnitude in radians for the `f32`
