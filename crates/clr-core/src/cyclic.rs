@@ -668,7 +668,9 @@ impl Grid {
         let (c, rem) = (p / self.steps, p % self.steps);
         let rise = rem < self.rise_end;
         let inside = rem.wrapping_sub(self.low) < self.width;
-        (inside && (rise || rem >= self.fall_start)).then_some((c, rise, rem))
+        // `&` and `|`, not `&&` and `||`: one branch that is almost always
+        // taken, not one on the half that random steps mispredict.
+        (inside & (rise | (rem >= self.fall_start))).then_some((c, rise, rem))
     }
 
     /// The steps `ka..kb` where [`Self::locate`] is certain and gives
@@ -1248,7 +1250,11 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
             return self.hypers_at_edge(step, amplitude);
         };
         // rem < n <= 2^53 and c < cyc <= 2^53: the signed conversions are exact.
-        let arg = self.halves[half_index(rise)].line.arg(rem as i64 as f64);
+        // A select LLVM keeps as one (a branch on the half, its default
+        // for a choice between two loop-invariant values, mispredicts on
+        // random steps).
+        let [up, down] = &self.halves;
+        let arg = HalfLine::pick(rise, up.line, down.line).arg(rem as i64 as f64);
         let cycle = cycle as i64 as f64;
         self.hypers_of(HalfLine::wave(arg), rise, amplitude(cycle))
     }

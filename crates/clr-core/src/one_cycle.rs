@@ -979,8 +979,26 @@ impl<F: Real> HalfLine<F> {
             (0.0, 0.0)
         };
         HalfLine {
-            slope,
+            // Finite: a rise shorter than the smallest normal step (a
+            // fraction of 1e-300) holds step 0 alone, whose angle is then
+            // `-offset`, not 0 * inf.
+            slope: slope.clamp(-f64::MAX, f64::MAX),
             offset,
+            value: PhantomData,
+        }
+    }
+
+    /// `if rise { up } else { down }` by masks of the bits: SSE2 has no
+    /// select of floats, and LLVM turns one into a branch on the half,
+    /// which random steps mispredict.
+    #[inline(always)]
+    pub(crate) fn pick(rise: bool, up: Self, down: Self) -> Self {
+        let up_mask = u64::from(rise).wrapping_neg();
+        let pick =
+            |a: f64, b: f64| f64::from_bits((a.to_bits() & up_mask) | (b.to_bits() & !up_mask));
+        HalfLine {
+            slope: pick(up.slope, down.slope),
+            offset: pick(up.offset, down.offset),
             value: PhantomData,
         }
     }
