@@ -11,7 +11,7 @@ use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::one_cycle::{
     check_lr_range, check_momentum_range, half_index, seed_half, seed_region, seed_wave_arg,
-    SeedHalf,
+    HalfLine, SeedHalf,
 };
 use crate::phase::{fill_two_pass, for_offsets};
 use crate::real::{is_f32, Real};
@@ -660,15 +660,39 @@ impl Grid {
         }
     }
 
-    /// `(cycle, rise)` of the step `k < n`, where certain.
+    /// `(cycle, rise, rem)` of the step `k < n`, where certain.
     #[inline(always)]
-    fn locate(self, k: u64) -> Option<(u64, bool)> {
+    fn locate(self, k: u64) -> Option<(u64, bool, u64)> {
         // No overflow: k < n and n * cyc fits (else `width` is 0).
         let p = k.wrapping_mul(self.cycles);
         let (c, rem) = (p / self.steps, p % self.steps);
         let rise = rem < self.rise_end;
         let inside = rem.wrapping_sub(self.low) < self.width;
-        (inside && (rise || rem >= self.fall_start)).then_some((c, rise))
+        // `&` and `|`, not `&&` and `||`: one branch that is almost always
+        // taken, not one on the half that random steps mispredict.
+        (inside & (rise | (rem >= self.fall_start))).then_some((c, rise, rem))
+    }
+
+    /// The steps `ka..kb` where [`Self::locate`] is certain and gives
+    /// `(cycle, rise)`: `rem` in one interval, so `k * cyc` in
+    /// `cycle * n + (a..b)`, one range of steps (empty if none).
+    fn certain_steps(self, cycle: u64, rise: bool) -> (u64, u64) {
+        let (low, high) = (self.low, self.low + self.width);
+        let (a, b) = if rise {
+            (low, high.min(self.rise_end))
+        } else {
+            (low.max(self.fall_start), high)
+        };
+        let n = u128::from(self.steps.get());
+        let cyc = u128::from(self.cycles);
+        if a >= b || cyc == 0 {
+            return (0, 0);
+        }
+        let first = |r: u64| {
+            let p = u128::from(cycle) * n + u128::from(r);
+            u64::try_from(p.div_ceil(cyc)).unwrap_or(u64::MAX)
+        };
+        (first(a), first(b))
     }
 }
 
@@ -914,89 +938,6 @@ impl<F: Real> ClrBuilder<F> {
     fn position_at(&self, k: f64) -> (f64, f64) {
         position_in(k, self.total_steps as f64, self.cycles as f64)
     }
-
-    /// The position in cycle `c` of the run's fraction `x`: what
-    /// [`position_at`](Self::position_at) gives where `c` is known (the
-    /// same for a whole chunk of steps).
-    #[inline(always)]
-    fn in_cycle(&self, x: f64, c: f64) -> f64 {
-        in_cycle_of(x, c, self.cycles as f64)
-    }
-
-    /// `out[i] = value(full, rise, amplitude)` from [`seed_wave`] at step
-    /// `first + i`; `at(step)` is the same value computed alone. The steps
-    /// before the last are cut into runs of one cycle and one half of it
-    /// (the cycle's amplitude and the half's formula fixed), each filled by
-    /// straight-line loops that vectorise; the few steps the seed's clamp
-    /// moves, and the steps past the last, go one by one.
-    fn fill_waves(
-        &self,
-        out: &mut [F],
-        first: u64,
-        value: impl Fn(F, bool, f64) -> F,
-        at: impl Fn(u64) -> F,
-    ) {
-        let n = self.total_steps;
-        if n > 1 << 53 {
-            let mut step = first;
-            for v in out.iter_mut() {
-                *v = at(step);
-                step = step.saturating_add(1);
-            }
-            return;
-        }
-        let before_last = usize::try_from((n - 1).saturating_sub(first)).unwrap_or(usize::MAX);
-        let (mut head, tail) = out.split_at_mut(before_last.min(out.len()));
-        let f = self.phase_one_fraction;
-        // (cycle, region) never decreases: each value is one run of steps.
-        let key = |k: u64| {
-            let (cycle, x) = self.position_at(k as f64);
-            (cycle, seed_region(x, f))
-        };
-        let mut step = first;
-        while !head.is_empty() {
-            let (cycle, region) = key(step);
-            let last = step + head.len() as u64 - 1;
-            let end = run_last(step, last, |k| key(k) == (cycle, region));
-            let (run, rest) = core::mem::take(&mut head).split_at_mut((end - step) as usize + 1);
-            let amplitude = self.amplitude.at(cycle);
-            match seed_half::<F>(region, f) {
-                // Constant flags: each loop's body is straight-line.
-                Some((half, true)) => {
-                    self.fill_half(run, step, cycle, half, |w| value(w, true, amplitude))
-                }
-                Some((half, false)) => {
-                    self.fill_half(run, step, cycle, half, |w| value(w, false, amplitude))
-                }
-                None => run.iter_mut().zip(step..).for_each(|(v, k)| *v = at(k)),
-            }
-            head = rest;
-            step = end + 1;
-        }
-        if !tail.is_empty() {
-            tail.fill(at(n - 1));
-        }
-    }
-
-    /// `out[i] = value(wave)` at step `first + i`, all before the last step,
-    /// in `cycle` and in `half` (inside `[0, 1]`).
-    #[inline(always)]
-    fn fill_half(
-        &self,
-        out: &mut [F],
-        first: u64,
-        cycle: f64,
-        half: SeedHalf<F>,
-        value: impl Fn(F) -> F,
-    ) {
-        let n = self.total_steps as f64;
-        fill_two_pass(
-            out,
-            first,
-            |step| half.arg(self.in_cycle(step / n, cycle)),
-            |_, arg| value(SeedHalf::wave(arg)),
-        );
-    }
 }
 
 /// Sequential stepping of the seed's CLR shapes: `fixed` is
@@ -1118,6 +1059,9 @@ impl<F: Real, S: ClrShape> From<SeedClr<F, S>> for RawSeedClr<F> {
 #[derive(Debug, Clone, Copy)]
 struct ClrHalf<F> {
     wave: SeedHalf<F>,
+    /// The angle where the step's exact position in its cycle is `rem / n`
+    /// ([`Grid`]).
+    line: HalfLine<F>,
     inner: F,
     outer: F,
 }
@@ -1134,8 +1078,10 @@ impl<F: Real> ClrHalf<F> {
             // -0 adds nothing, even to a -0.
             (F::from_f64(-0.0), lo)
         };
+        let (f, n) = (config.phase_one_fraction, config.total_steps as f64);
         ClrHalf {
-            wave: SeedHalf::of(config.phase_one_fraction, rise),
+            wave: SeedHalf::of(f, rise),
+            line: HalfLine::new(f, rise, n),
             inner,
             outer,
         }
@@ -1240,11 +1186,12 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
 }
 
 /// `wave.times(amp)` without choosing the operation order by a branch:
-/// `(full * amp) / 2` on both halves. The seed halves first on the fall;
-/// halving is exact away from the subnormals, so the bits are the same.
+/// `full * (amp / 2)` on both halves. The seed halves before or after the
+/// product; halving is exact away from the subnormals, so the bits are the
+/// same, and `amp / 2` is off the chain that waits for the wave.
 #[inline(always)]
 fn half_times<F: Real>(full: F, amp: F) -> F {
-    full * amp / (F::one() + F::one())
+    full * (amp * F::from_f64(0.5))
 }
 
 impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
@@ -1263,7 +1210,7 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
         self.config.momentum_range.is_some()
     }
     fn fill_lr(&self, out: &mut [F], first_step: u64) {
-        self.config.fill_waves(
+        self.fill_waves(
             out,
             first_step,
             |full, rise, amplitude| self.lr_of(full, rise, amplitude),
@@ -1272,7 +1219,7 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
     }
     fn fill_momentum(&self, out: &mut [F], first_step: u64) {
         match self.config.momentum_range {
-            Some((m1, m2)) => self.config.fill_waves(
+            Some((m1, m2)) => self.fill_waves(
                 out,
                 first_step,
                 |full, _, _| half_times(full, m2 - m1) + m1,
@@ -1303,17 +1250,17 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
     fn hypers_with(&self, step: u64, amplitude: impl Fn(f64) -> f64) -> Hypers<F> {
         let c = &self.config;
         let k = step.min(c.total_steps - 1);
-        let Some((cycle, rise)) = self.grid.locate(k) else {
+        let Some((cycle, rise, rem)) = self.grid.locate(k) else {
             return self.hypers_at_edge(step, amplitude);
         };
-        // k < n <= 2^53 here: the signed conversion is exact.
-        let x = k as i64 as f64 / self.steps;
-        // c < cyc <= 2^53: the signed conversion too.
+        // rem < n <= 2^53 and c < cyc <= 2^53: the signed conversions are exact.
+        // A select LLVM keeps as one (a branch on the half, its default
+        // for a choice between two loop-invariant values, mispredicts on
+        // random steps).
+        let [up, down] = &self.halves;
+        let arg = HalfLine::pick(rise, up.line, down.line).arg(rem as i64 as f64);
         let cycle = cycle as i64 as f64;
-        // Inside (0, 1): the seed's clamp changes nothing.
-        let x = in_cycle_of(x, cycle, self.cycles);
-        let full = self.halves[half_index(rise)].wave.wave_at(x);
-        self.hypers_of(full, rise, amplitude(cycle))
+        self.hypers_of(HalfLine::wave(arg), rise, amplitude(cycle))
     }
 
     /// `hypers` at a step where [`Grid`] is not certain: the seed's
@@ -1349,6 +1296,106 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
     #[inline(never)]
     fn hypers_scaled(&self, step: u64) -> Hypers<F> {
         self.hypers_with(step, |cycle| self.config.amplitude.at(cycle))
+    }
+
+    /// `out[i] = value(full, rise, amplitude)` at step `first + i`;
+    /// `at(step)` is the same value computed alone. The steps before the
+    /// last are cut into runs of one cycle and one half of it (the seed's
+    /// rounded ones: the cycle's amplitude and the half's formula fixed);
+    /// in each, the steps where [`Grid`] is certain (all but a few at the
+    /// run's ends) are filled by straight-line loops that vectorise, from
+    /// the exact positions `hypers` takes there; the others, the steps the
+    /// seed's clamp moves, and the steps past the last go one by one.
+    fn fill_waves(
+        &self,
+        out: &mut [F],
+        first: u64,
+        value: impl Fn(F, bool, f64) -> F,
+        at: impl Fn(u64) -> F,
+    ) {
+        let c = &self.config;
+        let n = c.total_steps;
+        if n > 1 << 53 {
+            let mut step = first;
+            for v in out.iter_mut() {
+                *v = at(step);
+                step = step.saturating_add(1);
+            }
+            return;
+        }
+        let before_last = usize::try_from((n - 1).saturating_sub(first)).unwrap_or(usize::MAX);
+        let (mut head, tail) = out.split_at_mut(before_last.min(out.len()));
+        let f = c.phase_one_fraction;
+        // (cycle, region) never decreases: each value is one run of steps.
+        let key = |k: u64| {
+            let (cycle, x) = c.position_at(k as f64);
+            (cycle, seed_region(x, f))
+        };
+        let mut step = first;
+        while !head.is_empty() {
+            let (cycle, region) = key(step);
+            let last = step + head.len() as u64 - 1;
+            let end = run_last(step, last, |k| key(k) == (cycle, region));
+            let (run, rest) = core::mem::take(&mut head).split_at_mut((end - step) as usize + 1);
+            let amplitude = c.amplitude.at(cycle);
+            match seed_half::<F>(region, f) {
+                // Constant flags: each loop's body is straight-line.
+                Some((_, true)) => {
+                    self.fill_run(run, step, cycle, true, &|w| value(w, true, amplitude), &at)
+                }
+                Some((_, false)) => self.fill_run(
+                    run,
+                    step,
+                    cycle,
+                    false,
+                    &|w| value(w, false, amplitude),
+                    &at,
+                ),
+                None => run.iter_mut().zip(step..).for_each(|(v, k)| *v = at(k)),
+            }
+            head = rest;
+            step = end + 1;
+        }
+        if !tail.is_empty() {
+            tail.fill(at(n - 1));
+        }
+    }
+
+    /// `out[i] = value(wave)` at step `first + i`, all before the last step,
+    /// in the seed's `cycle` and half `rise`: the steps where [`Grid`] is
+    /// certain by the half's line, counting `rem` in `f64` (exact: below
+    /// `n <= 2^53`), the others by `at`.
+    #[inline(always)]
+    fn fill_run(
+        &self,
+        out: &mut [F],
+        first: u64,
+        cycle: f64,
+        rise: bool,
+        value: &impl Fn(F) -> F,
+        at: &impl Fn(u64) -> F,
+    ) {
+        let (ka, kb) = self.grid.certain_steps(cycle as u64, rise);
+        let end = first + out.len() as u64;
+        let (ka, kb) = (ka.clamp(first, end), kb.clamp(first, end));
+        let kb = kb.max(ka);
+        let (before, rest) = out.split_at_mut((ka - first) as usize);
+        let (middle, after) = rest.split_at_mut((kb - ka) as usize);
+        before.iter_mut().zip(first..).for_each(|(v, k)| *v = at(k));
+        after.iter_mut().zip(kb..).for_each(|(v, k)| *v = at(k));
+        if middle.is_empty() {
+            return;
+        }
+        let half = self.halves[half_index(rise)];
+        // In the run, k * cyc = cycle * n + rem: rem of ka, then cyc a step.
+        let rem0 = (ka * self.config.cycles - cycle as u64 * self.config.total_steps) as f64;
+        let (start, cyc) = (ka as f64, self.cycles);
+        fill_two_pass(
+            middle,
+            ka,
+            |step| half.line.arg((step - start) * cyc + rem0),
+            |_, arg| value(HalfLine::wave(arg)),
+        );
     }
 
     fn steps(&self) -> ClrSteps<'_, F> {
@@ -1662,7 +1709,7 @@ mod exact {
     fn grid_is_the_seeds() {
         let mut certain = 0u64;
         let mut check = |grid: Grid, (n, cyc, f): (u64, u64, f64), k: u64| {
-            let Some((c, rise)) = grid.locate(k) else {
+            let Some((c, rise, _)) = grid.locate(k) else {
                 return;
             };
             certain += 1;
@@ -1701,5 +1748,31 @@ mod exact {
             }
         }
         assert!(certain > 1_000_000, "{certain}");
+    }
+
+    /// [`Grid::certain_steps`] is exactly the steps where `locate` gives
+    /// that cycle and half (what `fill` takes the line for).
+    #[test]
+    fn certain_steps_are_where_the_grid_is_certain() {
+        for n in [1u64, 2, 3, 7, 10, 97, 600, 1000, 4096] {
+            for cyc in [1u64, 2, 3, 7, 10, 64, 97] {
+                for f in [0.0, 0.1, 0.3, 0.5, 1.0 / 3.0, 0.999, 1.0] {
+                    let grid = Grid::new(n, cyc, f);
+                    for c in 0..=cyc {
+                        for rise in [true, false] {
+                            let (ka, kb) = grid.certain_steps(c, rise);
+                            for k in 0..n {
+                                let certain = grid.locate(k).map(|(c, r, _)| (c, r));
+                                assert_eq!(
+                                    (ka..kb).contains(&k),
+                                    certain == Some((c, rise)),
+                                    "n {n} cyc {cyc} f {f} c {c} rise {rise} k {k}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! the seed's (`keras_one_cycle_clr`) `OneCycle`, each with its own step
 //! convention and formulas so that it reproduces its reference exactly.
 
+use core::marker::PhantomData;
+
 use crate::anneal::{trig, Anneal};
 use crate::cyclic::clamped_position;
 use crate::error::{check, Error};
@@ -768,11 +770,11 @@ pub struct KerasOneCycle<F> {
     config: KerasOneCycleBuilder<F>,
     /// The first step of the fall (`x < f` exactly before it, as `x`
     /// never decreases with the step): a random lookup picks its half by
-    /// an integer compare of the step, resolved long before the division
-    /// that gives `x` (a mispredicted half then costs less).
+    /// an integer compare of the step, which the angle's line then needs
+    /// only to load its operands (no float compare on the chain).
     fall_start: u64,
-    /// `total_steps` as `f64` and its reciprocal, the divisor of every
-    /// position (see [`seed_div`]).
+    /// `total_steps` as `f64` and its reciprocal, the divisor of the
+    /// seed's positions that pick the halves (see [`seed_div`]).
     steps: (f64, f64),
     /// `[rise, fall]`, indexed by [`half_index`].
     halves: [OneCycleHalf<F>; 2],
@@ -990,6 +992,88 @@ impl<F: Real> SeedHalf<F> {
     }
 }
 
+/// The angle of one of the seed's half-waves as a line in the position
+/// `r / n` (of the run, or of a cycle): `r * slope - offset`, built once,
+/// a multiplication and a subtraction where the seed's
+/// `(r/n - sub)*pi/den - minus` divides twice on a random lookup's chain. In `f64` it is the
+/// angle in half turns for [`trig::cos_pi64`] (`|angle|/pi` as one line on
+/// each half, no `abs`, one rounding less than `-pi/2` in two parts before
+/// the kernel); in `f32` the angle's magnitude in radians for the `f32`
+/// kernel, rounded once to `f32`. Either is within a few ulp of pi of the
+/// exact angle (the seed's own rounding is the difference: well under the
+/// fixtures' 1e-12, and at the zeros of the waves, where the values
+/// vanish, under their 1e-15).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct HalfLine<F> {
+    slope: f64,
+    offset: f64,
+    value: PhantomData<F>,
+}
+
+impl<F: Real> HalfLine<F> {
+    /// The rise (`rise`) or the fall with fraction `f`, positions in
+    /// `n`ths. A fall of zero length is the peak (angle 0).
+    pub(crate) fn new(f: f64, rise: bool, n: f64) -> Self {
+        let (slope, offset) = if is_f32::<F>() {
+            let h = SeedHalf::<f64>::of(f, rise);
+            (h.pi / (h.den * n), h.sub * h.pi / h.den + h.minus)
+        } else if rise {
+            // |r/(f n) - 1| = 1 - r/(f n) below the fraction.
+            (-1.0 / (f * n), -1.0)
+        } else if f < 1.0 {
+            (1.0 / ((1.0 - f) * n), f / (1.0 - f))
+        } else {
+            (0.0, 0.0)
+        };
+        HalfLine {
+            // Finite: a rise shorter than the smallest normal step (a
+            // fraction of 1e-300) holds step 0 alone, whose angle is then
+            // `-offset`, not 0 * inf.
+            slope: slope.clamp(-f64::MAX, f64::MAX),
+            offset,
+            value: PhantomData,
+        }
+    }
+
+    /// `if rise { up } else { down }` by masks of the bits: SSE2 has no
+    /// select of floats, and LLVM turns one into a branch on the half,
+    /// which random steps mispredict.
+    #[inline(always)]
+    pub(crate) fn pick(rise: bool, up: Self, down: Self) -> Self {
+        let up_mask = u64::from(rise).wrapping_neg();
+        let pick =
+            |a: f64, b: f64| f64::from_bits((a.to_bits() & up_mask) | (b.to_bits() & !up_mask));
+        HalfLine {
+            slope: pick(up.slope, down.slope),
+            offset: pick(up.offset, down.offset),
+            value: PhantomData,
+        }
+    }
+
+    /// The kernel's input at the position `r / n` of this half (`r` as `f64`).
+    #[inline(always)]
+    pub(crate) fn arg(self, r: f64) -> F {
+        let v = r * self.slope - self.offset;
+        if is_f32::<F>() {
+            F::from_f64(v).abs()
+        } else {
+            F::from_f64(v)
+        }
+    }
+
+    /// `cos(angle) + 1` from [`Self::arg`]. In `f64` a half turn a hair
+    /// below 0 (rounding at a fall's start) is as accurate: `cos_pi64`'s
+    /// polynomial holds a little past its range.
+    #[inline(always)]
+    pub(crate) fn wave(arg: F) -> F {
+        if is_f32::<F>() {
+            SeedHalf::wave(arg)
+        } else {
+            F::from_f64(trig::cos_pi64(arg.to_f64())) + F::one()
+        }
+    }
+}
+
 /// The index of a half in a table of `[rise, fall]`: random lookups load their
 /// half's operands by it, where a select of them compiles to a branch
 /// that random steps mispredict.
@@ -1024,29 +1108,29 @@ pub(crate) fn seed_half<F: Real>(region: u8, f: f64) -> Option<(SeedHalf<F>, boo
     }
 }
 
-/// `full * a * b + add`: the seed's `(cos(...) + 1) * amp / 2.0 + base`
-/// on the rise as `(amp, 0.5, base)` and `(cos(...) + 1) / 2.0 * amp +
-/// base` on the fall as `(0.5, amp, base)` (`/ 2` is `* 0.5` to the bit),
-/// so both halves are one expression over build-time operands.
+/// `full * scale + add`: the seed's `(cos(...) + 1) * amp / 2.0 + base`
+/// on the rise and `(cos(...) + 1) / 2.0 * amp + base` on the fall, with
+/// `scale = amp / 2` taken at build time. Halving is exact (away from the
+/// subnormals), so `full * amp * 0.5` and `full * 0.5 * amp` both round
+/// once, as `full * scale` does: the seed's bits, one multiplication
+/// fewer on a random lookup's chain.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct SeedLine<F> {
-    a: F,
-    b: F,
+    scale: F,
     add: F,
 }
 
 impl<F: Real> SeedLine<F> {
-    /// The seed's order for the half `rise` (`add = -0.0` adds nothing,
-    /// even to a -0).
-    fn of(rise: bool, amp: F, add: F) -> Self {
-        let half = F::from_f64(0.5);
-        let (a, b) = if rise { (amp, half) } else { (half, amp) };
-        SeedLine { a, b, add }
+    /// The seed's line for amplitude `amp` and base `add` (`add = -0.0`
+    /// adds nothing, even to a -0).
+    fn of(amp: F, add: F) -> Self {
+        let scale = amp * F::from_f64(0.5);
+        SeedLine { scale, add }
     }
 
     #[inline(always)]
     fn at(self, full: F) -> F {
-        full * self.a * self.b + self.add
+        full * self.scale + self.add
     }
 }
 
@@ -1054,11 +1138,8 @@ impl<F: Real> SeedLine<F> {
 /// once, so a random lookup loads them by [`half_index`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct OneCycleHalf<F> {
-    wave: SeedHalf<F>,
-    /// `(slope, offset)`: the angle `k * slope - offset` at the step at `k`,
-    /// the seed's `(k/n - sub)*pi/den - minus` as one line in f64 (for
-    /// f32 schedules, see [`Self::arg_at`]).
-    line: (f64, f64),
+    /// The angle at the step at `k`.
+    line: HalfLine<F>,
     /// `lo → hi` on the rise, `hi → 0` on the fall.
     lr: SeedLine<F>,
     /// `m1 → m2 → m1` (unused without momentum).
@@ -1069,33 +1150,16 @@ impl<F: Real> OneCycleHalf<F> {
     fn of(config: &KerasOneCycleBuilder<F>, rise: bool) -> Self {
         let (lo, hi) = config.lr_range;
         let lr = if rise {
-            SeedLine::of(true, hi - lo, lo)
+            SeedLine::of(hi - lo, lo)
         } else {
-            SeedLine::of(false, hi, F::from_f64(-0.0))
+            SeedLine::of(hi, F::from_f64(-0.0))
         };
         let (m1, m2) = config.momentum_range.unwrap_or((F::zero(), F::zero()));
-        let f = config.phase_one_fraction;
-        let h = SeedHalf::<f64>::of(f, rise);
         let n = config.total_steps as f64;
         OneCycleHalf {
-            wave: SeedHalf::of(f, rise),
-            line: (h.pi / (h.den * n), h.sub * h.pi / h.den + h.minus),
+            line: HalfLine::new(config.phase_one_fraction, rise, n),
             lr,
-            momentum: SeedLine::of(rise, m2 - m1, m1),
-        }
-    }
-
-    /// The cosine's `|arg|` at the step at `k` (as `f64`): the seed's
-    /// operations on `x = k / n` in f64 schedules; in f32 ones [`Self`]'s
-    /// `line`, rounded once to f32 (two operations fewer, and no longer
-    /// the f32 difference `x*pi/f - pi` that loses the angle's low bits
-    /// near the rise's start).
-    #[inline(always)]
-    fn arg_at(&self, k: f64, n: f64) -> F {
-        if is_f32::<F>() {
-            F::from_f64(k * self.line.0 - self.line.1).abs()
-        } else {
-            self.wave.arg(k / n)
+            momentum: SeedLine::of(m2 - m1, m1),
         }
     }
 }
@@ -1128,16 +1192,16 @@ impl<F: Real> KerasOneCycle<F> {
         first_step_where(0, self.config.total_steps, |step| self.x(step) >= f)
     }
 
-    /// `cos(arg) + 1` at `step` and the operands of its half. `x` is in
-    /// `[0, 1]` (no clamp); the half (`x < f`) is an integer compare of the
-    /// step, resolved long before the division that gives `x`.
+    /// `cos(arg) + 1` at `step` and the operands of its half. The step is
+    /// at most `n - 1` (no clamp of `x`); the half (`x < f`) is an integer
+    /// compare of the step.
     #[inline(always)]
     fn wave_at(&self, step: u64) -> (F, &OneCycleHalf<F>) {
         let n = self.config.total_steps;
         let rise = step.min(n - 1) < self.fall_start;
         let half = &self.halves[half_index(rise)];
-        let arg = half.arg_at(clamped_position(step, n), self.steps.0);
-        (SeedHalf::wave(arg), half)
+        let arg = half.line.arg(clamped_position(step, n));
+        (HalfLine::wave(arg), half)
     }
 }
 
@@ -1193,12 +1257,11 @@ impl<F: Real> KerasOneCycle<F> {
         half: OneCycleHalf<F>,
         component: &impl Fn(F, &OneCycleHalf<F>) -> F,
     ) {
-        let n = self.steps.0;
         fill_two_pass(
             out,
             first,
-            |step| half.arg_at(step, n),
-            |_, arg| component(SeedHalf::wave(arg), &half),
+            |step| half.line.arg(step),
+            |_, arg| component(HalfLine::wave(arg), &half),
         );
     }
 }
