@@ -101,10 +101,16 @@ pub(crate) fn exp64(y: f64) -> f64 {
     // (the 2^45 leaves through the top when moved into the exponent).
     let power = TABLE[(bits & 63) as usize].to_bits();
     let s = f64::from_bits(power.wrapping_add(((bits >> 6) + 64) << 52));
-    // e^r - 1 to r^5/5!: the next term is below 4e-17 relative.
+    // s·(e^r - 1) to r^5/5! (the next term is below 4e-17 relative), with
+    // `s` multiplied into the powers of `r` rather than into the sum: `s` is
+    // ready long before `r` (it comes from `t`'s bits), so the products by
+    // it leave the chain, and the two halves of the polynomial (Estrin's
+    // scheme) meet in one addition: a random lookup waits on this chain.
     let r2 = r * r;
-    let q = r + r2 * ((0.5 + r * (1.0 / 6.0)) + r2 * ((1.0 / 24.0) + r * (1.0 / 120.0)));
-    (s + s * q) * TWO_M64
+    let sr2 = s * r2;
+    let low = s * r + sr2 * (0.5 + r * (1.0 / 6.0));
+    let high = (sr2 * r2) * ((1.0 / 24.0) + r * (1.0 / 120.0));
+    (s + (low + high)) * TWO_M64
 }
 
 /// The `f32` reduction: `ln 2` split, the high part short enough that
