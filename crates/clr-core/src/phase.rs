@@ -80,6 +80,11 @@ pub struct Piecewise<F> {
     /// `(start_value - end_value) / 2` of each phase: the cosine's
     /// amplitude, as [`anneal::cos`] computes it.
     halves: [F; MAX_PHASES],
+    /// Whether the schedule has at most three phases (found by integer
+    /// compares) and every step's unclamped `pct` already lies in `[0, 1]`
+    /// ([`pct_bounded`](Self::pct_bounded)): then a lookup takes the short
+    /// path, with no clamp on its chain.
+    short: bool,
 }
 
 /// What a [`Piecewise`] is serialised as: its phases, count and steps (the
@@ -179,7 +184,7 @@ impl<F: Real> Piecewise<F> {
             halves[i] = anneal::cos_half(phase.start_value, phase.end_value);
             start = phase.end;
         }
-        Ok(Piecewise {
+        let mut built = Piecewise {
             phases: all,
             len: phases.len() as u8,
             total_steps,
@@ -188,6 +193,27 @@ impl<F: Real> Piecewise<F> {
             starts,
             inverses,
             halves,
+            short: false,
+        };
+        built.short = built.len <= 3 && built.pct_bounded();
+        Ok(built)
+    }
+
+    /// Whether every step's unclamped progress lies in `[0, 1]`. Phase
+    /// `i` holds the steps from `reach_steps[i - 1]` (0 for the first) to
+    /// before `reach_steps[i]`, and the unclamped progress of a step is
+    /// monotone in it (a difference and a product by constants, each
+    /// rounding monotonically), so its ends bound it; NaN fails.
+    fn pct_bounded(&self) -> bool {
+        let last = self.clamp(u64::MAX);
+        (0..usize::from(self.len)).all(|i| {
+            let first = if i == 0 { 0 } else { self.reach_steps[i - 1] };
+            let end = self.reach_steps[i].min(last.saturating_add(1));
+            let unit = |step: u64| {
+                let pct = self.offset_pct(i, to_f64(step));
+                (F::zero()..=F::one()).contains(&pct)
+            };
+            first >= end || (unit(first) && unit(end - 1))
         })
     }
 
@@ -307,21 +333,49 @@ impl<F: Real> Piecewise<F> {
     #[inline(always)]
     fn index_of(&self, step: u64, position: f64) -> usize {
         if self.len <= 3 {
-            // `reach_steps[2]` is `u64::MAX`, past every clamped step.
-            let past = |i: usize| usize::from(step >= self.reach_steps[i]);
-            return past(0) + past(1);
+            return self.index_of_short(step);
         }
         self.index_at(position)
     }
 
-    /// The phase of `step` and the progress through it.
+    /// [`index_of`](Self::index_of) a clamped `step` up to three phases.
+    #[inline(always)]
+    fn index_of_short(&self, step: u64) -> usize {
+        // `reach_steps[2]` is `u64::MAX`, past every clamped step.
+        let past = |i: usize| usize::from(step >= self.reach_steps[i]);
+        past(0) + past(1)
+    }
+
+    /// The phase of `step` and the progress through it. One branch, which
+    /// never changes for a schedule, picks the [`short`](Self::short)
+    /// path: two integer compares and no clamp on the chain (the clamp
+    /// would not change a bit there).
+    /// The other path is out of line, which keeps a lookup's loop small
+    /// enough for the compiler to take its invariant branches out of it.
     #[inline(always)]
     pub(crate) fn locate(&self, step: u64) -> (usize, F) {
+        if !self.short {
+            return self.locate_clamped(step);
+        }
+        let step = self.clamp(step);
+        let i = self.index_of_short(step);
+        (i, self.offset_pct(i, to_f64(step)))
+    }
+
+    /// [`locate`](Self::locate) off the short path: any number of phases,
+    /// `pct` clamped.
+    #[inline(never)]
+    fn locate_clamped(&self, step: u64) -> (usize, F) {
         let step = self.clamp(step);
         let position = to_f64(step);
         let i = self.index_of(step, position);
-        let offset = F::from_f64(position - self.start_of(i));
-        (i, Self::pct_of(offset, self.inverse_of(i)))
+        (i, unit_clamp(self.offset_pct(i, position)))
+    }
+
+    /// The unclamped `pct` of `position` in phase `i`.
+    #[inline(always)]
+    fn offset_pct(&self, i: usize, position: f64) -> F {
+        F::from_f64(position - self.start_of(i)) * self.inverse_of(i)
     }
 
     #[inline(always)]
@@ -656,7 +710,9 @@ impl<F: Real> Schedule<F> for Piecewise<F> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use std::{vec, vec::Vec};
 
     #[test]
     fn first_step_past_is_where_positions_pass_the_reach() {
@@ -713,6 +769,83 @@ mod tests {
                 1.0,
                 "{length}"
             );
+        }
+    }
+
+    /// The short path leaves the clamp off only where it changes no bit:
+    /// every step of small runs, and around every phase end of long ones,
+    /// gives what the clamped path gives; the one-cycle presets take it.
+    #[test]
+    fn short_path_is_the_clamped_one() {
+        fn check<F: Real>(s: &Piecewise<F>) {
+            let last = s.total_steps - 1;
+            let mut steps: Vec<u64> = if last < 5000 {
+                (0..=last + 2).collect()
+            } else {
+                [0, 1, last / 2, last - 1, last, u64::MAX].to_vec()
+            };
+            for p in s.phases() {
+                let e = p.end.max(0.0).min(last as f64) as u64;
+                steps.extend((0..7).map(|d| e.saturating_sub(3).saturating_add(d)));
+            }
+            for step in steps {
+                let (i, pct) = s.locate_clamped(step);
+                let (j, raw) = s.locate(step);
+                assert_eq!(
+                    (i, pct.to_f64().to_bits()),
+                    (j, raw.to_f64().to_bits()),
+                    "{step}"
+                );
+            }
+        }
+        let phase = |end| Phase::new(end, 1.0_f64, 2.0, Anneal::Cos);
+        let mut shorts = 0;
+        for total in [
+            1u64,
+            2,
+            3,
+            7,
+            100,
+            997,
+            1000,
+            4999,
+            1_000_000,
+            1 << 40,
+            1 << 53,
+        ] {
+            for pct in [0.0, 1e-3, 0.1, 0.25, 0.3, 0.45, 0.5, 0.6, 0.999, 1.0] {
+                let t = total as f64;
+                let (e0, e1, e2) = (pct * t - 1.0, 2.0 * pct * t - 2.0, t - 1.0);
+                let lists = [
+                    vec![phase(e0), phase(e2)],
+                    vec![phase(e0), phase(e1), phase(e2)],
+                    vec![phase(pct * t), phase(t)],
+                    vec![phase(e0), phase(e2 * 0.5)],
+                ];
+                for list in lists {
+                    let s = Piecewise::from_phases(total, &list).unwrap();
+                    shorts += usize::from(s.short);
+                    check(&s);
+                    let phases32: Vec<Phase<f32>> = list
+                        .iter()
+                        .map(|p| Phase::new(p.end, 1.0_f32, 2.0, Anneal::Cos))
+                        .collect();
+                    check(&Piecewise::from_phases(total, &phases32).unwrap());
+                }
+            }
+        }
+        assert!(shorts > 200, "{shorts}");
+        for three in [false, true] {
+            let s = crate::OneCycleLr::<f64>::builder(0.1, 1_000_000)
+                .three_phase(three)
+                .build()
+                .unwrap();
+            assert!(s.lr_phases().short);
+            let s = crate::OneCycleLr::<f32>::builder(0.1, 1_000_000)
+                .three_phase(three)
+                .build()
+                .unwrap();
+            assert!(s.lr_phases().short);
         }
     }
 
