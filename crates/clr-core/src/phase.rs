@@ -72,11 +72,19 @@ pub struct Piecewise<F> {
     reach_steps: [u64; MAX_PHASES],
     /// Where each phase starts (the previous end; 0 for the first).
     starts: [f64; MAX_PHASES],
-    /// `end - start` of each phase, PyTorch's expression.
-    lengths: [f64; MAX_PHASES],
+    /// `1 / (end - start)` of each phase (PyTorch's length) in `F`, chosen
+    /// among the quotient's neighbours so that the length times it is 1:
+    /// a lookup multiplies where PyTorch divides (a division's latency sat
+    /// on a random lookup's chain), the ends stay exact.
+    inverses: [F; MAX_PHASES],
     /// `(start_value - end_value) / 2` of each phase: the cosine's
     /// amplitude, as [`anneal::cos`] computes it.
     halves: [F; MAX_PHASES],
+    /// Whether the schedule has at most three phases (found by integer
+    /// compares) and every step's unclamped `pct` already lies in `[0, 1]`
+    /// ([`pct_bounded`](Self::pct_bounded)): then a lookup takes the short
+    /// path, with no clamp on its chain.
+    short: bool,
 }
 
 /// What a [`Piecewise`] is serialised as: its phases, count and steps (the
@@ -163,12 +171,8 @@ impl<F: Real> Piecewise<F> {
         let mut all = [phases[0]; MAX_PHASES];
         all[..phases.len()].copy_from_slice(phases);
         let last = phases.len() - 1;
-        let (mut reach, mut starts, mut lengths) = (
-            [f64::INFINITY; MAX_PHASES],
-            [0.0; MAX_PHASES],
-            [0.0; MAX_PHASES],
-        );
-        let mut halves = [F::zero(); MAX_PHASES];
+        let (mut reach, mut starts) = ([f64::INFINITY; MAX_PHASES], [0.0; MAX_PHASES]);
+        let (mut halves, mut inverses) = ([F::zero(); MAX_PHASES], [F::zero(); MAX_PHASES]);
         let (mut start, mut most) = (0.0, f64::NEG_INFINITY);
         for (i, phase) in phases.iter().enumerate() {
             most = f64::max(most, phase.end);
@@ -176,19 +180,40 @@ impl<F: Real> Piecewise<F> {
                 reach[i] = most;
             }
             starts[i] = start;
-            lengths[i] = phase.end - start;
+            inverses[i] = inverse(F::from_f64(phase.end - start));
             halves[i] = anneal::cos_half(phase.start_value, phase.end_value);
             start = phase.end;
         }
-        Ok(Piecewise {
+        let mut built = Piecewise {
             phases: all,
             len: phases.len() as u8,
             total_steps,
             reach,
             reach_steps: reach.map(first_step_past),
             starts,
-            lengths,
+            inverses,
             halves,
+            short: false,
+        };
+        built.short = built.len <= 3 && built.pct_bounded();
+        Ok(built)
+    }
+
+    /// Whether every step's unclamped progress lies in `[0, 1]`. Phase
+    /// `i` holds the steps from `reach_steps[i - 1]` (0 for the first) to
+    /// before `reach_steps[i]`, and the unclamped progress of a step is
+    /// monotone in it (a difference and a product by constants, each
+    /// rounding monotonically), so its ends bound it; NaN fails.
+    fn pct_bounded(&self) -> bool {
+        let last = self.clamp(u64::MAX);
+        (0..usize::from(self.len)).all(|i| {
+            let first = if i == 0 { 0 } else { self.reach_steps[i - 1] };
+            let end = self.reach_steps[i].min(last.saturating_add(1));
+            let unit = |step: u64| {
+                let pct = self.offset_pct(i, to_f64(step));
+                (F::zero()..=F::one()).contains(&pct)
+            };
+            first >= end || (unit(first) && unit(end - 1))
         })
     }
 
@@ -275,10 +300,10 @@ impl<F: Real> Piecewise<F> {
         self.starts[i & (MAX_PHASES - 1)]
     }
 
-    /// `end - start` of phase `i`.
+    /// `1 / (end - start)` of phase `i` ([`inverse`]).
     #[inline(always)]
-    fn length_of(&self, i: usize) -> f64 {
-        self.lengths[i & (MAX_PHASES - 1)]
+    fn inverse_of(&self, i: usize) -> F {
+        self.inverses[i & (MAX_PHASES - 1)]
     }
 
     /// PyTorch's `pct = (step - start) / (end - start)` in phase `i`, kept
@@ -286,21 +311,21 @@ impl<F: Real> Piecewise<F> {
     /// (PyTorch would divide by zero there). Within a preset's run the
     /// quotient already lies in `[0, 1]`; the clamp keeps phases whose ends
     /// go backwards, or that round together past 2^53 steps, from
-    /// extrapolating into NaN or infinity (NaN takes the `1`). It is
-    /// [`pct_of`](Self::pct_of) in `f64`, what the stepper's angles use.
+    /// extrapolating into NaN or infinity (NaN takes the `1`). The
+    /// stepper's angles use it; lookups multiply by the phase's
+    /// [`inverse`] instead ([`pct_of`](Self::pct_of)), an ulp or so apart.
     #[inline(always)]
     pub(crate) fn pct(position: f64, start: f64, length: f64) -> f64 {
-        Piecewise::<f64>::pct_of(position - start, length)
+        unit_clamp((position - start) / length)
     }
 
     /// [`pct`](Self::pct) in `F` from the offset `position - start` (taken
-    /// in `f64`, so exact for integer starts): the same in `f64`, one
-    /// rounding more in `f32`, where a loop of it then runs four lanes wide.
+    /// in `f64`, so exact for integer starts) and the phase's [`inverse`]:
+    /// one rounding more in `f32`, where a loop of it then runs four lanes
+    /// wide.
     #[inline(always)]
-    fn pct_of(offset: F, length: F) -> F {
-        // `min` takes the `1` for NaN; its result is never NaN, so `max`
-        // is one instruction.
-        (offset / length).min(F::one()).max(F::zero())
+    fn pct_of(offset: F, inverse: F) -> F {
+        unit_clamp(offset * inverse)
     }
 
     /// [`index_at`](Self::index_at) the position of `step` (clamped):
@@ -308,21 +333,49 @@ impl<F: Real> Piecewise<F> {
     #[inline(always)]
     fn index_of(&self, step: u64, position: f64) -> usize {
         if self.len <= 3 {
-            // `reach_steps[2]` is `u64::MAX`, past every clamped step.
-            let past = |i: usize| usize::from(step >= self.reach_steps[i]);
-            return past(0) + past(1);
+            return self.index_of_short(step);
         }
         self.index_at(position)
     }
 
-    /// The phase of `step` and the progress through it.
+    /// [`index_of`](Self::index_of) a clamped `step` up to three phases.
+    #[inline(always)]
+    fn index_of_short(&self, step: u64) -> usize {
+        // `reach_steps[2]` is `u64::MAX`, past every clamped step.
+        let past = |i: usize| usize::from(step >= self.reach_steps[i]);
+        past(0) + past(1)
+    }
+
+    /// The phase of `step` and the progress through it. One branch, which
+    /// never changes for a schedule, picks the [`short`](Self::short)
+    /// path: two integer compares and no clamp on the chain (the clamp
+    /// would not change a bit there).
+    /// The other path is out of line, which keeps a lookup's loop small
+    /// enough for the compiler to take its invariant branches out of it.
     #[inline(always)]
     pub(crate) fn locate(&self, step: u64) -> (usize, F) {
+        if !self.short {
+            return self.locate_clamped(step);
+        }
+        let step = self.clamp(step);
+        let i = self.index_of_short(step);
+        (i, self.offset_pct(i, to_f64(step)))
+    }
+
+    /// [`locate`](Self::locate) off the short path: any number of phases,
+    /// `pct` clamped.
+    #[inline(never)]
+    fn locate_clamped(&self, step: u64) -> (usize, F) {
         let step = self.clamp(step);
         let position = to_f64(step);
         let i = self.index_of(step, position);
-        let offset = F::from_f64(position - self.start_of(i));
-        (i, Self::pct_of(offset, F::from_f64(self.length_of(i))))
+        (i, unit_clamp(self.offset_pct(i, position)))
+    }
+
+    /// The unclamped `pct` of `position` in phase `i`.
+    #[inline(always)]
+    fn offset_pct(&self, i: usize, position: f64) -> F {
+        F::from_f64(position - self.start_of(i)) * self.inverse_of(i)
     }
 
     #[inline(always)]
@@ -422,7 +475,7 @@ impl<F: Real> Piecewise<F> {
     fn fill_phase(&self, i: usize, out: &mut [F], first: u64) {
         let phase = *self.phase(i);
         let (a, b) = (phase.start_value, phase.end_value);
-        let (start, length) = (self.start_of(i), F::from_f64(self.length_of(i)));
+        let (start, inverse) = (self.start_of(i), self.inverse_of(i));
         // `pct` is in [0, 1]: no cosine argument leaves the kernel's range.
         let half = self.halves[i & (MAX_PHASES - 1)];
         let curve = |pct: F| match phase.anneal {
@@ -439,17 +492,62 @@ impl<F: Real> Piecewise<F> {
         if start == libm::floor(start) && offset.abs() + out.len() as f64 <= exact {
             let offset = F::from_f64(offset);
             match phase.anneal {
-                Anneal::Cos => for_counts(out, offset, |d| curve(Self::pct_of(d, length))),
-                _ => for_counts(out, offset, |d| curve(Self::pct_of(d, length))),
+                Anneal::Cos => for_counts(out, offset, |d| curve(Self::pct_of(d, inverse))),
+                _ => for_counts(out, offset, |d| curve(Self::pct_of(d, inverse))),
             }
         } else {
-            let pct = |j: f64| Self::pct_of(F::from_f64(base + j - start), length);
+            let pct = |j: f64| Self::pct_of(F::from_f64(base + j - start), inverse);
             match phase.anneal {
                 Anneal::Cos => for_offsets(out, |j| curve(pct(j))),
                 _ => for_offsets(out, |j| curve(pct(j))),
             }
         }
     }
+}
+
+/// `x` kept in `[0, 1]`, NaN taken to `1`.
+#[inline(always)]
+fn unit_clamp<F: Real>(x: F) -> F {
+    // `min` takes the `1` for NaN; its result is never NaN, so `max` is
+    // one instruction.
+    x.min(F::one()).max(F::zero())
+}
+
+/// `1 / length` in `F`, or a neighbour of it whose product with `length`
+/// rounds to 1 where the quotient's does not (then no offset up to the
+/// length takes `pct` past 1), or failing that (a few lengths have no such
+/// neighbour) the nearest whose product rounds above 1: the clamp then
+/// takes a phase's end to exactly 1, as PyTorch's quotient is.
+fn inverse<F: Real>(length: F) -> F {
+    let q = F::one() / length;
+    if !q.is_normal() {
+        return q;
+    }
+    // Neighbours by their bits (by magnitude: either sign).
+    let next = |r: F, up: bool| {
+        if is_f32::<F>() {
+            let bits = (r.to_f64() as f32).to_bits();
+            F::from_f64(f64::from(f32::from_bits(if up {
+                bits + 1
+            } else {
+                bits - 1
+            })))
+        } else {
+            let bits = r.to_f64().to_bits();
+            F::from_f64(f64::from_bits(if up { bits + 1 } else { bits - 1 }))
+        }
+    };
+    if let Some(r) = [q, next(q, false), next(q, true)]
+        .into_iter()
+        .find(|&r| length * r == F::one())
+    {
+        return r;
+    }
+    let mut r = q;
+    while length * r < F::one() {
+        r = next(r, true);
+    }
+    r
 }
 
 /// The first step whose position (`to_f64`) exceeds `reach`, or
@@ -612,7 +710,9 @@ impl<F: Real> Schedule<F> for Piecewise<F> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use std::{vec, vec::Vec};
 
     #[test]
     fn first_step_past_is_where_positions_pass_the_reach() {
@@ -638,6 +738,114 @@ mod tests {
                 assert!(to_f64(k) > reach, "{reach}");
                 assert!(k == 0 || to_f64(k - 1) <= reach, "{reach}");
             }
+        }
+    }
+
+    /// A phase's length times its inverse is 1 (or rounds above 1, which
+    /// the clamp takes to 1), so its end is `pct = 1`; the inverse is
+    /// within an ulp or two of the quotient.
+    #[test]
+    fn inverses_end_phases_at_one() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for k in 0..20_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let length = if k < 10_000 {
+                (x % 10_000_000) as f64 + 1.0
+            } else {
+                f64::from_bits(0x3FF0_0000_0000_0000 | (x >> 12)) * 1e3 - 0.5
+            };
+            let r = inverse(length);
+            assert!(
+                length * r >= 1.0 && (r - 1.0 / length).abs() <= 3e-16 * r,
+                "{length}"
+            );
+            assert_eq!(Piecewise::<f64>::pct_of(length, r), 1.0, "{length}");
+            let r32 = inverse(length as f32);
+            assert!(length as f32 * r32 >= 1.0, "{length}");
+            assert_eq!(
+                Piecewise::<f32>::pct_of(length as f32, r32),
+                1.0,
+                "{length}"
+            );
+        }
+    }
+
+    /// The short path leaves the clamp off only where it changes no bit:
+    /// every step of small runs, and around every phase end of long ones,
+    /// gives what the clamped path gives; the one-cycle presets take it.
+    #[test]
+    fn short_path_is_the_clamped_one() {
+        fn check<F: Real>(s: &Piecewise<F>) {
+            let last = s.total_steps - 1;
+            let mut steps: Vec<u64> = if last < 5000 {
+                (0..=last + 2).collect()
+            } else {
+                [0, 1, last / 2, last - 1, last, u64::MAX].to_vec()
+            };
+            for p in s.phases() {
+                let e = p.end.max(0.0).min(last as f64) as u64;
+                steps.extend((0..7).map(|d| e.saturating_sub(3).saturating_add(d)));
+            }
+            for step in steps {
+                let (i, pct) = s.locate_clamped(step);
+                let (j, raw) = s.locate(step);
+                assert_eq!(
+                    (i, pct.to_f64().to_bits()),
+                    (j, raw.to_f64().to_bits()),
+                    "{step}"
+                );
+            }
+        }
+        let phase = |end| Phase::new(end, 1.0_f64, 2.0, Anneal::Cos);
+        let mut shorts = 0;
+        for total in [
+            1u64,
+            2,
+            3,
+            7,
+            100,
+            997,
+            1000,
+            4999,
+            1_000_000,
+            1 << 40,
+            1 << 53,
+        ] {
+            for pct in [0.0, 1e-3, 0.1, 0.25, 0.3, 0.45, 0.5, 0.6, 0.999, 1.0] {
+                let t = total as f64;
+                let (e0, e1, e2) = (pct * t - 1.0, 2.0 * pct * t - 2.0, t - 1.0);
+                let lists = [
+                    vec![phase(e0), phase(e2)],
+                    vec![phase(e0), phase(e1), phase(e2)],
+                    vec![phase(pct * t), phase(t)],
+                    vec![phase(e0), phase(e2 * 0.5)],
+                ];
+                for list in lists {
+                    let s = Piecewise::from_phases(total, &list).unwrap();
+                    shorts += usize::from(s.short);
+                    check(&s);
+                    let phases32: Vec<Phase<f32>> = list
+                        .iter()
+                        .map(|p| Phase::new(p.end, 1.0_f32, 2.0, Anneal::Cos))
+                        .collect();
+                    check(&Piecewise::from_phases(total, &phases32).unwrap());
+                }
+            }
+        }
+        assert!(shorts > 200, "{shorts}");
+        for three in [false, true] {
+            let s = crate::OneCycleLr::<f64>::builder(0.1, 1_000_000)
+                .three_phase(three)
+                .build()
+                .unwrap();
+            assert!(s.lr_phases().short);
+            let s = crate::OneCycleLr::<f32>::builder(0.1, 1_000_000)
+                .three_phase(three)
+                .build()
+                .unwrap();
+            assert!(s.lr_phases().short);
         }
     }
 

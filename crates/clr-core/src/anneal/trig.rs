@@ -109,8 +109,10 @@ pub(crate) fn cos_pi64(pct: f64) -> f64 {
     let low = (W[1] + W[2] * y) + y2 * (W[3] + W[4] * y);
     let high = (W[5] + W[6] * y) + y2 * W[7];
     let q = low + (y2 * y2) * high;
+    // The two leading terms first: they are ready three operations before
+    // the polynomial's tail, which then meets them in one addition.
     let w3 = w * y;
-    -(core::f64::consts::PI * w + (w3 * W[0] + w3 * y * q))
+    -((core::f64::consts::PI * w + w3 * W[0]) + w3 * y * q)
 }
 
 // ---- f32 ------------------------------------------------------------------
