@@ -10,12 +10,12 @@ use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::one_cycle::{
-    check_lr_range, check_momentum_range, half_index, seed_half, seed_region, seed_wave_arg,
-    HalfLine, SeedHalf,
+    check_lr_range, check_momentum_range, fill_seed_runs, half_index, seed_half, seed_region,
+    seed_wave_arg, HalfLine, SeedHalf,
 };
 use crate::phase::{fill_two_pass, for_offsets};
 use crate::real::{is_f32, Real};
-use crate::stepper::{self, run_last, Motion, Segment, Stepper, Stepping, NO_MAP};
+use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
 
 /// PyTorch's `CyclicLR` modes.
 #[derive(Debug, Clone, Copy)]
@@ -1334,29 +1334,13 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         at: impl Fn(u64) -> F,
     ) {
         let c = &self.config;
-        let n = c.total_steps;
-        if n > 1 << 53 {
-            let mut step = first;
-            for v in out.iter_mut() {
-                *v = at(step);
-                step = step.saturating_add(1);
-            }
-            return;
-        }
-        let before_last = usize::try_from((n - 1).saturating_sub(first)).unwrap_or(usize::MAX);
-        let (mut head, tail) = out.split_at_mut(before_last.min(out.len()));
         let f = c.phase_one_fraction;
         // (cycle, region) never decreases: each value is one run of steps.
         let key = |k: u64| {
             let (cycle, x) = c.position_at(k as f64);
             (cycle, seed_region(x, f))
         };
-        let mut step = first;
-        while !head.is_empty() {
-            let (cycle, region) = key(step);
-            let last = step + head.len() as u64 - 1;
-            let end = run_last(step, last, |k| key(k) == (cycle, region));
-            let (run, rest) = core::mem::take(&mut head).split_at_mut((end - step) as usize + 1);
+        let fill_run = |run: &mut [F], step: u64, (cycle, region): (f64, u8)| {
             let amplitude = c.amplitude.at(cycle);
             match seed_half::<F>(region, f) {
                 // Constant flags: each loop's body is straight-line.
@@ -1373,12 +1357,8 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
                 ),
                 None => run.iter_mut().zip(step..).for_each(|(v, k)| *v = at(k)),
             }
-            head = rest;
-            step = end + 1;
-        }
-        if !tail.is_empty() {
-            tail.fill(at(n - 1));
-        }
+        };
+        fill_seed_runs(out, first, c.total_steps, key, fill_run, &at);
     }
 
     /// `out[i] = value(wave)` at step `first + i`, all before the last step,

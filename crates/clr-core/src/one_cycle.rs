@@ -1108,6 +1108,46 @@ pub(crate) fn seed_half<F: Real>(region: u8, f: f64) -> Option<(SeedHalf<F>, boo
     }
 }
 
+/// `out[i]`: the value at step `first + i` of a seed preset of `n` steps,
+/// `at(step)` computed alone. The steps before the last are cut into runs
+/// of one `key` (which never decreases with the step: a half, or a cycle
+/// and its half), each filled by `fill_run(run, first step, key)`; every
+/// step from the last on takes the last's value, as the seed's clamp
+/// does. Beyond 2^53 steps, where positions stop being exact, each step
+/// goes by `at`.
+pub(crate) fn fill_seed_runs<F: Real, K: PartialEq + Copy>(
+    out: &mut [F],
+    first: u64,
+    n: u64,
+    key: impl Fn(u64) -> K,
+    mut fill_run: impl FnMut(&mut [F], u64, K),
+    at: &impl Fn(u64) -> F,
+) {
+    if n > 1 << 53 {
+        let mut step = first;
+        for v in out.iter_mut() {
+            *v = at(step);
+            step = step.saturating_add(1);
+        }
+        return;
+    }
+    let before_last = usize::try_from((n - 1).saturating_sub(first)).unwrap_or(usize::MAX);
+    let (mut head, tail) = out.split_at_mut(before_last.min(out.len()));
+    let mut step = first;
+    while !head.is_empty() {
+        let run_key = key(step);
+        let last = step + head.len() as u64 - 1;
+        let end = run_last(step, last, |k| key(k) == run_key);
+        let (run, rest) = core::mem::take(&mut head).split_at_mut((end - step) as usize + 1);
+        fill_run(run, step, run_key);
+        head = rest;
+        step = end + 1;
+    }
+    if !tail.is_empty() {
+        tail.fill(at(n - 1));
+    }
+}
+
 /// `full * scale + add`: the seed's `(cos(...) + 1) * amp / 2.0 + base`
 /// on the rise and `(cos(...) + 1) / 2.0 * amp + base` on the fall, with
 /// `scale = amp / 2` taken at build time. Halving is exact (away from the
@@ -1210,41 +1250,19 @@ impl<F: Real> KerasOneCycle<F> {
     /// before the last in at most two straight-line loops (rise, then fall)
     /// that vectorise, the last step's value for every later step.
     fn fill_with(&self, out: &mut [F], first: u64, component: impl Fn(F, &OneCycleHalf<F>) -> F) {
-        let n = self.config.total_steps;
         let at = |step: u64| {
             let (full, half) = self.wave_at(step);
             component(full, half)
         };
-        if n > 1 << 53 {
-            let mut step = first;
-            for v in out.iter_mut() {
-                *v = at(step);
-                step = step.saturating_add(1);
-            }
-            return;
-        }
-        let before_last = usize::try_from((n - 1).saturating_sub(first)).unwrap_or(usize::MAX);
-        let (mut head, tail) = out.split_at_mut(before_last.min(out.len()));
-        let (mut step, f) = (first, self.config.phase_one_fraction);
-        while !head.is_empty() {
-            let region = seed_region(self.x(step), f);
-            let last = step + head.len() as u64 - 1;
-            let end = run_last(step, last, |k| seed_region(self.x(k), f) == region);
-            let (run, rest) = core::mem::take(&mut head).split_at_mut((end - step) as usize + 1);
-            match seed_half::<F>(region, f) {
-                // The half's operands are loop constants: each loop's body
-                // is straight-line.
-                Some((_, rise)) => {
-                    self.fill_half(run, step, self.halves[half_index(rise)], &component)
-                }
-                None => run.iter_mut().zip(step..).for_each(|(v, k)| *v = at(k)),
-            }
-            head = rest;
-            step = end + 1;
-        }
-        if !tail.is_empty() {
-            tail.fill(at(n - 1));
-        }
+        let f = self.config.phase_one_fraction;
+        let region = |k: u64| seed_region(self.x(k), f);
+        let fill_run = |run: &mut [F], step: u64, region: u8| match seed_half::<F>(region, f) {
+            // The half's operands are loop constants: each loop's body
+            // is straight-line.
+            Some((_, rise)) => self.fill_half(run, step, self.halves[half_index(rise)], &component),
+            None => run.iter_mut().zip(step..).for_each(|(v, k)| *v = at(k)),
+        };
+        fill_seed_runs(out, first, self.config.total_steps, region, fill_run, &at);
     }
 
     /// `out[i] = component(wave, half)` at step `first + i`, all before the
