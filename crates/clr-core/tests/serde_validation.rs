@@ -41,6 +41,14 @@ fn refused<T: DeserializeOwned>(json: Value, message: &str) {
     }
 }
 
+/// `good` with the field at each `(pointer, value)` changed is refused,
+/// with an error that contains `message`.
+fn refuses<T: DeserializeOwned>(good: &Value, cases: &[(&str, Value, &str)]) {
+    for (pointer, x, message) in cases {
+        refused::<T>(with(good.clone(), pointer, x.clone()), message);
+    }
+}
+
 #[test]
 fn cosine_restarts() {
     type R = CosineRestarts<f64>;
@@ -63,25 +71,15 @@ fn cosine_restarts() {
     let t0_zero = json!({"config": {"lr": 0.1, "t0": 0, "t_mult": 1.0, "eta_min": 0.0,
         "peak_decay": 1.0, "warmup": 0}, "int_mult": 1});
     refused::<R>(t0_zero, "invalid t0 = 0");
-    refused::<R>(
-        with(good.clone(), "/config/warmup", json!(10)),
-        "invalid warmup = 10",
-    );
-    refused::<R>(
-        with(good.clone(), "/config/t_mult", json!(0.5)),
-        "invalid t_mult = 0.5",
-    );
-    refused::<R>(
-        with(good.clone(), "/config/lr", json!(-1.0)),
-        "invalid lr = -1",
-    );
-    refused::<R>(
-        with(good.clone(), "/config/eta_min", json!(-1.0)),
-        "invalid eta_min = -1",
-    );
-    refused::<R>(
-        with(good.clone(), "/config/peak_decay", json!(0.0)),
-        "invalid peak_decay = 0",
+    refuses::<R>(
+        &good,
+        &[
+            ("/config/warmup", json!(10), "invalid warmup = 10"),
+            ("/config/t_mult", json!(0.5), "invalid t_mult = 0.5"),
+            ("/config/lr", json!(-1.0), "invalid lr = -1"),
+            ("/config/eta_min", json!(-1.0), "invalid eta_min = -1"),
+            ("/config/peak_decay", json!(0.0), "invalid peak_decay = 0"),
+        ],
     );
 
     // `int_mult` is derived: whatever the input says, `t_mult` decides.
@@ -112,18 +110,14 @@ fn lr_sweep() {
 
     let good: Value = serde_json::from_str(PINNED_SWEEP_DOWN).unwrap();
     // `steps = 0` underflowed in `at`; `min > max` made its clamp panic.
-    refused::<S>(with(good.clone(), "/steps", json!(0)), "invalid steps = 0");
-    refused::<S>(
-        with(good.clone(), "/min", json!(100.0)),
-        "invalid min = 100",
-    );
-    refused::<S>(
-        with(good.clone(), "/min", json!(0.0)),
-        "= 0: expected a finite number > 0",
-    );
-    refused::<S>(
-        with(good.clone(), "/min", json!(-1.0)),
-        "= -1: expected a finite number > 0",
+    refuses::<S>(
+        &good,
+        &[
+            ("/steps", json!(0), "invalid steps = 0"),
+            ("/min", json!(100.0), "invalid min = 100"),
+            ("/min", json!(0.0), "= 0: expected a finite number > 0"),
+            ("/min", json!(-1.0), "= -1: expected a finite number > 0"),
+        ],
     );
 
     // `step` (and `start`, `stop` but for their order) are derived.
@@ -188,10 +182,8 @@ fn seed_clr() {
             "invalid amplitude_decay = 1e60",
         ),
     ];
-    for (pointer, x, message) in bad {
-        refused::<KerasClr<f64>>(with(good.clone(), pointer, x.clone()), message);
-        refused::<CosineCycles<f64>>(with(good.clone(), pointer, x), message);
-    }
+    refuses::<KerasClr<f64>>(&good, &bad);
+    refuses::<CosineCycles<f64>>(&good, &bad);
 }
 
 #[test]
@@ -204,25 +196,31 @@ fn keras_one_cycle() {
     assert_eq!(same_form(&s, PINNED_KERAS_ONE_CYCLE), s);
 
     let good: Value = serde_json::from_str(PINNED_KERAS_ONE_CYCLE).unwrap();
-    refused::<K>(
-        with(good.clone(), "/config/total_steps", json!(0)),
-        "invalid total_steps = 0",
-    );
-    refused::<K>(
-        with(good.clone(), "/config/lr_range", json!([0.1, 0.01])),
-        "invalid lr_range.0 = 0.1",
-    );
-    refused::<K>(
-        with(good.clone(), "/config/lr_range", json!([0.0, 0.0])),
-        "invalid lr_range.1 = 0",
-    );
-    refused::<K>(
-        with(good.clone(), "/config/momentum_range", json!([0.95, -0.1])),
-        "invalid momentum_range.1 = -0.1",
-    );
-    refused::<K>(
-        with(good, "/config/phase_one_fraction", json!(-0.5)),
-        "invalid phase_one_fraction = -0.5",
+    refuses::<K>(
+        &good,
+        &[
+            ("/config/total_steps", json!(0), "invalid total_steps = 0"),
+            (
+                "/config/lr_range",
+                json!([0.1, 0.01]),
+                "invalid lr_range.0 = 0.1",
+            ),
+            (
+                "/config/lr_range",
+                json!([0.0, 0.0]),
+                "invalid lr_range.1 = 0",
+            ),
+            (
+                "/config/momentum_range",
+                json!([0.95, -0.1]),
+                "invalid momentum_range.1 = -0.1",
+            ),
+            (
+                "/config/phase_one_fraction",
+                json!(-0.5),
+                "invalid phase_one_fraction = -0.5",
+            ),
+        ],
     );
 }
 
@@ -239,38 +237,44 @@ fn one_cycle_lr() {
     assert_eq!(same_form(&s3, PINNED_ONE_CYCLE_3), s3);
 
     let good: Value = serde_json::from_str(PINNED_ONE_CYCLE).unwrap();
-    refused::<O>(
-        with(good.clone(), "/lr/phases/0/start_value", json!(-0.004)),
-        "invalid lr = -0.004",
-    );
-    refused::<O>(
-        with(good.clone(), "/lr/phases/1/end_value", json!(0.0)),
-        "invalid lr = 0",
-    );
-    refused::<O>(
-        with(good.clone(), "/momentum/phases/0/start_value", json!(2.0)),
-        "invalid momentum = 2",
-    );
-    refused::<O>(
-        with(good.clone(), "/momentum/total_steps", json!(50)),
-        "invalid lr.total_steps = 100",
-    );
-    refused::<O>(
-        with(good.clone(), "/momentum/total_steps", json!(200)),
-        "invalid momentum.total_steps = 200",
+    refuses::<O>(
+        &good,
+        &[
+            (
+                "/lr/phases/0/start_value",
+                json!(-0.004),
+                "invalid lr = -0.004",
+            ),
+            ("/lr/phases/1/end_value", json!(0.0), "invalid lr = 0"),
+            (
+                "/momentum/phases/0/start_value",
+                json!(2.0),
+                "invalid momentum = 2",
+            ),
+            (
+                "/momentum/total_steps",
+                json!(50),
+                "invalid lr.total_steps = 100",
+            ),
+            (
+                "/momentum/total_steps",
+                json!(200),
+                "invalid momentum.total_steps = 200",
+            ),
+        ],
     );
     // The phases' own checks (already there).
-    refused::<O>(
-        with(good.clone(), "/lr/total_steps", json!(0)),
-        "invalid total_steps = 0",
-    );
-    refused::<O>(
-        with(good.clone(), "/lr/len", json!(0)),
-        "invalid phases = 0",
-    );
-    refused::<O>(
-        with(good, "/lr/phases/0/anneal", json!({"Poly": -1.0})),
-        "invalid power = -1",
+    refuses::<O>(
+        &good,
+        &[
+            ("/lr/total_steps", json!(0), "invalid total_steps = 0"),
+            ("/lr/len", json!(0), "invalid phases = 0"),
+            (
+                "/lr/phases/0/anneal",
+                json!({"Poly": -1.0}),
+                "invalid power = -1",
+            ),
+        ],
     );
     // Unused phase slots are kept as written and never read.
     let mut slot = serde_json::from_str::<Value>(PINNED_ONE_CYCLE_3).unwrap();
@@ -286,17 +290,21 @@ fn fit_one_cycle() {
     assert_eq!(same_form(&s, PINNED_FIT_ONE_CYCLE), s);
 
     let good: Value = serde_json::from_str(PINNED_FIT_ONE_CYCLE).unwrap();
-    refused::<O>(
-        with(good.clone(), "/lr/phases/0/end_value", json!(-1.0)),
-        "invalid lr = -1",
-    );
-    refused::<O>(
-        with(good.clone(), "/momentum/phases/1/end_value", json!(1.5)),
-        "invalid momentum = 1.5",
-    );
-    refused::<O>(
-        with(good.clone(), "/momentum/total_steps", json!(99)),
-        "invalid lr.total_steps = 100",
+    refuses::<O>(
+        &good,
+        &[
+            ("/lr/phases/0/end_value", json!(-1.0), "invalid lr = -1"),
+            (
+                "/momentum/phases/1/end_value",
+                json!(1.5),
+                "invalid momentum = 1.5",
+            ),
+            (
+                "/momentum/total_steps",
+                json!(99),
+                "invalid lr.total_steps = 100",
+            ),
+        ],
     );
     refused::<O>(with(good, "/momentum", Value::Null), "invalid type: null");
 }
@@ -335,12 +343,14 @@ fn combinators() {
     assert_eq!(same_form(&repeat, PINNED_REPEAT), repeat);
     let good: Value = serde_json::from_str(PINNED_REPEAT).unwrap();
     // `period = 0` divided by zero in `at`.
-    refused::<R>(
-        with(good.clone(), "/period", json!(0)),
-        "invalid period = 0",
+    refuses::<R>(
+        &good,
+        &[
+            ("/period", json!(0), "invalid period = 0"),
+            ("/times", json!(0), "invalid times = 0"),
+            ("/inner/steps", json!(0), "invalid steps = 0"),
+        ],
     );
-    refused::<R>(with(good.clone(), "/times", json!(0)), "invalid times = 0");
-    refused::<R>(with(good, "/inner/steps", json!(0)), "invalid steps = 0");
 }
 
 type Restarts = Bundle<CosineRestarts<f64>, CosineRestarts<f64>>;
@@ -385,21 +395,14 @@ fn scheduler_refusals() {
         .incremental();
     let good = serde_json::to_value(&s).unwrap();
     // `record_every = 0` divided by zero at the first record.
-    refused::<S>(
-        with(good.clone(), "/record_every", json!(0)),
-        "invalid record_every = 0",
-    );
-    refused::<S>(
-        with(good.clone(), "/past_end", json!("Continue")),
-        "invalid next",
-    );
-    refused::<S>(
-        with(good.clone(), "/cycle/epochs", json!(0)),
-        "invalid epochs = 0",
-    );
-    refused::<S>(
-        with(good.clone(), "/schedule/lr/config/t0", json!(0)),
-        "invalid t0 = 0",
+    refuses::<S>(
+        &good,
+        &[
+            ("/record_every", json!(0), "invalid record_every = 0"),
+            ("/past_end", json!("Continue"), "invalid next"),
+            ("/cycle/epochs", json!(0), "invalid epochs = 0"),
+            ("/schedule/lr/config/t0", json!(0), "invalid t0 = 0"),
+        ],
     );
     // A finite schedule must last the cycle, as `Scheduler::new` says.
     let one_cycle = OneCycleLr::builder(0.1_f64, 1000).build().unwrap();
