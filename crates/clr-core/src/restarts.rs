@@ -38,6 +38,14 @@ pub struct CosineRestarts<F> {
     config: CosineRestartsBuilder<F>,
     // `Some(m)` when T_mult is an integer: cycle bounds are then exact u64s.
     int_mult: Option<u64>,
+    /// `T_mult = 2` and `T_0` below 2^53: `at`'s inline path, for steps
+    /// below 2^53 too. One flag where `at` tested both (derived, so not
+    /// written: it is recomputed on the way in).
+    #[cfg_attr(feature = "serde", serde(skip_serializing))]
+    doubling: bool,
+    /// `peak_decay = 1`: every cycle peaks at `lr` (derived, not written).
+    #[cfg_attr(feature = "serde", serde(skip_serializing))]
+    flat: bool,
 }
 
 /// What a [`CosineRestarts`] is read from. It is still written as derived
@@ -204,6 +212,8 @@ impl<F: Real> CosineRestartsBuilder<F> {
         Ok(CosineRestarts {
             config: *self,
             int_mult,
+            doubling: int_mult == Some(2) && t0 < 1 << 53,
+            flat: self.peak_decay == 1.0,
         })
     }
 }
@@ -270,7 +280,7 @@ impl<F: Real> CosineRestarts<F> {
     #[inline(always)]
     fn peak(&self, index: u64) -> F {
         let c = &self.config;
-        if c.peak_decay == 1.0 {
+        if self.flat {
             c.lr
         } else {
             // The height above the floor decays, so a peak never sinks below
@@ -363,7 +373,7 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
         let (t0, warmup) = (self.config.t0, self.config.warmup);
         // Below 2^53 no cycle bound overflows and every count is exact in
         // `f64`: the cycle and `T_cur` in integers, as `fill` counts.
-        if self.int_mult == Some(2) && (step | t0) < 1 << 53 {
+        if self.doubling && step < 1 << 53 {
             let (index, start, len) = doubling_of(t0, step + t0);
             let t_cur = step - start;
             let peak = self.peak(index);
