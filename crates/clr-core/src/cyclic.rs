@@ -1206,12 +1206,15 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
 }
 
 /// `wave.times(amp)` without choosing the operation order by a branch:
-/// `full * (amp / 2)` on both halves. The seed halves before or after the
+/// `full * amp / 2` on both halves. The seed halves before or after the
 /// product; halving is exact away from the subnormals, so the bits are the
-/// same, and `amp / 2` is off the chain that waits for the wave.
+/// same. Halving `amp` first would take a multiplication off the chain that
+/// waits for the wave, but a subnormal `amp`'s half rounds and can put a
+/// full wave above `amp` (and a learning rate above its range); halving the
+/// product cannot: `full * amp <= 2 amp`, whose half is `amp`.
 #[inline(always)]
 fn half_times<F: Real>(full: F, amp: F) -> F {
-    full * (amp * F::from_f64(0.5))
+    full * amp * F::from_f64(0.5)
 }
 
 impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {

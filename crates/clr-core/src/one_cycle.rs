@@ -1164,14 +1164,30 @@ impl<F: Real> SeedLine<F> {
     /// The seed's line for amplitude `amp` and base `add` (`add = -0.0`
     /// adds nothing, even to a -0).
     fn of(amp: F, add: F) -> Self {
-        let scale = amp * F::from_f64(0.5);
-        SeedLine { scale, add }
+        SeedLine {
+            scale: half_toward_zero(amp),
+            add,
+        }
     }
 
     #[inline(always)]
     fn at(self, full: F) -> F {
         full * self.scale + self.add
     }
+}
+
+/// `amp / 2` at build time. Halving is exact but for a subnormal `amp`,
+/// whose half rounds to nearest and can come out a unit above it: then the
+/// next value toward zero, so that a full wave (`full <= 2`) times it stays
+/// within `amp`, as the seed's `full * amp / 2` does, and a learning rate
+/// within its range.
+fn half_toward_zero<F: Real>(amp: F) -> F {
+    let half = amp * F::from_f64(0.5);
+    if (half + half).abs() <= amp.abs() {
+        return half;
+    }
+    // The smallest subnormal less, toward zero.
+    half - (F::min_positive_value() * F::epsilon()).copysign(half)
 }
 
 /// One half of a [`KerasOneCycle`]: its wave and both formulas, built

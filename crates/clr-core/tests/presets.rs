@@ -439,3 +439,26 @@ fn one_cycle_serde_round_trips_rebuild_the_derived_tables() {
     too_many["len"] = serde_json::json!(MAX_PHASES + 1);
     assert!(serde_json::from_value::<Piecewise<f64>>(too_many).is_err());
 }
+
+/// The seed's presets halve their amplitudes at build time or off the
+/// wave's chain; a subnormal amplitude's half rounds, and taken to nearest
+/// it put a full wave one unit above the range (found by the fuzzer). Every
+/// learning rate stays at or below the range's top, as the seed's does.
+#[test]
+fn seed_waves_stay_within_subnormal_ranges() {
+    for (lo, hi) in [(1_u64, 65_535_u64), (3, 65_535), (0x1234, 0x9999), (1, 3)] {
+        let (lo, hi) = (f64::from_bits(lo), f64::from_bits(hi));
+        for n in [10, 97, 1000] {
+            let one_cycle = KerasOneCycle::builder((lo, hi), n).build().unwrap();
+            for cycles in [1, 3] {
+                let clr = KerasClr::builder(cycles, (lo, hi), n)
+                    .build_keras()
+                    .unwrap();
+                for k in 0..n + 2 {
+                    let (a, b) = (one_cycle.hypers(k).lr, clr.hypers(k).lr);
+                    assert!(a <= hi && b <= hi, "{a:e} {b:e} above {hi:e} at {k} of {n}");
+                }
+            }
+        }
+    }
+}
