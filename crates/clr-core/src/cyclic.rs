@@ -156,13 +156,6 @@ pub struct CyclicLr<F> {
     // ln(gamma) for exp_range, computed at build time (and so again on
     // deserialize): no per-step check.
     ln_gamma: f64,
-    // `max_lr - base_lr` and `max_momentum - base_momentum` (0 without
-    // momentum), times 2^-64 for `f64` exp_range, whose scale is then exp's
-    // value times 2^64 (`exp::exp64_high`): the power of two leaves the
-    // lookup's chain for a build-time constant, and the product is the
-    // same wherever it stays normal.
-    lr_amplitude: F,
-    momentum_amplitude: F,
     // 1 for triangular2, 0 for triangular: both scales are then
     // 1 / 2^((cycle - 1) * halving), one branch-free expression.
     halving: f64,
@@ -282,16 +275,6 @@ impl<F: Real> CyclicLrBuilder<F> {
         self
     }
 
-    /// `max - base`, times 2^-64 where the schedule's scale carries 2^64
-    /// (`f64` exp_range, whose scale is `exp::exp64_high`).
-    fn scaled_amplitude(&self, base: F, max: F) -> F {
-        let amplitude = max - base;
-        match self.mode {
-            CyclicMode::ExpRange { .. } if !is_f32::<F>() => amplitude * F::from_f64(exp::TWO_M64),
-            _ => amplitude,
-        }
-    }
-
     /// Validates the configuration and builds the schedule.
     pub fn build(&self) -> Result<CyclicLr<F>, Error> {
         // PyTorch accepts base_lr > max_lr (an inverted triangle), and so do we.
@@ -328,10 +311,6 @@ impl<F: Real> CyclicLrBuilder<F> {
             cycle_steps: total,
             int_limit: (1u64 << 52).saturating_sub(2 * total),
             ln_gamma: self.mode.ln_gamma(),
-            lr_amplitude: self.scaled_amplitude(self.base_lr, self.max_lr),
-            momentum_amplitude: self
-                .momentum
-                .map_or(F::zero(), |(base, max)| self.scaled_amplitude(base, max)),
             halving: if matches!(self.mode, CyclicMode::Triangular2) {
                 1.0
             } else {
@@ -416,15 +395,14 @@ impl<F: Real> CyclicLr<F> {
     }
 
     /// The mode's scale in `F`; `exp_range` in `f32` arithmetic for `f32`
-    /// schedules, so that `fill` runs four lanes, and times 2^64 in `f64`
-    /// (the amplitudes carry the 2^-64).
+    /// schedules, so that `fill` runs four lanes.
     #[inline(always)]
     fn scale(&self, cycle: f64, position: f64) -> F {
         match self.config.mode {
             CyclicMode::ExpRange { .. } if is_f32::<F>() => {
                 F::from_f64(f64::from(exp::exp32(position * self.ln_gamma)))
             }
-            CyclicMode::ExpRange { .. } => F::from_f64(exp::exp64_high(position * self.ln_gamma)),
+            CyclicMode::ExpRange { .. } => F::from_f64(exp::exp64(position * self.ln_gamma)),
             CyclicMode::Custom { .. } => {
                 F::from_f64(custom_scale(self.config.mode, cycle, position))
             }
@@ -723,9 +701,10 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
         let (factor, scale) = self.factors(step, position_of(step));
-        let lr = c.base_lr + self.lr_amplitude * factor * scale;
-        let amplitude = self.momentum_amplitude;
-        let momentum = c.momentum.map(|(_, max)| max - amplitude * factor * scale);
+        let lr = c.base_lr + (c.max_lr - c.base_lr) * factor * scale;
+        let momentum = c
+            .momentum
+            .map(|(base, max)| max - (max - base) * factor * scale);
         Hypers {
             lr,
             momentum,
@@ -739,15 +718,16 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
         self.config.momentum.is_some()
     }
     fn fill_lr(&self, out: &mut [F], first_step: u64) {
-        let (base, amplitude) = (self.config.base_lr, self.lr_amplitude);
+        let (base, max) = (self.config.base_lr, self.config.max_lr);
+        let amplitude = max - base;
         self.fill_with(out, first_step, |factor, scale| {
             base + amplitude * factor * scale
         });
     }
     fn fill_momentum(&self, out: &mut [F], first_step: u64) {
         match self.config.momentum {
-            Some((_, max)) => {
-                let amplitude = self.momentum_amplitude;
+            Some((base, max)) => {
+                let amplitude = max - base;
                 self.fill_with(out, first_step, |factor, scale| {
                     max - amplitude * factor * scale
                 });

@@ -18,7 +18,7 @@ const SHIFTER: f64 = 6_755_399_441_055_744.0;
 /// biased exponent `k/64 + 64 + 1023` stays positive.
 const FLOOR: f64 = -750.0;
 /// The bias taken back at the end: results below 2^-1022 round here, once.
-pub(crate) const TWO_M64: f64 = 1.0 / 18_446_744_073_709_551_616.0;
+const TWO_M64: f64 = 1.0 / 18_446_744_073_709_551_616.0;
 
 /// `2^(j/64)`, `j = 0..64`, correctly rounded.
 #[allow(clippy::excessive_precision, clippy::unreadable_literal)]
@@ -92,15 +92,6 @@ const TABLE: [f64; 64] = [
 /// `exp(y)` for `y <= 0` (within 2 ulp of `libm::exp`, tested), branch-free.
 #[inline(always)]
 pub(crate) fn exp64(y: f64) -> f64 {
-    exp64_high(y) * TWO_M64
-}
-
-/// [`exp64`] times 2^64 (wherever `exp64` is normal, exactly; below, it is
-/// `exp64`'s value before its one rounding into the subnormals): a caller
-/// that multiplies the result by something ready earlier takes the 2^-64
-/// there, off the dependency chain (exact while that stays normal).
-#[inline(always)]
-pub(crate) fn exp64_high(y: f64) -> f64 {
     let y = if y < FLOOR { FLOOR } else { y };
     let t = y * INV_LN2 + SHIFTER;
     let k = t - SHIFTER;
@@ -119,7 +110,7 @@ pub(crate) fn exp64_high(y: f64) -> f64 {
     let sr2 = s * r2;
     let low = s * r + sr2 * (0.5 + r * (1.0 / 6.0));
     let high = (sr2 * r2) * ((1.0 / 24.0) + r * (1.0 / 120.0));
-    s + (low + high)
+    (s + (low + high)) * TWO_M64
 }
 
 /// The `f32` reduction: `ln 2` split, the high part short enough that
