@@ -3,10 +3,9 @@
 //! peak that decays at every restart (Keras' `m_mul`) and a linear warm-up at
 //! the start of every cycle.
 
-use crate::anneal::trig;
 use crate::error::{check, Error};
-use crate::phase::{for_counts, for_offsets, to_f64};
-use crate::real::Real;
+use crate::phase::{self, for_counts, for_offsets, to_f64};
+use crate::real::{is_f32, Real};
 use crate::schedule::Schedule;
 use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
 
@@ -46,6 +45,11 @@ pub struct CosineRestarts<F> {
     /// `peak_decay = 1`: every cycle peaks at `lr` (derived, not written).
     #[cfg_attr(feature = "serde", serde(skip_serializing))]
     flat: bool,
+    /// `1/T_0` rounded to `F` where `doubling` holds with no warm-up
+    /// (derived, not written): a cosine part is then `T_0·2^i` long, and
+    /// its progress is a product, not a division ([`Self::span_inverse`]).
+    #[cfg_attr(feature = "serde", serde(skip_serializing))]
+    t0_inverse: Option<F>,
 }
 
 /// What a [`CosineRestarts`] is read from. It is still written as derived
@@ -209,11 +213,13 @@ impl<F: Real> CosineRestartsBuilder<F> {
             });
         }
         let int_mult = (m == libm::floor(m) && m <= u32::MAX as f64).then_some(m as u64);
+        let doubling = int_mult == Some(2) && t0 < 1 << 53;
         Ok(CosineRestarts {
             config: *self,
             int_mult,
-            doubling: int_mult == Some(2) && t0 < 1 << 53,
+            doubling,
             flat: self.peak_decay == 1.0,
+            t0_inverse: (doubling && self.warmup == 0).then(|| F::one() / count::<F>(t0)),
         })
     }
 }
@@ -292,12 +298,40 @@ impl<F: Real> CosineRestarts<F> {
 
     /// The cosine part's value at `t = T_cur - warmup` of a part `span =
     /// T_i - warmup` long (whole numbers, `1 <= span`, `t <= span` before
-    /// rounding): the angle is in `[0, pi]` (a hair past `pi` at most, by
-    /// rounding, where the kernel is as accurate), so the kernel needs no
-    /// range check. Lookups and bulk loops share it, hence the same bits.
+    /// rounding): the progress `t/span` is in `[0, 1]` (a hair past 1 at
+    /// most, by rounding, where the kernel is as accurate), so the kernel
+    /// needs no range check. Lookups and bulk loops share it, hence the
+    /// same bits.
     #[inline(always)]
     fn cosine(&self, peak: F, t: F, span: F) -> F {
-        self.value_of_cos(peak, trig::cos_half_turn(F::PI() * t / span))
+        self.cosine_at(peak, t / span)
+    }
+
+    /// The cosine part's value at progress `pct` (`T_cur/T_i` past the
+    /// warm-up), by [`phase::cos_pi`]: in `f64` from `pct` itself, a
+    /// shorter chain than PyTorch's `pi * T_cur / T_i` (within a few ulp of
+    /// it, as the phases' cosines).
+    #[inline(always)]
+    fn cosine_at(&self, peak: F, pct: F) -> F {
+        self.value_of_cos(peak, phase::cos_pi(pct))
+    }
+
+    /// `1/span` of cycle `index`'s cosine part where it is `T_0·2^index`
+    /// long (`T_mult = 2`, no warm-up, `T_0` below 2^53): `1/T_0` rounded,
+    /// scaled by `2^-index` in its exponent, which is exact: below 2^53
+    /// steps a cycle is shorter than 2^54, so the result is at least about
+    /// 2^-54, normal even in `f32`. `t * inverse` is then within an ulp of `t / span`, and a
+    /// random lookup's chain has a multiplication where it had a
+    /// division (13 cycles of latency in `f64`, 10 in `f32`).
+    #[inline(always)]
+    fn span_inverse(&self, index: u64) -> Option<F> {
+        let inverse = self.t0_inverse?;
+        Some(if is_f32::<F>() {
+            let bits = (inverse.to_f64() as f32).to_bits() - ((index as u32) << 23);
+            F::from_f64(f64::from(f32::from_bits(bits)))
+        } else {
+            F::from_f64(f64::from_bits(inverse.to_f64().to_bits() - (index << 52)))
+        })
     }
 
     /// PyTorch: `eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`,
@@ -321,19 +355,31 @@ impl<F: Real> CosineRestarts<F> {
 
 impl<F: Real> CosineRestarts<F> {
     /// `out[j]`: [`at`](Schedule::at) past the warm-up, at `T_cur - warmup
-    /// = t + j` (below 2^53, so exact in `f64`) of a cosine part `span =
-    /// T_i - warmup` long. `span >= 1` (`T_i > warmup` and `warmup` is below
-    /// 2^53 here), so the angle is never `0/0`: no NaN guard in the loop.
-    /// Where `t + j` is exact in `F` it counts in `F` itself, no `f64`.
-    fn fill_cosine(&self, out: &mut [F], t: u64, span: f64, peak: F) {
-        let span = F::from_f64(span);
-        let value = |t: F| self.cosine(peak, t, span);
-        let base = t as f64;
-        if base + out.len() as f64 <= 2.0 / F::epsilon().to_f64() {
-            for_counts(out, F::from_f64(base), value);
-        } else {
-            for_offsets(out, |offset| value(F::from_f64(base + offset)));
+    /// = t + j` (below 2^53, so exact in `f64`) of cycle `index`'s cosine
+    /// part, `span = T_i - warmup` long. `span >= 1` (`T_i > warmup` and
+    /// `warmup` is below 2^53 here), so the angle is never `0/0`: no NaN
+    /// guard in the loop. Where `t + j` is exact in `F` it counts in `F`
+    /// itself, no `f64`.
+    fn fill_cosine(&self, out: &mut [F], t: u64, span: f64, index: u64, peak: F) {
+        match self.span_inverse(index) {
+            Some(inverse) => fill_counts(out, t, |t| self.cosine_at(peak, t * inverse)),
+            None => {
+                let span = F::from_f64(span);
+                fill_counts(out, t, |t| self.cosine(peak, t, span));
+            }
         }
+    }
+}
+
+/// `out[j] = value(t + j)`, `t + j` below 2^53 and rounded once to `F`
+/// (as [`count`] rounds it).
+#[inline(always)]
+fn fill_counts<F: Real>(out: &mut [F], t: u64, value: impl Fn(F) -> F) {
+    let base = t as f64;
+    if base + out.len() as f64 <= 2.0 / F::epsilon().to_f64() {
+        for_counts(out, F::from_f64(base), value);
+    } else {
+        for_offsets(out, |offset| value(F::from_f64(base + offset)));
     }
 }
 
@@ -381,7 +427,12 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
                 return self.warming(peak, t_cur as f64);
             }
             // `len >= t0 > warmup`: the span is at least 1.
-            return self.cosine(peak, count(t_cur - warmup), count(len - warmup));
+            let t: F = count(t_cur - warmup);
+            let pct = match self.span_inverse(index) {
+                Some(inverse) => t * inverse,
+                None => t / count(len - warmup),
+            };
+            return self.cosine_at(peak, pct);
         }
         self.at_any(step)
     }
@@ -419,7 +470,13 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
             let n = usize::try_from(count).map_or(out.len(), |c| c.min(out.len()));
             let (head, tail) = core::mem::take(&mut out).split_at_mut(n);
             if cosine {
-                self.fill_cosine(head, t_cur - warmup, len as f64 - warmup as f64, peak);
+                self.fill_cosine(
+                    head,
+                    t_cur - warmup,
+                    len as f64 - warmup as f64,
+                    index,
+                    peak,
+                );
             } else {
                 let base = t_cur as f64;
                 for_offsets(head, |offset| self.warming(peak, base + offset));
@@ -637,5 +694,55 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `t * span_inverse(index)` is within two units of the last place of
+    /// the quotient `t / span` (it rounds `1/T_0` and the product, the
+    /// quotient once; the scaling by `2^-index` is exact), from the first
+    /// cycles to the last below 2^53 steps, in both types.
+    fn progress_by_inverse_is_near_the_quotient<F: Real>() {
+        for t0 in [1u64, 3, 7, 10, 1000, 999_983, (1 << 40) + 7, (1 << 52) + 1] {
+            let s = CosineRestarts::builder(F::from_f64(0.1), t0)
+                .t_mult(2.0)
+                .build()
+                .unwrap();
+            let mut steps = [
+                0,
+                1,
+                t0 / 2,
+                t0 - 1,
+                t0,
+                3 * t0 - 1,
+                (1 << 53) - 1,
+                (1 << 52) + 3,
+            ];
+            steps.sort_unstable();
+            for step in steps {
+                let (index, start, len) = doubling_of(t0, step + t0);
+                let t: F = count(step - start);
+                let quotient = t / count::<F>(len);
+                let product = t * s.span_inverse(index).unwrap();
+                let (q, p) = (quotient.to_f64(), product.to_f64());
+                let units = 2.0 * F::epsilon().to_f64() * q;
+                assert!(
+                    (p - q).abs() <= units,
+                    "t0 {t0} step {step}: {p} against {q}"
+                );
+            }
+        }
+        let warm = CosineRestarts::builder(F::from_f64(0.1), 10)
+            .t_mult(2.0)
+            .warmup(2);
+        assert_eq!(warm.build().unwrap().span_inverse(0), None);
+    }
+
+    #[test]
+    fn progress_by_inverse_is_near_the_quotient_f32() {
+        progress_by_inverse_is_near_the_quotient::<f32>();
+    }
+
+    #[test]
+    fn progress_by_inverse_is_near_the_quotient_f64() {
+        progress_by_inverse_is_near_the_quotient::<f64>();
     }
 }
