@@ -13,7 +13,7 @@ use crate::one_cycle::{
     check_lr_range, check_momentum_range, fill_seed_runs, half_index, seed_half, seed_region,
     seed_wave_arg, HalfLine, SeedHalf,
 };
-use crate::phase::{fill_two_pass, for_offsets};
+use crate::phase::{fill_two_pass, for_offsets, to_f64};
 use crate::real::{is_f32, Real};
 use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
 
@@ -173,6 +173,11 @@ pub struct CyclicLr<F> {
     // of the next whole number).
     cycle_steps: u64,
     int_limit: u64,
+    // 1/step_size_up and -1/step_size_down (-inf for a saw-tooth, which
+    // never falls): `f32` schedules below `int_limit` take the factor from
+    // the step's place in its cycle (see `factor_of_place`).
+    rise_slope: f64,
+    fall_slope: f64,
 }
 
 /// The serialized form of [`CyclicLr`] (what it has always been): the
@@ -310,6 +315,8 @@ impl<F: Real> CyclicLrBuilder<F> {
             even: step_ratio == 0.5,
             cycle_steps: total,
             int_limit: (1u64 << 52).saturating_sub(2 * total),
+            rise_slope: 1.0 / up as f64,
+            fall_slope: -1.0 / down as f64,
             ln_gamma: self.mode.ln_gamma(),
             halving: if matches!(self.mode, CyclicMode::Triangular2) {
                 1.0
@@ -369,12 +376,57 @@ impl<F: Real> CyclicLr<F> {
             };
             return (F::from_f64(factor), self.scale(cycle, position));
         }
+        if step <= self.int_limit {
+            let (index, r, falling) = self.place(step);
+            let factor = self.factor_of_place(r, falling);
+            return (F::from_f64(factor), self.scale(to_f64(index + 1), position));
+        }
         let (cycle, _, den) = self.split(position);
         let factor = self.factor32(position, cycle, den);
         (F::from_f64(factor), self.scale(cycle, position))
     }
 
-    /// The factor for `f32` schedules, in the half cycle `split` found:
+    /// `(index, r, falling)` of `step` below `int_limit`: its cycle (0-based,
+    /// the cycle PyTorch's `floor` gives, one less), its place `r` in it,
+    /// and whether that is past the peak at `r = step_size_up`. Integers
+    /// only: the half is PyTorch's `x <= step_ratio` taken exactly, which
+    /// its rounded `x` can only contradict at the peak itself, where both
+    /// halves' factors are 1 within a few `f64` ulp.
+    #[inline(always)]
+    fn place(&self, step: u64) -> (u64, u64, bool) {
+        let index = step / self.cycle_steps;
+        let r = step - index * self.cycle_steps;
+        (index, r, r > self.config.step_size_up)
+    }
+
+    /// `(origin, slope)` of a half cycle for [`factor_of_place`]: the
+    /// factor is `(r - origin)·slope`, `r/step_size_up` on the rise and
+    /// `(cycle_steps - r)/step_size_down` on the fall.
+    ///
+    /// [`factor_of_place`]: Self::factor_of_place
+    #[inline(always)]
+    fn half_line(&self, falling: bool) -> (u64, f64) {
+        if falling {
+            (self.cycle_steps, self.fall_slope)
+        } else {
+            (0, self.rise_slope)
+        }
+    }
+
+    /// The factor of `f32` schedules at place `r` of a half cycle: the
+    /// exact difference `r - origin` (below 2^53 in magnitude) times the
+    /// half's build-time slope, one rounding of each: within an ulp of the
+    /// exact factor, where PyTorch's `x = 1 + ratio - cycle` carries an
+    /// absolute error of `f64`'s ulp at 1. No division and no `floor` on
+    /// a random lookup's chain: one integer division, which runs beside
+    /// the conversion of the step.
+    #[inline(always)]
+    fn factor_of_place(&self, r: u64, falling: bool) -> f64 {
+        let (origin, slope) = self.half_line(falling);
+        (r as i64 - origin as i64) as f64 * slope
+    }
+
+    /// The factor for `f32` schedules past `int_limit`, in the half cycle `split` found:
     /// products instead of PyTorch's two divisions (the divider would bound
     /// `fill`'s throughput), within a few `f64` ulp of them, far below `f32`'s.
     #[inline(always)]
@@ -422,6 +474,11 @@ impl<F: Real> CyclicLr<F> {
                 ..
             }
         );
+        let last = first.saturating_add((out.len() as u64).saturating_sub(1));
+        if is_f32::<F>() && !per_iteration && last <= self.int_limit {
+            self.fill_places(out, first, &value);
+            return;
+        }
         if per_iteration || first.saturating_add(out.len() as u64) > 1 << 53 {
             let mut step = first;
             for v in out.iter_mut() {
@@ -477,6 +534,24 @@ impl<F: Real> CyclicLr<F> {
                 ((1.0 + position / total - cycle) - shift) / den
             })
         };
+        self.fill_run(out, first, cycle, factor, value);
+    }
+
+    /// `out[i] = value(factor(position), scale)` over steps `first + i` of
+    /// one half cycle (`cycle` 1-based), the position as `f64`: the mode's
+    /// scale once, or per step (`exp_range`), in `f32` by [`fill_exp32`]
+    /// where no clamp is needed.
+    ///
+    /// [`fill_exp32`]: Self::fill_exp32
+    #[inline(always)]
+    fn fill_run(
+        &self,
+        out: &mut [F],
+        first: u64,
+        cycle: f64,
+        factor: impl Fn(f64) -> F,
+        value: &impl Fn(F, F) -> F,
+    ) {
         let (base, last) = (
             first as f64,
             first as f64 + out.len().saturating_sub(1) as f64,
@@ -496,6 +571,34 @@ impl<F: Real> CyclicLr<F> {
                 let scale = self.scale(cycle, base);
                 for_offsets(out, |offset| value(factor(base + offset), scale));
             }
+        }
+    }
+
+    /// [`fill_with`](Self::fill_with) for `f32` schedules below
+    /// `int_limit`, half cycle by half cycle as [`place`](Self::place)
+    /// cuts them: each half's factor is `(position - origin)·slope` with
+    /// the exact difference, so the bits of
+    /// [`factor_of_place`](Self::factor_of_place).
+    fn fill_places(&self, out: &mut [F], first: u64, value: &impl Fn(F, F) -> F) {
+        let total = self.cycle_steps;
+        let mut step = first;
+        let mut rest = out;
+        while !rest.is_empty() {
+            let (index, r, falling) = self.place(step);
+            // A rise ends at the peak, or at the cycle's end (a saw-tooth).
+            let last = if falling {
+                total - 1
+            } else {
+                self.config.step_size_up.min(total - 1)
+            };
+            let n = usize::try_from(last - r + 1).map_or(rest.len(), |n| n.min(rest.len()));
+            let (run, tail) = core::mem::take(&mut rest).split_at_mut(n);
+            let (origin, slope) = self.half_line(falling);
+            let origin = to_f64(index * total + origin);
+            let factor = |position: f64| F::from_f64((position - origin) * slope);
+            self.fill_run(run, step, to_f64(index + 1), factor, value);
+            step += n as u64;
+            rest = tail;
         }
     }
 
@@ -1570,6 +1673,50 @@ mod exact {
                     (b.0.to_bits(), b.1.to_bits()),
                     "{step}"
                 );
+            }
+        }
+    }
+
+    /// The `f32` schedules' factor from integers is PyTorch's `f64` factor
+    /// within the rounding of PyTorch's `x` (an ulp of `1 + ratio`, divided
+    /// by the half's share of the cycle), peaks and saw-teeth included.
+    #[test]
+    fn factor_of_place_is_pytorchs_factor() {
+        for (up, down) in [(1, 0), (1, 2), (7, 2), (5, 11), (2000, 2000), (3, 1 << 40)] {
+            let s = CyclicLr::builder(0.001_f32, 0.1)
+                .step_size_up(up)
+                .step_size_down(down)
+                .build()
+                .unwrap();
+            let n = s.cycle_steps;
+            for cycle in [0, 1, 2, 999] {
+                for r in [
+                    0,
+                    1,
+                    up / 2,
+                    up - 1,
+                    up,
+                    up + 1,
+                    n / 2,
+                    n.saturating_sub(2),
+                    n - 1,
+                ] {
+                    let step = cycle * n + r.min(n - 1);
+                    let (index, place, falling) = s.place(step);
+                    let got = s.factor_of_place(place, falling);
+                    let (c, num, den) = s.split(step as f64);
+                    let side = s
+                        .step_ratio
+                        .min(1.0 - s.step_ratio)
+                        .max(s.step_ratio / n as f64);
+                    let tolerance = 4.0 * f64::EPSILON * (c + 1.0) / side;
+                    assert_eq!(index + 1, c as u64, "up {up} down {down} step {step}");
+                    assert!(
+                        (got - num / den).abs() <= tolerance,
+                        "up {up} down {down} step {step}: {got} against {}",
+                        num / den
+                    );
+                }
             }
         }
     }
