@@ -995,14 +995,13 @@ impl<F: Real> SeedHalf<F> {
 /// The angle of one of the seed's half-waves as a line in the position
 /// `r / n` (of the run, or of a cycle): `r * slope - offset`, built once,
 /// a multiplication and a subtraction where the seed's
-/// `(r/n - sub)*pi/den - minus` divides twice on a random lookup's chain. In `f64` it is the
-/// angle in half turns for [`trig::cos_pi64`] (`|angle|/pi` as one line on
-/// each half, no `abs`, one rounding less than `-pi/2` in two parts before
-/// the kernel); in `f32` the angle's magnitude in radians for the `f32`
-/// kernel, rounded once to `f32`. Either is within a few ulp of pi of the
-/// exact angle (the seed's own rounding is the difference: well under the
-/// fixtures' 1e-12, and at the zeros of the waves, where the values
-/// vanish, under their 1e-15).
+/// `(r/n - sub)*pi/den - minus` divides twice on a random lookup's chain.
+/// It is the angle's magnitude in half turns, `|angle|/pi` as one line on
+/// each half, for [`trig::cos_pi32`] and [`trig::cos_pi64`]: no `abs`, and
+/// one rounding less than `-pi/2` in two parts before the kernel. It is
+/// within a few ulp of the exact angle (the seed's own rounding is the
+/// difference: well under the fixtures' 1e-12, and at the zeros of the
+/// waves, where the values vanish, under their 1e-15).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct HalfLine<F> {
     slope: f64,
@@ -1014,10 +1013,7 @@ impl<F: Real> HalfLine<F> {
     /// The rise (`rise`) or the fall with fraction `f`, positions in
     /// `n`ths. A fall of zero length is the peak (angle 0).
     pub(crate) fn new(f: f64, rise: bool, n: f64) -> Self {
-        let (slope, offset) = if is_f32::<F>() {
-            let h = SeedHalf::<f64>::of(f, rise);
-            (h.pi / (h.den * n), h.sub * h.pi / h.den + h.minus)
-        } else if rise {
+        let (slope, offset) = if rise {
             // |r/(f n) - 1| = 1 - r/(f n) below the fraction.
             (-1.0 / (f * n), -1.0)
         } else if f < 1.0 {
@@ -1053,24 +1049,20 @@ impl<F: Real> HalfLine<F> {
     /// The kernel's input at the position `r / n` of this half (`r` as `f64`).
     #[inline(always)]
     pub(crate) fn arg(self, r: f64) -> F {
-        let v = r * self.slope - self.offset;
-        if is_f32::<F>() {
-            F::from_f64(v).abs()
-        } else {
-            F::from_f64(v)
-        }
+        F::from_f64(r * self.slope - self.offset)
     }
 
-    /// `cos(angle) + 1` from [`Self::arg`]. In `f64` a half turn a hair
-    /// below 0 (rounding at a fall's start) is as accurate: `cos_pi64`'s
-    /// polynomial holds a little past its range.
+    /// `cos(angle) + 1` from [`Self::arg`]. A half turn a hair below 0
+    /// (rounding at a fall's start) is as accurate: the kernels'
+    /// polynomials hold a little past their range.
     #[inline(always)]
     pub(crate) fn wave(arg: F) -> F {
-        if is_f32::<F>() {
-            SeedHalf::wave(arg)
+        let cos = if is_f32::<F>() {
+            F::from_f64(f64::from(trig::cos_pi32(arg.to_f64() as f32)))
         } else {
-            F::from_f64(trig::cos_pi64(arg.to_f64())) + F::one()
-        }
+            F::from_f64(trig::cos_pi64(arg.to_f64()))
+        };
+        cos + F::one()
     }
 }
 

@@ -591,12 +591,12 @@ fn huge_to_f64(n: u64) -> f64 {
 }
 
 /// `cos(pi * pct)` for `pct` in `[0, 1]`: the branch-free kernels, in `F`'s
-/// arithmetic, with no range check; in `f64` from `pct` itself
-/// ([`trig::cos_pi64`]: a shorter chain than through `pi * pct`).
+/// arithmetic, with no range check, from `pct` itself ([`trig::cos_pi32`],
+/// [`trig::cos_pi64`]: a shorter chain than through `pi * pct`).
 #[inline(always)]
 pub(crate) fn cos_pi<F: Real>(pct: F) -> F {
     if is_f32::<F>() {
-        trig::cos_half_turn(anneal::cos_arg(pct))
+        F::from_f64(f64::from(trig::cos_pi32(pct.to_f64() as f32)))
     } else {
         F::from_f64(trig::cos_pi64(pct.to_f64()))
     }
