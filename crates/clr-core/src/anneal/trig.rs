@@ -13,6 +13,12 @@
 //! carries the rest: the result is within 4 ulp of `libm` in `f64` and 2 in `f32` (tested), so the
 //! schedules stay within 1e-12 of their references (the parity tests).
 //!
+//! Where the schedule knows the progress `pct` itself (cosine phases,
+//! warm restarts, the seed's half-waves as lines), [`cos_pi64`] and
+//! [`cos_pi32`] take it in half turns, `w = pct - 1/2`, with the same
+//! polynomials' coefficients scaled by powers of `pi`: no `pi·pct` to
+//! round, and two dependent operations fewer on a lookup's chain.
+//!
 //! Off `[-pi, pi]` ([`fast`] is false, NaN included) the callers use
 //! `libm` itself. Owning the kernel also keeps values independent of the
 //! build graph: `num_traits::Float::cos` is `libm` or the platform's `std`
