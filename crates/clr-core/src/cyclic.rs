@@ -6,14 +6,13 @@ mod exp;
 use core::marker::PhantomData;
 use core::num::NonZeroU64;
 
-use crate::anneal::trig;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::one_cycle::{
     check_lr_range, check_momentum_range, fill_seed_runs, half_index, seed_half, seed_region,
     seed_wave_arg, HalfLine, SeedHalf,
 };
-use crate::phase::{fill_two_pass, for_offsets, to_f64};
+use crate::phase::{fill_two_pass, for_counts, for_offsets, to_f64};
 use crate::real::{is_f32, Real};
 use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
 
@@ -156,6 +155,9 @@ pub struct CyclicLr<F> {
     // ln(gamma) for exp_range, computed at build time (and so again on
     // deserialize): no per-step check.
     ln_gamma: f64,
+    // ln(gamma) rounded to `F`: `f32` schedules take exp_range's argument
+    // in `f32` arithmetic (see `exp_scale32`).
+    ln_gamma_f: F,
     // 1 for triangular2, 0 for triangular: both scales are then
     // 1 / 2^((cycle - 1) * halving), one branch-free expression.
     halving: f64,
@@ -173,11 +175,11 @@ pub struct CyclicLr<F> {
     // of the next whole number).
     cycle_steps: u64,
     int_limit: u64,
-    // 1/step_size_up and -1/step_size_down (-inf for a saw-tooth, which
-    // never falls): `f32` schedules below `int_limit` take the factor from
-    // the step's place in its cycle (see `factor_of_place`).
-    rise_slope: f64,
-    fall_slope: f64,
+    // 1/step_size_up and -1/step_size_down in `F` (-inf for a saw-tooth,
+    // which never falls): `f32` schedules below `int_limit` take the factor
+    // from the step's place in its cycle (see `factor_of_place`).
+    rise_slope: F,
+    fall_slope: F,
 }
 
 /// The serialized form of [`CyclicLr`] (what it has always been): the
@@ -315,9 +317,10 @@ impl<F: Real> CyclicLrBuilder<F> {
             even: step_ratio == 0.5,
             cycle_steps: total,
             int_limit: (1u64 << 52).saturating_sub(2 * total),
-            rise_slope: 1.0 / up as f64,
-            fall_slope: -1.0 / down as f64,
+            rise_slope: F::from_f64(1.0 / up as f64),
+            fall_slope: F::from_f64(-1.0 / down as f64),
             ln_gamma: self.mode.ln_gamma(),
+            ln_gamma_f: F::from_f64(self.mode.ln_gamma()),
             halving: if matches!(self.mode, CyclicMode::Triangular2) {
                 1.0
             } else {
@@ -379,7 +382,11 @@ impl<F: Real> CyclicLr<F> {
         if step <= self.int_limit {
             let (index, r, falling) = self.place(step);
             let factor = self.factor_of_place(r, falling);
-            return (F::from_f64(factor), self.scale(to_f64(index + 1), position));
+            let scale = match self.config.mode {
+                CyclicMode::ExpRange { .. } => self.exp_scale32(count_signed(step as i64)),
+                _ => self.scale(to_f64(index + 1), position),
+            };
+            return (factor, scale);
         }
         let (cycle, _, den) = self.split(position);
         let factor = self.factor32(position, cycle, den);
@@ -405,7 +412,7 @@ impl<F: Real> CyclicLr<F> {
     ///
     /// [`factor_of_place`]: Self::factor_of_place
     #[inline(always)]
-    fn half_line(&self, falling: bool) -> (u64, f64) {
+    fn half_line(&self, falling: bool) -> (u64, F) {
         if falling {
             (self.cycle_steps, self.fall_slope)
         } else {
@@ -414,16 +421,17 @@ impl<F: Real> CyclicLr<F> {
     }
 
     /// The factor of `f32` schedules at place `r` of a half cycle: the
-    /// exact difference `r - origin` (below 2^53 in magnitude) times the
-    /// half's build-time slope, one rounding of each: within an ulp of the
-    /// exact factor, where PyTorch's `x = 1 + ratio - cycle` carries an
-    /// absolute error of `f64`'s ulp at 1. No division and no `floor` on
-    /// a random lookup's chain: one integer division, which runs beside
-    /// the conversion of the step.
+    /// difference `r - origin` (exact below 2^24 in magnitude, rounded once
+    /// beyond) times the half's build-time slope, in `f32` arithmetic: the
+    /// slope and the product rounded, so within about an `f32` ulp of the
+    /// exact factor (PyTorch's own `x = 1 + ratio - cycle` is off by an
+    /// `f64` ulp at 1). No division, no `floor` and no conversion from
+    /// `f64` on a random lookup's chain, and a bulk loop of it runs four
+    /// lanes wide.
     #[inline(always)]
-    fn factor_of_place(&self, r: u64, falling: bool) -> f64 {
+    fn factor_of_place(&self, r: u64, falling: bool) -> F {
         let (origin, slope) = self.half_line(falling);
-        (r as i64 - origin as i64) as f64 * slope
+        count_signed::<F>(r as i64 - origin as i64) * slope
     }
 
     /// The factor for `f32` schedules past `int_limit`, in the half cycle `split` found:
@@ -451,9 +459,7 @@ impl<F: Real> CyclicLr<F> {
     #[inline(always)]
     fn scale(&self, cycle: f64, position: f64) -> F {
         match self.config.mode {
-            CyclicMode::ExpRange { .. } if is_f32::<F>() => {
-                F::from_f64(f64::from(exp::exp32(position * self.ln_gamma)))
-            }
+            CyclicMode::ExpRange { .. } if is_f32::<F>() => self.exp_scale32(F::from_f64(position)),
             CyclicMode::ExpRange { .. } => F::from_f64(exp::exp64(position * self.ln_gamma)),
             CyclicMode::Custom { .. } => {
                 F::from_f64(custom_scale(self.config.mode, cycle, position))
@@ -461,6 +467,21 @@ impl<F: Real> CyclicLr<F> {
             _ => F::from_f64(inv_pow2((cycle - 1.0) * self.halving)),
         }
     }
+
+    /// `exp_range`'s `gamma^position` for `f32` schedules, the position
+    /// in `F` (exact below 2^24, rounded once beyond): `exp` of
+    /// `position·ln(gamma)` taken in `f32` arithmetic, so that a bulk loop
+    /// runs four lanes wide without conversions from `f64`. The argument's
+    /// two roundings (`ln gamma` and the product) move `e^y` by about
+    /// `|y|·2^-23` relative, against `|y|·2^-24` for rounding an `f64`
+    /// product: 2.2e-8 of the amplitude more at most, where `e^y·|y|` peaks
+    /// (`y = -1`).
+    #[inline(always)]
+    fn exp_scale32(&self, position: F) -> F {
+        let y = position * self.ln_gamma_f;
+        F::from_f64(f64::from(exp::exp32(y.to_f64() as f32)))
+    }
+
     /// `out[i] = value(factor, scale)` of step `first + i`, what
     /// [`factors`](Self::factors) gives one by one: the range is cut into
     /// half cycles (constant cycle and slope), each filled by a straight
@@ -534,35 +555,8 @@ impl<F: Real> CyclicLr<F> {
                 ((1.0 + position / total - cycle) - shift) / den
             })
         };
-        self.fill_run(out, first, cycle, factor, value);
-    }
-
-    /// `out[i] = value(factor(position), scale)` over steps `first + i` of
-    /// one half cycle (`cycle` 1-based), the position as `f64`: the mode's
-    /// scale once, or per step (`exp_range`), in `f32` by [`fill_exp32`]
-    /// where no clamp is needed.
-    ///
-    /// [`fill_exp32`]: Self::fill_exp32
-    #[inline(always)]
-    fn fill_run(
-        &self,
-        out: &mut [F],
-        first: u64,
-        cycle: f64,
-        factor: impl Fn(f64) -> F,
-        value: &impl Fn(F, F) -> F,
-    ) {
-        let (base, last) = (
-            first as f64,
-            first as f64 + out.len().saturating_sub(1) as f64,
-        );
-        // `position * ln_gamma` is monotonic: above exp32's floor at both
-        // ends, above it at every step.
-        let above = |p: f64| exp::above_floor32(p * self.ln_gamma);
+        let base = first as f64;
         match self.config.mode {
-            CyclicMode::ExpRange { .. } if is_f32::<F>() && above(base) && above(last) => {
-                self.fill_exp32(out, first, factor, value);
-            }
             CyclicMode::ExpRange { .. } => for_offsets(out, |offset| {
                 let position = base + offset;
                 value(factor(position), self.scale(cycle, position))
@@ -576,9 +570,9 @@ impl<F: Real> CyclicLr<F> {
 
     /// [`fill_with`](Self::fill_with) for `f32` schedules below
     /// `int_limit`, half cycle by half cycle as [`place`](Self::place)
-    /// cuts them: each half's factor is `(position - origin)·slope` with
-    /// the exact difference, so the bits of
-    /// [`factor_of_place`](Self::factor_of_place).
+    /// cuts them: each half's factors are the differences `r - origin`
+    /// counted in `F` (as [`factor_of_place`](Self::factor_of_place)
+    /// rounds them) times its slope, four lanes wide.
     fn fill_places(&self, out: &mut [F], first: u64, value: &impl Fn(F, F) -> F) {
         let total = self.cycle_steps;
         let mut step = first;
@@ -594,42 +588,71 @@ impl<F: Real> CyclicLr<F> {
             let n = usize::try_from(last - r + 1).map_or(rest.len(), |n| n.min(rest.len()));
             let (run, tail) = core::mem::take(&mut rest).split_at_mut(n);
             let (origin, slope) = self.half_line(falling);
-            let origin = to_f64(index * total + origin);
-            let factor = |position: f64| F::from_f64((position - origin) * slope);
-            self.fill_run(run, step, to_f64(index + 1), factor, value);
+            let line = (r as i64 - origin as i64, slope);
+            self.fill_place_run(run, step, to_f64(index + 1), line, value);
             step += n as u64;
             rest = tail;
         }
     }
 
-    /// `exp_range` in `f32` over steps where `exp32` needs no clamp, chunk
-    /// by chunk in two loops: the factor (into `out`) and `exp`'s argument
-    /// (into a buffer) from one position, then `exp` and the value. The
-    /// positions are converted once, and neither dependency chain is long
-    /// enough to stall the out-of-order window.
+    /// [`fill_places`](Self::fill_places) over one half cycle (`cycle`
+    /// 1-based) whose first step is `d0` from the half's origin. With
+    /// `exp_range`, where every count is exact in `F` and no argument
+    /// reaches `exp`'s floor (the argument falls with the position), one
+    /// loop in `F` alone counts the factor's difference and the position
+    /// together, four lanes wide.
     #[inline(always)]
-    fn fill_exp32(
+    fn fill_place_run(
         &self,
         out: &mut [F],
         first: u64,
-        factor: impl Fn(f64) -> F,
+        cycle: f64,
+        (d0, slope): (i64, F),
         value: &impl Fn(F, F) -> F,
     ) {
-        let mut args = [F::zero(); trig::CHUNK];
-        let mut base = first as f64;
-        for chunk in out.chunks_mut(trig::CHUNK) {
-            let args = &mut args[..chunk.len()];
-            for (j, (v, y)) in chunk.iter_mut().zip(args.iter_mut()).enumerate() {
-                let position = base + f64::from(j as i32);
-                *v = factor(position);
-                *y = F::from_f64(position * self.ln_gamma);
-            }
-            for (v, y) in chunk.iter_mut().zip(args.iter()) {
-                let scale = exp::exp32_above_floor(Real::to_f64(*y) as f32);
-                *v = value(*v, F::from_f64(f64::from(scale)));
-            }
-            base += chunk.len() as f64;
+        let base = first as f64;
+        let CyclicMode::ExpRange { .. } = self.config.mode else {
+            let scale = self.scale(cycle, base);
+            fill_signed_counts(out, d0, |d| value(d * slope, scale));
+            return;
+        };
+        let exact = 2.0 / F::epsilon().to_f64();
+        let n = out.len() as f64;
+        let y = |p: f64| (F::from_f64(p) * self.ln_gamma_f).to_f64() as f32;
+        let above = exp::above_floor32(y(base)) && exp::above_floor32(y(base + n - 1.0));
+        if above && base + n <= exact && (d0 as f64).abs() + n <= exact {
+            let (d, p, gamma) = (F::from_f64(d0 as f64), F::from_f64(base), self.ln_gamma_f);
+            for_counts(out, F::zero(), |j| {
+                let scale = exp::exp32_above_floor(((p + j) * gamma).to_f64() as f32);
+                value((d + j) * slope, F::from_f64(f64::from(scale)))
+            });
+        } else {
+            let d = d0 as f64;
+            for_offsets(out, |offset| {
+                let factor = F::from_f64(d + offset) * slope;
+                value(factor, self.exp_scale32(F::from_f64(base + offset)))
+            });
         }
+    }
+}
+
+/// `d` (below 2^53 in magnitude) in `F`: one conversion, rounded once.
+#[inline(always)]
+fn count_signed<F: Real>(d: i64) -> F {
+    <F as num_traits::NumCast>::from(d).unwrap_or_else(F::nan)
+}
+
+/// `out[j] = value(d0 + j)`, the counts (below 2^53 in magnitude) as
+/// [`count_signed`] rounds them: counted in `F` itself where every one is
+/// exact there (a loop that vectorises without conversions), through
+/// `f64` (exact) otherwise.
+#[inline(always)]
+fn fill_signed_counts<F: Real>(out: &mut [F], d0: i64, value: impl Fn(F) -> F) {
+    let base = d0 as f64;
+    if base.abs() + out.len() as f64 <= 2.0 / F::epsilon().to_f64() {
+        for_counts(out, F::from_f64(base), value);
+    } else {
+        for_offsets(out, |offset| value(F::from_f64(base + offset)));
     }
 }
 
@@ -1678,8 +1701,9 @@ mod exact {
     }
 
     /// The `f32` schedules' factor from integers is PyTorch's `f64` factor
-    /// within the rounding of PyTorch's `x` (an ulp of `1 + ratio`, divided
-    /// by the half's share of the cycle), peaks and saw-teeth included.
+    /// within an `f32` ulp and the rounding of PyTorch's `x` (an ulp of
+    /// `1 + ratio`, divided by the half's share of the cycle), peaks and
+    /// saw-teeth included.
     #[test]
     fn factor_of_place_is_pytorchs_factor() {
         for (up, down) in [(1, 0), (1, 2), (7, 2), (5, 11), (2000, 2000), (3, 1 << 40)] {
@@ -1703,13 +1727,14 @@ mod exact {
                 ] {
                     let step = cycle * n + r.min(n - 1);
                     let (index, place, falling) = s.place(step);
-                    let got = s.factor_of_place(place, falling);
+                    let got = f64::from(s.factor_of_place(place, falling));
                     let (c, num, den) = s.split(step as f64);
                     let side = s
                         .step_ratio
                         .min(1.0 - s.step_ratio)
                         .max(s.step_ratio / n as f64);
-                    let tolerance = 4.0 * f64::EPSILON * (c + 1.0) / side;
+                    let tolerance =
+                        4.0 * f64::EPSILON * (c + 1.0) / side + f64::from(f32::EPSILON) * got.abs();
                     assert_eq!(index + 1, c as u64, "up {up} down {down} step {step}");
                     assert!(
                         (got - num / den).abs() <= tolerance,

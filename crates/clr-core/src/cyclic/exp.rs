@@ -120,25 +120,24 @@ const LN2_LO_32: f32 = 1.428_606_8e-6;
 const INV_LN2_32: f32 = core::f32::consts::LOG2_E;
 const SHIFTER_32: f32 = 12_582_912.0;
 /// Below this `e^y` is 0 in `f32` (and `n + 32 + 127` stays positive).
-const FLOOR_32: f64 = -104.0;
+const FLOOR_32: f32 = -104.0;
 const TWO_M32: f32 = 1.0 / 4_294_967_296.0;
 
-/// `exp(y)` for `y <= 0` in `f32` arithmetic after rounding `y` to `f32`
-/// (within 2 ulp of `libm::expf` of that `y`, tested), branch-free: four
-/// lanes per SSE2 operation.
+/// `exp(y)` for `y <= 0` in `f32` arithmetic (within 2 ulp of
+/// `libm::expf`, tested), branch-free: four lanes per SSE2 operation.
 #[inline(always)]
-pub(crate) fn exp32(y: f64) -> f32 {
-    exp32_above_floor((if y < FLOOR_32 { FLOOR_32 } else { y }) as f32)
+pub(crate) fn exp32(y: f32) -> f32 {
+    exp32_above_floor(if y < FLOOR_32 { FLOOR_32 } else { y })
 }
 
 /// Whether [`exp32`] leaves `y` as it is (no clamp to the floor): over a
 /// run of such `y`, bulk loops call [`exp32_above_floor`] directly.
 #[inline(always)]
-pub(crate) fn above_floor32(y: f64) -> bool {
+pub(crate) fn above_floor32(y: f32) -> bool {
     y >= FLOOR_32
 }
 
-/// [`exp32`] of `y` rounded to `f32`, where [`above_floor32`] holds.
+/// [`exp32`] where [`above_floor32`] holds.
 #[inline(always)]
 pub(crate) fn exp32_above_floor(y: f32) -> f32 {
     let t = y * INV_LN2_32 + SHIFTER_32;
@@ -200,7 +199,7 @@ mod tests {
     #[test]
     fn f32_within_two_ulp_of_libm() {
         for y in arguments() {
-            let (got, want) = (exp32(y), libm::expf(y as f32));
+            let (got, want) = (exp32(y as f32), libm::expf(y as f32));
             assert!(
                 ulps32(got, want) <= 2 || (got - want).abs() <= 2.0 * 1.5e-45,
                 "exp({y:e}) = {got:e}, libm {want:e}"
