@@ -12,7 +12,7 @@ use crate::one_cycle::{
     check_lr_range, check_momentum_range, fill_seed_runs, half_index, seed_half, seed_region,
     seed_wave_arg, HalfLine, SeedHalf,
 };
-use crate::phase::{fill_two_pass, for_counts, for_offsets, to_f64};
+use crate::phase::{count, fill_counted, fill_two_pass, for_counts, for_offsets, to_f64};
 use crate::real::{is_f32, Real};
 use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
 
@@ -383,7 +383,7 @@ impl<F: Real> CyclicLr<F> {
             let (index, r, falling) = self.place(step);
             let factor = self.factor_of_place(r, falling);
             let scale = match self.config.mode {
-                CyclicMode::ExpRange { .. } => self.exp_scale32(count_signed(step as i64)),
+                CyclicMode::ExpRange { .. } => self.exp_scale32(count(step as i64)),
                 _ => self.scale(to_f64(index + 1), position),
             };
             return (factor, scale);
@@ -431,7 +431,7 @@ impl<F: Real> CyclicLr<F> {
     #[inline(always)]
     fn factor_of_place(&self, r: u64, falling: bool) -> F {
         let (origin, slope) = self.half_line(falling);
-        count_signed::<F>(r as i64 - origin as i64) * slope
+        count::<F>(r as i64 - origin as i64) * slope
     }
 
     /// The factor for `f32` schedules past `int_limit`, in the half cycle `split` found:
@@ -613,7 +613,7 @@ impl<F: Real> CyclicLr<F> {
         let base = first as f64;
         let CyclicMode::ExpRange { .. } = self.config.mode else {
             let scale = self.scale(cycle, base);
-            fill_signed_counts(out, d0, |d| value(d * slope, scale));
+            fill_counted(out, d0, |d| value(d * slope, scale));
             return;
         };
         let exact = 2.0 / F::epsilon().to_f64();
@@ -633,26 +633,6 @@ impl<F: Real> CyclicLr<F> {
                 value(factor, self.exp_scale32(F::from_f64(base + offset)))
             });
         }
-    }
-}
-
-/// `d` (below 2^53 in magnitude) in `F`: one conversion, rounded once.
-#[inline(always)]
-fn count_signed<F: Real>(d: i64) -> F {
-    <F as num_traits::NumCast>::from(d).unwrap_or_else(F::nan)
-}
-
-/// `out[j] = value(d0 + j)`, the counts (below 2^53 in magnitude) as
-/// [`count_signed`] rounds them: counted in `F` itself where every one is
-/// exact there (a loop that vectorises without conversions), through
-/// `f64` (exact) otherwise.
-#[inline(always)]
-fn fill_signed_counts<F: Real>(out: &mut [F], d0: i64, value: impl Fn(F) -> F) {
-    let base = d0 as f64;
-    if base.abs() + out.len() as f64 <= 2.0 / F::epsilon().to_f64() {
-        for_counts(out, F::from_f64(base), value);
-    } else {
-        for_offsets(out, |offset| value(F::from_f64(base + offset)));
     }
 }
 

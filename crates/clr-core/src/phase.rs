@@ -629,6 +629,28 @@ pub(crate) fn for_offsets<F: Real>(out: &mut [F], value: impl Fn(f64) -> F) {
     }
 }
 
+/// A whole number below 2^53 in magnitude in `F`: one signed conversion,
+/// rounded once (as through `f64`, where it is exact), and no test of the
+/// sign bit that a `u64` conversion makes.
+#[inline(always)]
+pub(crate) fn count<F: Real>(n: i64) -> F {
+    <F as num_traits::NumCast>::from(n).unwrap_or_else(F::nan)
+}
+
+/// `out[j] = value(first + j)`, whole numbers below 2^53 in magnitude
+/// rounded to `F` as [`count`] rounds them: counted in `F` itself where
+/// every one is exact there (a loop that vectorises with no conversion
+/// from `f64`), through `f64` (exact) otherwise.
+#[inline(always)]
+pub(crate) fn fill_counted<F: Real>(out: &mut [F], first: i64, value: impl Fn(F) -> F) {
+    let base = first as f64;
+    if base.abs() + out.len() as f64 <= 2.0 / F::epsilon().to_f64() {
+        for_counts(out, F::from_f64(base), value);
+    } else {
+        for_offsets(out, |offset| value(F::from_f64(base + offset)));
+    }
+}
+
 /// `out[j] = value(step, inner(step))` for the steps `first + j` as `f64`
 /// (exact: all below 2^53), chunk by chunk in two loops: `inner` into
 /// `out`, then `value` in place. Two short dependency chains instead of

@@ -4,7 +4,7 @@
 //! the start of every cycle.
 
 use crate::error::{check, Error};
-use crate::phase::{self, for_counts, for_offsets, to_f64};
+use crate::phase::{self, count, fill_counted, for_offsets, to_f64};
 use crate::real::{is_f32, Real};
 use crate::schedule::Schedule;
 use crate::stepper::{self, Motion, Segment, Stepper, Stepping, NO_MAP};
@@ -219,7 +219,7 @@ impl<F: Real> CosineRestartsBuilder<F> {
             int_mult,
             doubling,
             flat: self.peak_decay == 1.0,
-            t0_inverse: (doubling && self.warmup == 0).then(|| F::one() / count::<F>(t0)),
+            t0_inverse: (doubling && self.warmup == 0).then(|| F::one() / count::<F>(t0 as i64)),
         })
     }
 }
@@ -271,14 +271,6 @@ fn doubling_of(t0: u64, s: u64) -> (u64, u64, u64) {
     let index = e - u32::from(t0 << e > s);
     let len = t0 << index;
     (u64::from(index), len - t0, len)
-}
-
-/// A count below 2^53 in `F`: one conversion, rounded once (as through
-/// `f64`, where it is exact), and no test of the sign bit that a `u64`
-/// conversion makes.
-#[inline(always)]
-fn count<F: Real>(n: u64) -> F {
-    <F as num_traits::NumCast>::from(n as i64).unwrap_or_else(F::nan)
 }
 
 impl<F: Real> CosineRestarts<F> {
@@ -362,24 +354,12 @@ impl<F: Real> CosineRestarts<F> {
     /// itself, no `f64`.
     fn fill_cosine(&self, out: &mut [F], t: u64, span: f64, index: u64, peak: F) {
         match self.span_inverse(index) {
-            Some(inverse) => fill_counts(out, t, |t| self.cosine_at(peak, t * inverse)),
+            Some(inverse) => fill_counted(out, t as i64, |t| self.cosine_at(peak, t * inverse)),
             None => {
                 let span = F::from_f64(span);
-                fill_counts(out, t, |t| self.cosine(peak, t, span));
+                fill_counted(out, t as i64, |t| self.cosine(peak, t, span));
             }
         }
-    }
-}
-
-/// `out[j] = value(t + j)`, `t + j` below 2^53 and rounded once to `F`
-/// (as [`count`] rounds it).
-#[inline(always)]
-fn fill_counts<F: Real>(out: &mut [F], t: u64, value: impl Fn(F) -> F) {
-    let base = t as f64;
-    if base + out.len() as f64 <= 2.0 / F::epsilon().to_f64() {
-        for_counts(out, F::from_f64(base), value);
-    } else {
-        for_offsets(out, |offset| value(F::from_f64(base + offset)));
     }
 }
 
@@ -427,10 +407,10 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
                 return self.warming(peak, t_cur as f64);
             }
             // `len >= t0 > warmup`: the span is at least 1.
-            let t: F = count(t_cur - warmup);
+            let t: F = count((t_cur - warmup) as i64);
             let pct = match self.span_inverse(index) {
                 Some(inverse) => t * inverse,
-                None => t / count(len - warmup),
+                None => t / count((len - warmup) as i64),
             };
             return self.cosine_at(peak, pct);
         }
@@ -719,8 +699,8 @@ mod tests {
             steps.sort_unstable();
             for step in steps {
                 let (index, start, len) = doubling_of(t0, step + t0);
-                let t: F = count(step - start);
-                let quotient = t / count::<F>(len);
+                let t: F = count((step - start) as i64);
+                let quotient = t / count::<F>(len as i64);
                 let product = t * s.span_inverse(index).unwrap();
                 let (q, p) = (quotient.to_f64(), product.to_f64());
                 let units = 2.0 * F::epsilon().to_f64() * q;
