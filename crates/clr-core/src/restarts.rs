@@ -312,9 +312,10 @@ impl<F: Real> CosineRestarts<F> {
     /// long (`T_mult = 2`, no warm-up, `T_0` below 2^53): `1/T_0` rounded,
     /// scaled by `2^-index` in its exponent, which is exact: below 2^53
     /// steps a cycle is shorter than 2^54, so the result is at least about
-    /// 2^-54, normal even in `f32`. `t * inverse` is then within an ulp of `t / span`, and a
-    /// random lookup's chain has a multiplication where it had a
-    /// division (13 cycles of latency in `f64`, 10 in `f32`).
+    /// 2^-54, normal even in `f32`. `t * inverse` is then within two ulp of
+    /// `t / span` (tested), and a random lookup's chain has a
+    /// multiplication where it had a division (13 cycles of latency in
+    /// `f64`, 10 in `f32`).
     #[inline(always)]
     fn span_inverse(&self, index: u64) -> Option<F> {
         let inverse = self.t0_inverse?;
