@@ -161,11 +161,6 @@ pub struct CyclicLr<F> {
     // 1 for triangular2, 0 for triangular: both scales are then
     // 1 / 2^((cycle - 1) * halving), one branch-free expression.
     halving: f64,
-    // 1/total_size, 1/step_ratio, 1/(step_ratio - 1): f32 schedules take
-    // the factor by products (see `factor32`).
-    inv_total: f64,
-    inv_rise: f64,
-    inv_fall: f64,
     // Whether the rise and the fall are equally long (the default): both of
     // PyTorch's divisors are then ±1/2, and `f64` factors need no division.
     even: bool,
@@ -310,10 +305,6 @@ impl<F: Real> CyclicLrBuilder<F> {
             config: *self,
             total_size,
             step_ratio,
-            inv_total: 1.0 / total_size,
-            inv_rise: 1.0 / step_ratio,
-            // -inf for a saw-tooth (ratio 1), which never falls.
-            inv_fall: 1.0 / (step_ratio - 1.0),
             even: step_ratio == 0.5,
             cycle_steps: total,
             int_limit: (1u64 << 52).saturating_sub(2 * total),
@@ -366,10 +357,12 @@ impl<F: Real> CyclicLr<F> {
         (cycle, 1.0 + position / self.total_size - cycle)
     }
 
-    /// `(scale_factor, scale)` of `step` (at `position`, its `f64`).
+    /// `(scale_factor, scale)` of `step` (at `position`, its `f64`):
+    /// PyTorch's factor, but for `f32` schedules below `int_limit`, which
+    /// take it from the step's place in its cycle.
     #[inline(always)]
     fn factors(&self, step: u64, position: f64) -> (F, F) {
-        if !is_f32::<F>() {
+        if !is_f32::<F>() || step > self.int_limit {
             let (cycle, x) = self.cycle_x_of(step, position);
             let factor = if self.even {
                 even_factor(x)
@@ -379,18 +372,15 @@ impl<F: Real> CyclicLr<F> {
             };
             return (F::from_f64(factor), self.scale(cycle, position));
         }
-        if step <= self.int_limit {
-            let (index, r, falling) = self.place(step);
-            let factor = self.factor_of_place(r, falling);
-            let scale = match self.config.mode {
-                CyclicMode::ExpRange { .. } => self.exp_scale32(count(step as i64)),
-                _ => self.scale(to_f64(index + 1), position),
-            };
-            return (factor, scale);
-        }
-        let (cycle, _, den) = self.split(position);
-        let factor = self.factor32(position, cycle, den);
-        (F::from_f64(factor), self.scale(cycle, position))
+        let (index, r, falling) = self.place(step);
+        let factor = self.factor_of_place(r, falling);
+        // `exp_range`'s position straight from the step (one conversion,
+        // not `position`'s two): the bits of `scale`, a shorter chain.
+        let scale = match self.config.mode {
+            CyclicMode::ExpRange { .. } => self.exp_scale32(count(step as i64)),
+            _ => self.scale(to_f64(index + 1), position),
+        };
+        (factor, scale)
     }
 
     /// `(index, r, falling)` of `step` below `int_limit`: its cycle (0-based,
@@ -432,26 +422,6 @@ impl<F: Real> CyclicLr<F> {
     fn factor_of_place(&self, r: u64, falling: bool) -> F {
         let (origin, slope) = self.half_line(falling);
         count::<F>(r as i64 - origin as i64) * slope
-    }
-
-    /// The factor for `f32` schedules past `int_limit`, in the half cycle `split` found:
-    /// products instead of PyTorch's two divisions (the divider would bound
-    /// `fill`'s throughput), within a few `f64` ulp of them, far below `f32`'s.
-    #[inline(always)]
-    fn factor32(&self, position: f64, cycle: f64, den: f64) -> f64 {
-        let (shift, inv) = if den == self.step_ratio {
-            (0.0, self.inv_rise)
-        } else {
-            (1.0, self.inv_fall)
-        };
-        self.factor32_of(position, cycle, shift, inv)
-    }
-
-    /// [`factor32`](Self::factor32) with the half's numerator shift and
-    /// reciprocal already chosen (a bulk loop over one half).
-    #[inline(always)]
-    fn factor32_of(&self, position: f64, cycle: f64, shift: f64, inv: f64) -> f64 {
-        ((1.0 + position * self.inv_total - cycle) - shift) * inv
     }
 
     /// The mode's scale in `F`; `exp_range` in `f32` arithmetic for `f32`
@@ -531,30 +501,24 @@ impl<F: Real> CyclicLr<F> {
     fn fill_half_cycle(&self, out: &mut [F], first: u64, value: &impl Fn(F, F) -> F) {
         let (cycle, _, den) = self.split(first as f64);
         if den == self.step_ratio {
-            self.fill_slope(out, first, (cycle, den, 0.0, self.inv_rise), value);
+            self.fill_slope(out, first, (cycle, den, 0.0), value);
         } else {
-            self.fill_slope(out, first, (cycle, den, 1.0, self.inv_fall), value);
+            self.fill_slope(out, first, (cycle, den, 1.0), value);
         }
     }
 
     /// [`fill_half_cycle`](Self::fill_half_cycle) given the half cycle's
-    /// `(cycle, den, shift, inv)` (`inv` for [`factor32`](Self::factor32)).
+    /// `(cycle, den, shift)`: PyTorch's factor, `(x - shift) / den`.
     #[inline(always)]
     fn fill_slope(
         &self,
         out: &mut [F],
         first: u64,
-        (cycle, den, shift, inv): (f64, f64, f64, f64),
+        (cycle, den, shift): (f64, f64, f64),
         value: &impl Fn(F, F) -> F,
     ) {
         let total = self.total_size;
-        let factor = |position: f64| {
-            F::from_f64(if is_f32::<F>() {
-                self.factor32_of(position, cycle, shift, inv)
-            } else {
-                ((1.0 + position / total - cycle) - shift) / den
-            })
-        };
+        let factor = |position: f64| F::from_f64(((1.0 + position / total - cycle) - shift) / den);
         let base = first as f64;
         match self.config.mode {
             CyclicMode::ExpRange { .. } => for_offsets(out, |offset| {
