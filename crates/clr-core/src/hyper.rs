@@ -76,6 +76,18 @@ pub trait HyperSchedule<F: Real> {
         self.hypers(stepper.step)
     }
 
+    /// `hypers(step)` to the bit, for a `stepper` of this schedule's: what an
+    /// exact [`Scheduler`](crate::Scheduler) reads at each batch. A schedule
+    /// may start from what the stepper knows of the segment `step` falls in
+    /// (a warm restart's cycle) instead of finding it again; a step outside
+    /// the stepper's window is looked up as `hypers` does. Another schedule's
+    /// stepper may give a wrong value, never a panic.
+    #[inline(always)]
+    fn hypers_near(&self, stepper: &Stepper, step: u64) -> Hypers<F> {
+        let _ = stepper;
+        self.hypers(step)
+    }
+
     /// Writes `hypers(first_step + i)` into `out[i]` for every `i` (steps
     /// saturate at `u64::MAX`, as in [`Schedule::fill`]).
     ///
@@ -172,6 +184,10 @@ impl<F: Real, S: HyperSchedule<F> + ?Sized> HyperSchedule<F> for &S {
     }
     fn stepped(&self, stepper: &Stepper) -> Hypers<F> {
         (**self).stepped(stepper)
+    }
+    #[inline(always)]
+    fn hypers_near(&self, stepper: &Stepper, step: u64) -> Hypers<F> {
+        (**self).hypers_near(stepper, step)
     }
 }
 
@@ -287,6 +303,14 @@ impl<F: Real, L: Schedule<F>, M: Schedule<F>> HyperSchedule<F> for Bundle<L, M> 
                 weight_decay: None,
             },
             Some(_) => self.hypers(stepper.step),
+        }
+    }
+    #[inline(always)]
+    fn hypers_near(&self, stepper: &Stepper, step: u64) -> Hypers<F> {
+        Hypers {
+            lr: self.lr.at_near(stepper, step),
+            momentum: self.momentum.as_ref().map(|m| m.at_near(stepper, step)),
+            weight_decay: None,
         }
     }
 }

@@ -320,10 +320,17 @@ impl<F: Real> CosineRestarts<F> {
     fn span_inverse(&self, index: u64) -> Option<F> {
         let inverse = self.t0_inverse?;
         Some(if is_f32::<F>() {
-            let bits = (inverse.to_f64() as f32).to_bits() - ((index as u32) << 23);
+            // Wrapping: only an index from another schedule's stepper could
+            // take it below zero, and that reader gets a wrong value, not a
+            // panic.
+            let bits = (inverse.to_f64() as f32)
+                .to_bits()
+                .wrapping_sub((index as u32) << 23);
             F::from_f64(f64::from(f32::from_bits(bits)))
         } else {
-            F::from_f64(f64::from_bits(inverse.to_f64().to_bits() - (index << 52)))
+            F::from_f64(f64::from_bits(
+                inverse.to_f64().to_bits().wrapping_sub(index << 52),
+            ))
         })
     }
 
@@ -483,6 +490,26 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
             None => stepper::cold(|| self.at(stepper.step)),
         }
     }
+
+    /// Within a cosine cycle of `T_mult = 2` without warm-up, the cycle
+    /// comes from the stepper's segment (its index and first step) instead
+    /// of the step's logarithm, and then `at`'s own arithmetic: the same
+    /// bits for one subtraction where `at` spends a dozen integer
+    /// operations on the lookup's chain. Elsewhere, `at`.
+    #[inline(always)]
+    fn at_near(&self, stepper: &Stepper, step: u64) -> F {
+        let segment = stepper.segment();
+        let t = step.wrapping_sub(segment.first);
+        let within = t <= segment.last.wrapping_sub(segment.first);
+        let index = u64::from(segment.tag);
+        match self.span_inverse(index) {
+            // The segment ends below 2^53 (`segment`), so `t` counts exactly.
+            Some(inverse) if within && segment.motion == Motion::Rotate => {
+                self.cosine_at(self.peak(index), count::<F>(t as i64) * inverse)
+            }
+            _ => self.at(step),
+        }
+    }
 }
 
 impl<F: Real> Stepping for CosineRestarts<F> {
@@ -492,7 +519,9 @@ impl<F: Real> Stepping for CosineRestarts<F> {
         }
         let (index, start, len) = self.int_cycle(step);
         let warmup = self.config.warmup;
-        let end = start.saturating_add(len - 1);
+        // Not past 2^53, where `at` leaves the integer cycle: a stepper
+        // reading exact values counts from `first` only below it.
+        let end = start.saturating_add(len - 1).min((1 << 53) - 1);
         if step - start < warmup {
             return Segment::direct(step, start + warmup - 1);
         }
@@ -725,5 +754,79 @@ mod tests {
     #[test]
     fn progress_by_inverse_is_near_the_quotient_f64() {
         progress_by_inverse_is_near_the_quotient::<f64>();
+    }
+
+    /// `at_near` is `at` to the bit wherever the stepper stands, exact or
+    /// not, for steps inside its cycle and outside it, up to and past
+    /// 2^53 (where `at` leaves the integer cycle and the segments end).
+    fn at_near_is_at<F: Real>() {
+        let bits = |v: F| v.to_f64().to_bits();
+        let schedules = [
+            CosineRestarts::builder(F::from_f64(0.1), 10).t_mult(2.0),
+            CosineRestarts::builder(F::from_f64(0.1), 3)
+                .t_mult(2.0)
+                .eta_min(F::from_f64(0.001))
+                .peak_decay(0.5),
+            CosineRestarts::builder(F::from_f64(0.1), 10)
+                .t_mult(2.0)
+                .warmup(2),
+            CosineRestarts::builder(F::from_f64(0.1), 10).t_mult(3.0),
+        ];
+        for builder in schedules {
+            let s = builder.build().unwrap();
+            for start in [0, 5, 9, 10, 29, 30, 1 << 40, (1 << 53) - 3] {
+                for stepper in [s.stepper(start), s.stepper(start).exact()] {
+                    for k in start.saturating_sub(12)..start + 40 {
+                        assert_eq!(bits(s.at_near(&stepper, k)), bits(s.at(k)), "{start} {k}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn at_near_is_at_f32() {
+        at_near_is_at::<f32>();
+    }
+
+    #[test]
+    fn at_near_is_at_f64() {
+        at_near_is_at::<f64>();
+    }
+
+    /// Another schedule's stepper gives some value, never a panic (debug
+    /// builds check every subtraction and shift).
+    #[test]
+    fn at_near_takes_any_stepper() {
+        let s = CosineRestarts::builder(0.1_f64, 10)
+            .t_mult(2.0)
+            .build()
+            .unwrap();
+        let others = [
+            CosineRestarts::builder(0.1_f64, 7)
+                .t_mult(2.0)
+                .build()
+                .unwrap(),
+            CosineRestarts::builder(0.1_f64, 1)
+                .t_mult(2.0)
+                .build()
+                .unwrap(),
+        ];
+        for other in others {
+            for start in [0, 100, 1 << 45, (1 << 53) - 1, u64::MAX] {
+                let stepper = other.stepper(start).exact();
+                for k in [
+                    0,
+                    1,
+                    start.wrapping_sub(1),
+                    start,
+                    start.wrapping_add(1),
+                    u64::MAX,
+                ] {
+                    let v = s.at_near(&stepper, k);
+                    assert!(v.is_finite(), "{start} {k}: {v}");
+                }
+            }
+        }
     }
 }

@@ -54,6 +54,18 @@ pub trait Schedule<F: Real> {
         self.at(stepper.step)
     }
 
+    /// `at(step)` to the bit, for a `stepper` of this schedule's: what an
+    /// exact [`Scheduler`](crate::Scheduler) reads at each batch. A schedule
+    /// may start from what the stepper knows of the segment `step` falls in
+    /// (a warm restart's cycle) instead of finding it again; a step outside
+    /// the stepper's window is looked up as `at` does. Another schedule's
+    /// stepper may give a wrong value, never a panic.
+    #[inline(always)]
+    fn at_near(&self, stepper: &Stepper, step: u64) -> F {
+        let _ = stepper;
+        self.at(step)
+    }
+
     /// The values of steps `0..total_steps()`, or of every step when unbounded.
     fn iter(&self) -> Iter<'_, Self, F>
     where
@@ -82,6 +94,10 @@ impl<F: Real, S: Schedule<F> + ?Sized> Schedule<F> for &S {
     }
     fn stepped(&self, stepper: &Stepper) -> F {
         (**self).stepped(stepper)
+    }
+    #[inline(always)]
+    fn at_near(&self, stepper: &Stepper, step: u64) -> F {
+        (**self).at_near(stepper, step)
     }
 }
 

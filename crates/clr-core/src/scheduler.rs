@@ -253,7 +253,9 @@ pub struct Scheduler<S, N = S, F = f64> {
     /// due". 0 when unknown.
     #[cfg_attr(feature = "serde", serde(skip))]
     quick_below: Transient<u64>,
-    /// The same for an exact scheduler, whose batch's end then only counts.
+    /// The same for an exact scheduler, whose batch's end then only counts:
+    /// the stepper is then an [`exact`](Stepper::exact) one, the iteration
+    /// in its window.
     #[cfg_attr(feature = "serde", serde(skip))]
     exact_below: Transient<u64>,
     #[cfg_attr(feature = "serde", serde(skip))]
@@ -472,14 +474,16 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     #[inline(always)]
     pub fn batch_begin(&self) -> Result<Hypers<F>, Error> {
         let iteration = self.state.iteration;
-        // The stepper only ever stands inside the cycle (`step_on`), and
-        // only moves when incremental: standing here says both.
+        // The stepper only ever stands inside the cycle (`step_on`,
+        // `count_on`). An exact scheduler's stands at the first step of its
+        // window, where `stepped` evaluates directly (it is never live).
         if self.stepper.0.step() == iteration {
             return Ok(self.schedule.stepped(&self.stepper.0));
         }
-        // Below its bound an exact scheduler is inside the cycle.
+        // Below its bound an exact scheduler is inside the cycle and the
+        // stepper's window.
         if iteration < self.exact_below.0 {
-            return Ok(self.schedule.hypers(iteration));
+            return Ok(self.schedule.hypers_near(&self.stepper.0, iteration));
         }
         self.begin_elsewhere(iteration)
     }
@@ -597,9 +601,28 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
         self.next_record = Transient((iteration - iteration % k).saturating_add(k));
     }
 
-    /// Sets how far an exact scheduler's batches only count.
+    /// Sets how far an exact scheduler's batches only count: to the end of
+    /// the window of an exact stepper that the iteration is in (moved on
+    /// from the previous window, or a fresh one after a jump).
     fn count_on(&mut self) {
-        self.exact_below = Transient(self.plain_below());
+        let iteration = self.state.iteration;
+        if iteration >= self.cycle.iterations() {
+            self.exact_below = Transient(0);
+            return;
+        }
+        let stepper = &mut self.stepper.0;
+        let holds = |s: &Stepper, k: u64| s.is_exact() && s.step() <= k && k <= s.window_last();
+        let previous = iteration.wrapping_sub(1);
+        if !holds(stepper, iteration) && holds(stepper, previous) {
+            // Past the window's end: the next segment, without a recurrence.
+            stepper.step = previous;
+            self.schedule.advance(stepper);
+        }
+        if !holds(stepper, iteration) {
+            *stepper = self.schedule.stepper(iteration).exact();
+        }
+        let window_last = stepper.window_last();
+        self.exact_below = Transient(self.plain_below().min(window_last));
     }
 
     /// Below this iteration a batch's end has nothing to record and the
@@ -621,7 +644,8 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
             return;
         }
         let stepper = &mut self.stepper.0;
-        if stepper.step().wrapping_add(1) == iteration {
+        // An exact scheduler's stepper has no recurrence to go on with.
+        if stepper.step().wrapping_add(1) == iteration && !stepper.is_exact() {
             self.schedule.advance(stepper);
         } else {
             *stepper = self.schedule.stepper(iteration);
@@ -708,5 +732,37 @@ mod tests {
         for (name, share) in shares {
             assert!(share >= 0.9, "{name}: {share} of the batches stepped");
         }
+    }
+
+    /// An exact scheduler of warm restarts (records every 7 batches) takes
+    /// all but the records' batches and the cycles' last from its exact
+    /// stepper's window (`hypers_near`), every value `hypers` to the bit:
+    /// the stepper moves on from cycle to cycle instead of being rebuilt, or
+    /// lost, at each record.
+    #[test]
+    fn exact_batches_read_near_the_stepper() {
+        let n = 100_000;
+        let schedule = Bundle::lr_only(
+            CosineRestarts::builder(0.1_f64, 1000)
+                .t_mult(2.0)
+                .build()
+                .unwrap(),
+        );
+        let mut s = Scheduler::new(schedule, Cycle::new(1, n).unwrap())
+            .unwrap()
+            .record_every(7)
+            .unwrap();
+        let mut near = 0u64;
+        for k in 0..n {
+            let got = s.batch_begin().unwrap().lr;
+            assert_eq!(got.to_bits(), schedule.hypers(k).lr.to_bits(), "step {k}");
+            near += u64::from(k < s.exact_below.0 && s.stepper.0.is_exact());
+            s.batch_end(0.0);
+        }
+        let share = near as f64 / n as f64;
+        assert!(
+            share >= 0.85,
+            "{share} of the batches read near the stepper"
+        );
     }
 }

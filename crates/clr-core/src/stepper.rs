@@ -153,6 +153,10 @@ pub struct Stepper {
     offset: Pair,
     scale: Pair,
     segment: Segment,
+    /// Whether the stepper only tracks its step's segment, for readers of
+    /// exact values ([`exact`](Self::exact)): never live, a window is a
+    /// whole segment, and no state is kept (its motion is the identity).
+    exact: bool,
 }
 
 /// Two lanes, aligned so that SSE2 can take them as one memory operand.
@@ -181,6 +185,7 @@ impl Stepper {
             offset: Pair([NO_MAP.0; 2]),
             scale: Pair([NO_MAP.1; 2]),
             segment: Segment::direct(step, step),
+            exact: false,
         }
     }
 
@@ -238,6 +243,36 @@ impl Stepper {
     fn slot(&self) -> usize {
         slot_of(self.step)
     }
+
+    /// The segment the stepper's step is in, as far as the stepper knows
+    /// (a direct run of one step before its first move).
+    #[inline(always)]
+    pub(crate) fn segment(&self) -> &Segment {
+        &self.segment
+    }
+
+    /// Whether the stepper is an [`exact`](Self::exact) one.
+    pub(crate) fn is_exact(&self) -> bool {
+        self.exact
+    }
+
+    /// This stepper's step and segment, without the recurrence: what a
+    /// reader of exact values needs (an exact [`Scheduler`]'s
+    /// [`HyperSchedule::hypers_near`]). Its window runs to the segment's
+    /// end, and moving it past that finds the next segment, again without
+    /// the recurrence.
+    ///
+    /// [`Scheduler`]: crate::Scheduler
+    /// [`HyperSchedule::hypers_near`]: crate::HyperSchedule::hypers_near
+    pub(crate) fn exact(self) -> Stepper {
+        let last = self.window_last().max(self.segment.last);
+        Stepper {
+            next_sync: last.wrapping_add(1),
+            segment: self.segment,
+            exact: true,
+            ..Stepper::new(self.step)
+        }
+    }
 }
 
 /// The ring slot of step `k`.
@@ -245,8 +280,6 @@ impl Stepper {
 fn slot_of(k: u64) -> usize {
     (k % LANES as u64) as usize
 }
-
-impl Stepper {}
 
 /// `(a, b) ↦ (m00·a + m01·b + c0, m10·a + m11·b + c1)`: one form for every
 /// motion, so a step has no branch on which.
@@ -348,7 +381,8 @@ fn resync<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, step: u64) 
         return;
     }
     let segment = &stepper.segment;
-    if segment.motion != Motion::Direct && step > segment.first && step <= segment.last {
+    let within = step > segment.first && step <= segment.last;
+    if segment.motion != Motion::Direct && !stepper.exact && within {
         start_window(schedule, stepper, step);
     } else {
         seek(schedule, stepper, step);
@@ -363,9 +397,10 @@ fn seek<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, step: u64) {
     *stepper = Stepper {
         next_sync: segment.last.wrapping_add(1),
         segment,
+        exact: stepper.exact,
         ..Stepper::new(step)
     };
-    if segment.motion == Motion::Direct {
+    if segment.motion == Motion::Direct || stepper.exact {
         return;
     }
     let sign = carried_sign(&segment);

@@ -279,3 +279,47 @@ fn batch_begin_is_hypers_at_everywhere() {
         }
     }
 }
+
+/// An exact scheduler of warm restarts reads each batch from its stepper's
+/// cycle (`hypers_near`) instead of finding the cycle again: still
+/// `hypers(iteration)` to the bit, through restarts, records and a resume
+/// mid-cycle, and where it falls back (a warm-up, `T_mult = 3`).
+fn exact_restarts_are_hypers<F: clr_core::Real>() {
+    let lr = F::from_f64(0.1);
+    let schedules = [
+        CosineRestarts::builder(lr, 10).t_mult(2.0),
+        CosineRestarts::builder(lr, 1).t_mult(2.0).peak_decay(0.7),
+        CosineRestarts::builder(lr, 10).t_mult(2.0).warmup(3),
+        CosineRestarts::builder(lr, 10).t_mult(3.0),
+    ];
+    let cycle = Cycle::new(3, 1000).unwrap();
+    for (builder, every) in schedules.into_iter().flat_map(|b| [(b, 7), (b, u64::MAX)]) {
+        let schedule = Bundle::lr_only(builder.build().unwrap());
+        let fresh = || {
+            Scheduler::<_, _, F>::new(schedule, cycle)
+                .unwrap()
+                .record_every(every)
+                .unwrap()
+        };
+        let mut s = fresh();
+        for k in 0..cycle.iterations() + 5 {
+            if k == 1234 {
+                s = fresh().resume(s.state());
+            }
+            let (got, want) = (s.batch_begin(), s.hypers_at(k));
+            let lr = |h: Result<clr_core::Hypers<F>, Error>| h.unwrap().lr.to_f64().to_bits();
+            assert_eq!(lr(got), lr(want), "k={k} every={every}");
+            s.batch_end(F::zero());
+        }
+    }
+}
+
+#[test]
+fn exact_restarts_are_hypers_f32() {
+    exact_restarts_are_hypers::<f32>();
+}
+
+#[test]
+fn exact_restarts_are_hypers_f64() {
+    exact_restarts_are_hypers::<f64>();
+}
