@@ -80,8 +80,8 @@ pub trait HyperSchedule<F: Real> {
     /// exact [`Scheduler`](crate::Scheduler) reads at each batch. A schedule
     /// may start from what the stepper knows of the segment `step` falls in
     /// (a warm restart's cycle) instead of finding it again; a step outside
-    /// the stepper's window is looked up as `hypers` does. Another schedule's
-    /// stepper may give a wrong value, never a panic.
+    /// that segment is looked up as `hypers` does. Another schedule's stepper
+    /// may give a wrong value, never a panic.
     #[inline(always)]
     fn hypers_near(&self, stepper: &Stepper, step: u64) -> Hypers<F> {
         let _ = stepper;

@@ -58,8 +58,8 @@ pub trait Schedule<F: Real> {
     /// exact [`Scheduler`](crate::Scheduler) reads at each batch. A schedule
     /// may start from what the stepper knows of the segment `step` falls in
     /// (a warm restart's cycle) instead of finding it again; a step outside
-    /// the stepper's window is looked up as `at` does. Another schedule's
-    /// stepper may give a wrong value, never a panic.
+    /// that segment is looked up as `at` does. Another schedule's stepper
+    /// may give a wrong value, never a panic.
     #[inline(always)]
     fn at_near(&self, stepper: &Stepper, step: u64) -> F {
         let _ = stepper;
