@@ -563,8 +563,10 @@ impl<F: Real> CyclicLr<F> {
     /// 1-based) whose first step is `d0` from the half's origin. With
     /// `exp_range`, where every count is exact in `F` and no argument
     /// reaches `exp`'s floor (the argument falls with the position), one
-    /// loop in `F` alone counts the factor's difference and the position
-    /// together, four lanes wide.
+    /// loop in `F` alone counts the position, four lanes wide. The loop
+    /// waits on `exp`'s chain, so the chain starts at the count itself, the
+    /// factor's difference `position - p` (exact) stays off it, and where
+    /// every result is normal [`exp::exp32_normal`] leaves out a scaling.
     #[inline(always)]
     fn fill_place_run(
         &self,
@@ -586,10 +588,17 @@ impl<F: Real> CyclicLr<F> {
         let above = exp::above_floor32(y(base)) && exp::above_floor32(y(base + n - 1.0));
         if above && base + n <= exact && (d0 as f64).abs() + n <= exact {
             let (d, p, gamma) = (F::from_f64(d0 as f64), F::from_f64(base), self.ln_gamma_f);
-            for_counts(out, F::zero(), |j| {
-                let scale = exp::exp32_above_floor(((p + j) * gamma).to_f64() as f32);
-                value((d + j) * slope, F::from_f64(f64::from(scale)))
-            });
+            let mut run = |exp: fn(f32) -> f32| {
+                for_counts(out, p, |position| {
+                    let scale = exp((position * gamma).to_f64() as f32);
+                    value((d + (position - p)) * slope, F::from_f64(f64::from(scale)))
+                })
+            };
+            if exp::normal32(y(base)) && exp::normal32(y(base + n - 1.0)) {
+                run(exp::exp32_normal);
+            } else {
+                run(exp::exp32_above_floor);
+            }
         } else {
             let d = d0 as f64;
             for_offsets(out, |offset| {
