@@ -104,7 +104,7 @@ const W: [f64; 8] = [
 /// (a random lookup is bound by this chain): the result is within 3 ulp of
 /// the exact `cos(pi·pct)` (tested), so within a few of `libm`'s cosine of
 /// `pi·pct` rounded, whose own argument rounds; the ends are exact
-/// (`cos 0 = 1`, `cos pi = -1`).
+/// (`cos 0 = 1`, `cos pi = -1`), and no value leaves `[-1, 1]` (tested).
 #[inline(always)]
 pub(crate) fn cos_pi64(pct: f64) -> f64 {
     // Exact from pct = 1/4 on (Sterbenz); below, the rounding is below
@@ -115,10 +115,11 @@ pub(crate) fn cos_pi64(pct: f64) -> f64 {
     let low = (W[1] + W[2] * y) + y2 * (W[3] + W[4] * y);
     let high = (W[5] + W[6] * y) + y2 * W[7];
     let q = low + (y2 * y2) * high;
-    // The two leading terms first: they are ready three operations before
-    // the polynomial's tail, which then meets them in one addition.
-    let w3 = w * y;
-    -((core::f64::consts::PI * w + w3 * W[0]) + w3 * y * q)
+    // The tail first, then the leading term: adding the two leading terms
+    // first (ready three operations before the tail, so a shorter chain)
+    // went an ulp past 1 near the ends (at pct = 1 - 7.1e-10), and a
+    // cosine phase's value past its end by as much.
+    -(core::f64::consts::PI * w + (w * y) * (W[0] + y * q))
 }
 
 // ---- f32 ------------------------------------------------------------------
@@ -191,9 +192,9 @@ const WF32: [f32; 4] = [-5.167_711_3, 2.550_089, -0.598_353_7, 0.077_769_93];
 /// two parts. Within 3 ulp of the exact `cos(pi·pct)` over every `f32` in
 /// `[0, 1]` (tested), near its zero at `1/2` included, where the cosine of
 /// a rounded `pi·pct` is off by that rounding; the ends are exact, and no
-/// value leaves `[-1, 1]` (tested: adding the leading terms first, as
-/// [`cos_pi64`] does, went an ulp past 1 near the ends, and a schedule's
-/// value past its peak by as much).
+/// value leaves `[-1, 1]` (tested: adding the leading terms first went an
+/// ulp past 1 near the ends, and a schedule's value past its peak by as
+/// much; [`cos_pi64`] sums in the same order for the same reason).
 #[inline(always)]
 pub(crate) fn cos_pi32(pct: f32) -> f32 {
     let w = pct - 0.5;
@@ -393,6 +394,37 @@ mod tests {
         assert_eq!(cos_pi64(0.0), 1.0);
         assert_eq!(cos_pi64(1.0), -1.0);
         assert!(worst <= 3, "{worst}");
+    }
+
+    /// A cosine phase's value stays between its ends only if the cosine
+    /// stays in `[-1, 1]`: every kernel near `pct = 0` and `1`, at every
+    /// scale down to the last ulps (`cos_pi64`'s sum, the leading terms
+    /// first, once went an ulp past -1 at `pct = 1 - 7.1e-10`).
+    #[test]
+    fn f64_half_turns_stay_within_one() {
+        let mut next = rng(13);
+        let per_scale = if cfg!(debug_assertions) {
+            2_000
+        } else {
+            50_000
+        };
+        for scale in 1..=60 {
+            let width = 0.5f64.powi(scale);
+            for _ in 0..per_scale {
+                let u = (next() >> 11) as f64 / (1u64 << 53) as f64;
+                for pct in [u * width, 1.0 - u * width] {
+                    let c = cos_pi64(pct);
+                    assert!((-1.0..=1.0).contains(&c), "cos(pi·{pct:e}) = {c:e}");
+                    let x = core::f64::consts::PI * pct;
+                    let c = cos64_fast(x);
+                    assert!((-1.0..=1.0).contains(&c), "cos({x:e}) = {c:e}");
+                    let x = x as f32;
+                    for c in [cos32_poly(x), cos32_fast(x)] {
+                        assert!((-1.0..=1.0).contains(&c), "cos({x:e}) = {c:e}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
