@@ -435,6 +435,12 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     /// still a function of the iteration alone, so a resumed run gives the
     /// same values as an uninterrupted one. Off by default: then
     /// `batch_begin` is `hypers(iteration)` exactly.
+    ///
+    /// "Within 1e-12" holds at a phase's ends too, where a stepped value
+    /// can pass the phase's end value by a few ulp: `OneCycleLR`'s peak
+    /// step gives `0.10000000000000003` for `max_lr = 0.1`. A trainer that
+    /// compares learning rates with their configured bounds exactly keeps
+    /// the default.
     pub fn incremental(mut self) -> Self {
         self.incremental = true;
         // An exact scheduler's bound would have its batches only count.
