@@ -1282,7 +1282,7 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
         if self.config.amplitude.is_unit() {
             self.hypers_with(step, |_| 1.0)
         } else {
-            self.hypers_scaled(step)
+            self.with_values(self.hypers_scaled(step))
         }
     }
     fn total_steps(&self) -> Option<u64> {
@@ -1333,7 +1333,7 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         let c = &self.config;
         let k = step.min(c.total_steps - 1);
         let Some((cycle, rise, rem)) = self.grid.locate(k) else {
-            return self.hypers_at_edge(step, amplitude);
+            return self.with_values(self.hypers_at_edge(step, amplitude));
         };
         // rem < n <= 2^53 and c < cyc <= 2^53: the signed conversions are exact.
         // A select LLVM keeps as one (a branch on the half, its default
@@ -1346,10 +1346,11 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
     }
 
     /// `hypers` at a step where [`Grid`] is not certain: the seed's
-    /// rounded cycle, clamp and compare (out of line: these are few).
+    /// rounded cycle, clamp and compare (out of line: these are few), as
+    /// [`Hypers::lr_and_momentum`].
     #[cold]
     #[inline(never)]
-    fn hypers_at_edge(&self, step: u64, amplitude: impl Fn(f64) -> f64) -> Hypers<F> {
+    fn hypers_at_edge(&self, step: u64, amplitude: impl Fn(f64) -> f64) -> (F, F) {
         let c = &self.config;
         let k = clamped_position(step, c.total_steps);
         let (cycle, x) = position_in(k, self.steps, self.cycles);
@@ -1358,6 +1359,19 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         let rise = x < c.phase_one_fraction;
         let full = self.halves[half_index(rise)].wave.wave_at(x);
         self.hypers_of(full, rise, amplitude(cycle))
+            .lr_and_momentum()
+    }
+
+    /// `Hypers` of the learning rate and momentum an out-of-line call
+    /// returns ([`Hypers::lr_and_momentum`]): with a `Hypers` returned in
+    /// memory, a stepping scheduler stored and reloaded every value.
+    #[inline(always)]
+    fn with_values(&self, (lr, momentum): (F, F)) -> Hypers<F> {
+        Hypers {
+            lr,
+            momentum: self.config.momentum_range.map(|_| momentum),
+            weight_decay: None,
+        }
     }
 
     /// The learning rate and momentum from the wave.
@@ -1374,10 +1388,11 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
 
     /// `hypers` with an amplitude that varies: out of line, so that the
     /// common constant amplitude has no call (and no spills around it) in
-    /// a caller's loop.
+    /// a caller's loop; as [`Hypers::lr_and_momentum`].
     #[inline(never)]
-    fn hypers_scaled(&self, step: u64) -> Hypers<F> {
+    fn hypers_scaled(&self, step: u64) -> (F, F) {
         self.hypers_with(step, |cycle| self.config.amplitude.at(cycle))
+            .lr_and_momentum()
     }
 
     /// `out[i] = value(full, rise, amplitude)` at step `first + i`;

@@ -27,6 +27,14 @@ impl<F: Real> Hypers<F> {
             ..self
         }
     }
+
+    /// The learning rate and the momentum (zero when not scheduled): what
+    /// an out-of-line call returns in two registers, where a `Hypers`
+    /// would go through memory and take its callers' paths there with it.
+    #[inline(always)]
+    pub(crate) fn lr_and_momentum(self) -> (F, F) {
+        (self.lr, self.momentum.unwrap_or(F::zero()))
+    }
 }
 
 /// A schedule of a whole hyper-parameter bundle: `hypers = schedule.hypers(step)`.

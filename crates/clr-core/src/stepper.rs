@@ -593,10 +593,7 @@ pub(crate) fn stepped_hypers<F: Real>(
     // memory (the out-of-line call would return one through the stack).
     let (lr, m) = match stepper.values() {
         Some((lr, m)) => (F::from_f64(lr), F::from_f64(m)),
-        None => cold(|| {
-            let h = direct(stepper.step);
-            (h.lr, h.momentum.unwrap_or(F::zero()))
-        }),
+        None => cold(|| direct(stepper.step).lr_and_momentum()),
     };
     Hypers {
         lr,
