@@ -113,7 +113,11 @@ pub(crate) fn cos_pi64(pct: f64) -> f64 {
     let y = w * w;
     let y2 = y * y;
     let low = (W[1] + W[2] * y) + y2 * (W[3] + W[4] * y);
-    let high = (W[5] + W[6] * y) + y2 * W[7];
+    // Horner's, not Estrin's, for the last three terms: as fast (it waits
+    // on `y²·y²` anyway), and not shaped like `low`'s halves, which LLVM
+    // otherwise packs with them into pairs whose shuffles lengthen the
+    // chain of a random lookup.
+    let high = W[5] + y * (W[6] + y * W[7]);
     let q = low + (y2 * y2) * high;
     // The tail first, then the leading term: adding the two leading terms
     // first (ready three operations before the tail, so a shorter chain)
