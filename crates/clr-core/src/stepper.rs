@@ -8,8 +8,11 @@
 //! fixed ratio (a linear ramp times a geometric scale: [`Motion::Ramp`]).
 //!
 //! The recurrence runs in windows of at most [`SYNC`] steps, each started
-//! from the direct formula at an absolute multiple of [`SYNC`] (or at its
-//! segment's start), so the value at step `k` depends on `k` alone. When a
+//! from the direct formula at an absolute multiple of [`SYNC`] (or after
+//! its segment's start), so the value at step `k` depends on `k` alone. A
+//! segment's first and last steps are windows of their own, evaluated
+//! directly: a phase's ends (a one-cycle peak) are the direct formula's
+//! bits, where the recurrence's last roundings could pass them. When a
 //! window starts, its whole error budget is checked once: the recurrence's
 //! error bound over the window against the smallest value the window can
 //! take; a window that cannot guarantee 1e-12 relative evaluates every
@@ -119,7 +122,9 @@ impl<S: Stepping + ?Sized> Stepping for &S {
 /// recomputed from the direct formula, so the values at step `k` depend on
 /// `k` alone (not on where stepping began), and stay within 1e-12 relative
 /// of [`HyperSchedule::hypers`]: a stretch of steps where a value comes too
-/// close to zero for that is evaluated directly instead.
+/// close to zero for that is evaluated directly instead, and so are the
+/// first and last steps of every phase, whose values are then `hypers`'
+/// bits (a stepped peak is `max_lr` itself, not an ulp above it).
 ///
 /// It is fixed-size plain data (no allocation); a fresh one evaluates
 /// directly until its first re-synchronisation.
@@ -413,7 +418,7 @@ fn seek<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, step: u64) {
     stepper.scale = Pair(maps.map(|(_, q)| q));
     stepper.once = Affine::of(&segment, sign, 1);
     stepper.ahead = Affine::of(&segment, sign, LANES as u32);
-    start_window(schedule, stepper, (step - step % SYNC).max(segment.first));
+    start_window(schedule, stepper, window_start(&segment, step));
     while stepper.step < step {
         stepper.move_one();
     }
@@ -430,14 +435,43 @@ fn carried_sign(segment: &Segment) -> f64 {
     }
 }
 
+/// The first step of the window `step` falls in: its segment's first or
+/// last step alone (a window of one, evaluated directly, so that a phase's
+/// ends are the direct formula's bits and a stepped value does not pass
+/// them: the recurrence's last roundings would put `OneCycleLR`'s peak at
+/// `0.10000000000000003` for `max_lr = 0.1`), else the last multiple of
+/// [`SYNC`], or the step after the segment's first.
+fn window_start(segment: &Segment, step: u64) -> u64 {
+    if step == segment.first || step == segment.last {
+        step
+    } else {
+        (step - step % SYNC).max(segment.first + 1)
+    }
+}
+
+/// The last step of the window that starts at `start` ([`window_start`]).
+fn window_end(segment: &Segment, start: u64) -> u64 {
+    if start == segment.first || start == segment.last {
+        start
+    } else {
+        (start - start % SYNC)
+            .saturating_add(SYNC - 1)
+            .min(segment.last - 1)
+    }
+}
+
 /// Starts the window at `start` of the stepper's segment: the state from
 /// the direct formula, and whether the recurrence can be trusted over the
-/// whole window.
+/// whole window (never over a window of one: [`window_start`]).
 fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start: u64) {
     let segment = stepper.segment;
-    let end = (start - start % SYNC)
-        .saturating_add(SYNC - 1)
-        .min(segment.last);
+    let end = window_end(&segment, start);
+    stepper.step = start;
+    stepper.next_sync = end.wrapping_add(1);
+    if end == start {
+        stepper.live_below = 0;
+        return;
+    }
     let first = schedule.state_at(&segment, start);
     let last = schedule.state_at(&segment, end);
     let steps = (end - start) as f64;
@@ -479,8 +513,6 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
             (state, stepper.trusted(lo, hi, error))
         }
     };
-    stepper.step = start;
-    stepper.next_sync = end.wrapping_add(1);
     // A window ending at `u64::MAX` has no `live_below`: it is evaluated
     // directly, as a step past it could not be.
     stepper.live_below = if trusted { stepper.next_sync } else { 0 };

@@ -14,8 +14,27 @@ fn close(got: f64, want: f64) -> bool {
     (got - want).abs() <= 1e-12 * want.abs() || got == want
 }
 
+/// The smallest and largest of the values seen.
+#[derive(Clone, Copy)]
+struct Hull(f64, f64);
+
+impl Hull {
+    const EMPTY: Hull = Hull(f64::INFINITY, f64::NEG_INFINITY);
+
+    fn add(&mut self, v: f64) {
+        *self = Hull(self.0.min(v), self.1.max(v));
+    }
+
+    fn within(self, outer: Hull) -> bool {
+        self.0 >= outer.0 && self.1 <= outer.1
+    }
+}
+
 /// Steps `0..steps` one by one; every value within 1e-12 relative of
-/// `hypers`. Returns the largest relative difference seen.
+/// `hypers`, and no stepped value outside the range of the direct ones (a
+/// phase's ends are evaluated directly, so the recurrence's last roundings
+/// do not put a peak above `max_lr`). Returns the largest relative
+/// difference seen.
 fn check<S: HyperSchedule<f64> + ?Sized>(name: &str, s: &S, steps: u64) -> f64 {
     let mut stepper = s.stepper(0);
     let mut worst = 0.0_f64;
@@ -24,6 +43,8 @@ fn check<S: HyperSchedule<f64> + ?Sized>(name: &str, s: &S, steps: u64) -> f64 {
             worst = worst.max((got - want).abs() / want.abs());
         }
     };
+    // Learning rate and momentum: stepped, direct.
+    let mut hulls = [[Hull::EMPTY; 2]; 2];
     for k in 0..steps {
         assert_eq!(stepper.step(), k);
         let got: Hypers<f64> = s.stepped(&stepper);
@@ -35,15 +56,29 @@ fn check<S: HyperSchedule<f64> + ?Sized>(name: &str, s: &S, steps: u64) -> f64 {
             want.lr
         );
         rel(got.lr, want.lr);
+        hulls[0][0].add(got.lr);
+        hulls[0][1].add(want.lr);
         match (got.momentum, want.momentum) {
             (Some(g), Some(w)) => {
                 assert!(close(g, w), "{name}: momentum at {k}: {g} vs {w}");
                 rel(g, w);
+                hulls[1][0].add(g);
+                hulls[1][1].add(w);
             }
             (None, None) => {}
             other => panic!("{name}: momentum at {k}: {other:?}"),
         }
         s.advance(&mut stepper);
+    }
+    for (what, [stepped, direct]) in ["lr", "momentum"].into_iter().zip(hulls) {
+        assert!(
+            stepped.within(direct),
+            "{name}: stepped {what} in [{:e}, {:e}], direct in [{:e}, {:e}]",
+            stepped.0,
+            stepped.1,
+            direct.0,
+            direct.1
+        );
     }
     worst
 }
