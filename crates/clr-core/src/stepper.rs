@@ -442,7 +442,7 @@ fn carried_sign(segment: &Segment) -> f64 {
 /// `0.10000000000000003` for `max_lr = 0.1`), else the last multiple of
 /// [`SYNC`], or the step after the segment's first.
 fn window_start(segment: &Segment, step: u64) -> u64 {
-    if step == segment.first || step == segment.last {
+    if at_an_end(segment, step) {
         step
     } else {
         (step - step % SYNC).max(segment.first + 1)
@@ -451,13 +451,18 @@ fn window_start(segment: &Segment, step: u64) -> u64 {
 
 /// The last step of the window that starts at `start` ([`window_start`]).
 fn window_end(segment: &Segment, start: u64) -> u64 {
-    if start == segment.first || start == segment.last {
+    if at_an_end(segment, start) {
         start
     } else {
         (start - start % SYNC)
             .saturating_add(SYNC - 1)
             .min(segment.last - 1)
     }
+}
+
+/// Whether `step` is its segment's first or last: a window of its own.
+fn at_an_end(segment: &Segment, step: u64) -> bool {
+    step == segment.first || step == segment.last
 }
 
 /// Starts the window at `start` of the stepper's segment: the state from

@@ -140,12 +140,24 @@ pub(crate) fn above_floor32(y: f32) -> bool {
 /// [`exp32`] where [`above_floor32`] holds.
 #[inline(always)]
 pub(crate) fn exp32_above_floor(y: f32) -> f32 {
+    let (n, r) = reduce32(y);
+    // 2^(n + 32), then 2^-32: one rounding.
+    poly32(r) * power32(n, 127 + 32) * TWO_M32
+}
+
+/// `y = n·ln2 + r`: the bits of `2^22 + n` (the shifter's sum, whose low
+/// bits hold `n`, so no float-to-integer conversion) and `r`.
+#[inline(always)]
+fn reduce32(y: f32) -> (u32, f32) {
     let t = y * INV_LN2_32 + SHIFTER_32;
     let n = t - SHIFTER_32;
-    let r = (y - n * LN2_HI_32) - n * LN2_LO_32;
-    // 2^(n + 32) from the low bits (2^22 + n), then 2^-32: one rounding.
-    let power = f32::from_bits(t.to_bits().wrapping_add(127 + 32) << 23);
-    poly32(r) * power * TWO_M32
+    (t.to_bits(), (y - n * LN2_HI_32) - n * LN2_LO_32)
+}
+
+/// `2^(n + bias - 127)` from [`reduce32`]'s bits of `n`.
+#[inline(always)]
+fn power32(n: u32, bias: u32) -> f32 {
+    f32::from_bits(n.wrapping_add(bias) << 23)
 }
 
 /// Whether [`exp32`] of `y` is a normal number: there it equals
@@ -163,11 +175,8 @@ const NORMAL_32: f32 = -86.5;
 /// number, with one multiplication less on the chain.
 #[inline(always)]
 pub(crate) fn exp32_normal(y: f32) -> f32 {
-    let t = y * INV_LN2_32 + SHIFTER_32;
-    let n = t - SHIFTER_32;
-    let r = (y - n * LN2_HI_32) - n * LN2_LO_32;
-    let power = f32::from_bits(t.to_bits().wrapping_add(127) << 23);
-    poly32(r) * power
+    let (n, r) = reduce32(y);
+    poly32(r) * power32(n, 127)
 }
 
 /// `e^r` for `|r| <= ln2/2`: `1 + r + r²·(c2 + … + c6·r⁴)`, the
