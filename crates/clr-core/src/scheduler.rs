@@ -441,7 +441,9 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     /// of every preset no stepped value leaves the range of the exact ones
     /// (tested). Between a phase's ends only "within 1e-12" is promised: in
     /// a phase of many millions of steps a value next to its peak could
-    /// pass it by an ulp.
+    /// pass it by an ulp. In `f32` the recurrence still runs in `f64`: a
+    /// stepped value is then within a few `f32` ulps of the schedule's
+    /// peak of `hypers`, whose `f32` arithmetic errs by that much.
     pub fn incremental(mut self) -> Self {
         self.incremental = true;
         // An exact scheduler's bound would have its batches only count.
