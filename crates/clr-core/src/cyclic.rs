@@ -585,7 +585,9 @@ impl<F: Real> CyclicLr<F> {
         let exact = 2.0 / F::epsilon().to_f64();
         let n = out.len() as f64;
         let y = |p: f64| (F::from_f64(p) * self.ln_gamma_f).to_f64() as f32;
-        let above = exp::above_floor32(y(base)) && exp::above_floor32(y(base + n - 1.0));
+        // The argument is monotone in the position: its ends bound the run.
+        let ends = [y(base), y(base + n - 1.0)];
+        let above = ends.iter().all(|&y| exp::above_floor32(y));
         if above && base + n <= exact && (d0 as f64).abs() + n <= exact {
             let (d, p, gamma) = (F::from_f64(d0 as f64), F::from_f64(base), self.ln_gamma_f);
             let mut run = |exp: fn(f32) -> f32| {
@@ -594,7 +596,7 @@ impl<F: Real> CyclicLr<F> {
                     value((d + (position - p)) * slope, F::from_f64(f64::from(scale)))
                 })
             };
-            if exp::normal32(y(base)) && exp::normal32(y(base + n - 1.0)) {
+            if ends.iter().all(|&y| exp::normal32(y)) {
                 run(exp::exp32_normal);
             } else {
                 run(exp::exp32_above_floor);
@@ -1282,7 +1284,7 @@ impl<F: Real, S: ClrShape> HyperSchedule<F> for SeedClr<F, S> {
         if self.config.amplitude.is_unit() {
             self.hypers_with(step, |_| 1.0)
         } else {
-            self.with_values(self.hypers_scaled(step))
+            Hypers::from_lr_and_momentum(self.hypers_scaled(step), self.has_momentum())
         }
     }
     fn total_steps(&self) -> Option<u64> {
@@ -1333,7 +1335,8 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         let c = &self.config;
         let k = step.min(c.total_steps - 1);
         let Some((cycle, rise, rem)) = self.grid.locate(k) else {
-            return self.with_values(self.hypers_at_edge(step, amplitude));
+            let values = self.hypers_at_edge(step, amplitude);
+            return Hypers::from_lr_and_momentum(values, self.has_momentum());
         };
         // rem < n <= 2^53 and c < cyc <= 2^53: the signed conversions are exact.
         // A select LLVM keeps as one (a branch on the half, its default
@@ -1360,18 +1363,6 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         let full = self.halves[half_index(rise)].wave.wave_at(x);
         self.hypers_of(full, rise, amplitude(cycle))
             .lr_and_momentum()
-    }
-
-    /// `Hypers` of the learning rate and momentum an out-of-line call
-    /// returns ([`Hypers::lr_and_momentum`]): with a `Hypers` returned in
-    /// memory, a stepping scheduler stored and reloaded every value.
-    #[inline(always)]
-    fn with_values(&self, (lr, momentum): (F, F)) -> Hypers<F> {
-        Hypers {
-            lr,
-            momentum: self.config.momentum_range.map(|_| momentum),
-            weight_decay: None,
-        }
     }
 
     /// The learning rate and momentum from the wave.

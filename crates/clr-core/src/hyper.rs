@@ -35,6 +35,17 @@ impl<F: Real> Hypers<F> {
     pub(crate) fn lr_and_momentum(self) -> (F, F) {
         (self.lr, self.momentum.unwrap_or(F::zero()))
     }
+
+    /// The inverse of [`lr_and_momentum`](Self::lr_and_momentum) for a
+    /// schedule that does (`scheduled`) or does not schedule momentum.
+    #[inline(always)]
+    pub(crate) fn from_lr_and_momentum((lr, momentum): (F, F), scheduled: bool) -> Self {
+        Hypers {
+            lr,
+            momentum: scheduled.then_some(momentum),
+            weight_decay: None,
+        }
+    }
 }
 
 /// A schedule of a whole hyper-parameter bundle: `hypers = schedule.hypers(step)`.

@@ -632,15 +632,11 @@ pub(crate) fn stepped_hypers<F: Real>(
 ) -> Hypers<F> {
     // Both ways meet as two values in registers, not as a `Hypers` in
     // memory (the out-of-line call would return one through the stack).
-    let (lr, m) = match stepper.values() {
+    let values = match stepper.values() {
         Some((lr, m)) => (F::from_f64(lr), F::from_f64(m)),
         None => cold(|| direct(stepper.step).lr_and_momentum()),
     };
-    Hypers {
-        lr,
-        momentum: momentum.then_some(m),
-        weight_decay: None,
-    }
+    Hypers::from_lr_and_momentum(values, momentum)
 }
 
 /// `(α, β)` of a cosine annealing from `start` to `end` (PyTorch's
