@@ -42,9 +42,11 @@ pub struct CosineRestarts<F> {
     /// written: it is recomputed on the way in).
     #[cfg_attr(feature = "serde", serde(skip_serializing))]
     doubling: bool,
-    /// `peak_decay = 1`: every cycle peaks at `lr` (derived, not written).
+    /// `(lr - eta_min)/2` where `peak_decay = 1`: every cycle peaks at
+    /// `lr`, and a lookup reads its half height instead of computing it
+    /// (derived, not written).
     #[cfg_attr(feature = "serde", serde(skip_serializing))]
-    flat: bool,
+    half: Option<F>,
     /// `1/T_0` rounded to `F` where `doubling` holds with no warm-up
     /// (derived, not written): a cosine part is then `T_0·2^i` long, and
     /// its progress is a product, not a division ([`Self::span_inverse`]).
@@ -218,7 +220,8 @@ impl<F: Real> CosineRestartsBuilder<F> {
             config: *self,
             int_mult,
             doubling,
-            flat: self.peak_decay == 1.0,
+            half: (self.peak_decay == 1.0)
+                .then(|| (self.lr - self.eta_min) / (F::one() + F::one())),
             t0_inverse: (doubling && self.warmup == 0).then(|| F::one() / count::<F>(t0 as i64)),
         })
     }
@@ -278,13 +281,24 @@ impl<F: Real> CosineRestarts<F> {
     #[inline(always)]
     fn peak(&self, index: u64) -> F {
         let c = &self.config;
-        if self.flat {
+        if self.half.is_some() {
             c.lr
         } else {
             // The height above the floor decays, so a peak never sinks below
             // `eta_min` (with `eta_min = 0`, Keras' `m_mul`).
             let decay = F::from_f64(libm::pow(c.peak_decay, index as f64));
             c.eta_min + (c.lr - c.eta_min) * decay
+        }
+    }
+
+    /// Half the height of cycle `index` above the floor, `(peak -
+    /// eta_min)/2` ([`Self::value_of_cos`] says why halved), read where
+    /// every cycle peaks at `lr`.
+    #[inline(always)]
+    fn half_height(&self, index: u64) -> F {
+        match self.half {
+            Some(half) => half,
+            None => (self.peak(index) - self.config.eta_min) / (F::one() + F::one()),
         }
     }
 
@@ -295,8 +309,8 @@ impl<F: Real> CosineRestarts<F> {
     /// needs no range check. Lookups and bulk loops share it, hence the
     /// same bits.
     #[inline(always)]
-    fn cosine(&self, peak: F, t: F, span: F) -> F {
-        self.cosine_at(peak, t / span)
+    fn cosine(&self, half: F, t: F, span: F) -> F {
+        self.cosine_at(half, t / span)
     }
 
     /// The cosine part's value at progress `pct` (`T_cur/T_i` past the
@@ -304,8 +318,8 @@ impl<F: Real> CosineRestarts<F> {
     /// shorter chain than PyTorch's `pi * T_cur / T_i` (within a few ulp of
     /// it, as the phases' cosines).
     #[inline(always)]
-    fn cosine_at(&self, peak: F, pct: F) -> F {
-        self.value_of_cos(peak, phase::cos_pi(pct))
+    fn cosine_at(&self, half: F, pct: F) -> F {
+        self.value_of_cos(half, phase::cos_pi(pct))
     }
 
     /// `1/span` of cycle `index`'s cosine part where it is `T_0·2^index`
@@ -335,14 +349,13 @@ impl<F: Real> CosineRestarts<F> {
     }
 
     /// PyTorch: `eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`,
-    /// halved before the product rather than after: the same bits (halving
-    /// is exact) wherever the halves are normal, and the halving leaves the
-    /// cosine's dependency chain.
+    /// with `half` the [`half_height`](Self::half_height): halved before
+    /// the product rather than after, the same bits (halving is exact)
+    /// wherever the halves are normal, and the halving leaves the cosine's
+    /// dependency chain.
     #[inline(always)]
-    fn value_of_cos(&self, peak: F, cos: F) -> F {
-        let eta = self.config.eta_min;
-        let two = F::one() + F::one();
-        eta + (peak - eta) / two * (F::one() + cos)
+    fn value_of_cos(&self, half: F, cos: F) -> F {
+        self.config.eta_min + half * (F::one() + cos)
     }
 
     /// The linear warm-up at `T_cur < warmup`.
@@ -360,12 +373,13 @@ impl<F: Real> CosineRestarts<F> {
     /// `warmup` is below 2^53 here), so the angle is never `0/0`: no NaN
     /// guard in the loop. Where `t + j` is exact in `F` it counts in `F`
     /// itself, no `f64`.
-    fn fill_cosine(&self, out: &mut [F], t: u64, span: f64, index: u64, peak: F) {
+    fn fill_cosine(&self, out: &mut [F], t: u64, span: f64, index: u64) {
+        let half = self.half_height(index);
         match self.span_inverse(index) {
-            Some(inverse) => fill_counted(out, t as i64, |t| self.cosine_at(peak, t * inverse)),
+            Some(inverse) => fill_counted(out, t as i64, |t| self.cosine_at(half, t * inverse)),
             None => {
                 let span = F::from_f64(span);
-                fill_counted(out, t as i64, |t| self.cosine(peak, t, span));
+                fill_counted(out, t as i64, |t| self.cosine(half, t, span));
             }
         }
     }
@@ -383,10 +397,9 @@ impl<F: Real> CosineRestarts<F> {
     /// The value at `T_cur` of cycle `index`, `T_i` long.
     #[inline(always)]
     fn at_cycle(&self, index: u64, t_cur: f64, t_i: f64) -> F {
-        let peak = self.peak(index);
         let w = to_f64(self.config.warmup);
         if t_cur < w {
-            return self.warming(peak, t_cur);
+            return self.warming(self.peak(index), t_cur);
         }
         // `T_i - warmup` is 0 only where a cycle is no longer than its
         // warm-up once rounded (beyond 2^53 steps), and `T_cur - warmup`
@@ -395,7 +408,8 @@ impl<F: Real> CosineRestarts<F> {
         // changes nothing, and the `max` is off the lookup's dependency
         // chain (a NaN test of the quotient was on it).
         let span = (t_i - w).max(1.0);
-        self.cosine(peak, F::from_f64(t_cur - w), F::from_f64(span))
+        let half = self.half_height(index);
+        self.cosine(half, F::from_f64(t_cur - w), F::from_f64(span))
     }
 }
 
@@ -410,9 +424,8 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
         if self.doubling && step < 1 << 53 {
             let (index, start, len) = doubling_of(t0, step + t0);
             let t_cur = step - start;
-            let peak = self.peak(index);
             if t_cur < warmup {
-                return self.warming(peak, t_cur as f64);
+                return self.warming(self.peak(index), t_cur as f64);
             }
             // `len >= t0 > warmup`: the span is at least 1.
             let t: F = count((t_cur - warmup) as i64);
@@ -420,7 +433,7 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
                 Some(inverse) => t * inverse,
                 None => t / count((len - warmup) as i64),
             };
-            return self.cosine_at(peak, pct);
+            return self.cosine_at(self.half_height(index), pct);
         }
         self.at_any(step)
     }
@@ -447,7 +460,6 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
         let mut step = first_step;
         while !out.is_empty() {
             let (index, start, len) = self.int_cycle(step);
-            let peak = self.peak(index);
             let t_cur = step - start;
             // The warm-up's steps, then the cosine's, to the cycle's end.
             let (count, cosine) = if t_cur < warmup {
@@ -458,15 +470,10 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
             let n = usize::try_from(count).map_or(out.len(), |c| c.min(out.len()));
             let (head, tail) = core::mem::take(&mut out).split_at_mut(n);
             if cosine {
-                self.fill_cosine(
-                    head,
-                    t_cur - warmup,
-                    len as f64 - warmup as f64,
-                    index,
-                    peak,
-                );
+                self.fill_cosine(head, t_cur - warmup, len as f64 - warmup as f64, index);
             } else {
                 let base = t_cur as f64;
+                let peak = self.peak(index);
                 for_offsets(head, |offset| self.warming(peak, base + offset));
             }
             out = tail;
@@ -491,21 +498,22 @@ impl<F: Real> Schedule<F> for CosineRestarts<F> {
         }
     }
 
-    /// Within a cosine cycle of `T_mult = 2` without warm-up, the cycle
-    /// comes from the stepper's segment (its index and first step) instead
-    /// of the step's logarithm, and then `at`'s own arithmetic: the same
-    /// bits for one subtraction where `at` spends a dozen integer
-    /// operations on the lookup's chain. Elsewhere, `at`.
+    /// Within a cosine cycle of `T_mult = 2` without warm-up or decay, the
+    /// cycle comes from the stepper's segment (its index and first step)
+    /// instead of the step's logarithm, and then `at`'s own arithmetic: the
+    /// same bits for one subtraction where `at` spends a dozen integer
+    /// operations on the lookup's chain. Elsewhere, `at` (a decaying peak
+    /// costs a `pow` either way).
     #[inline(always)]
     fn at_near(&self, stepper: &Stepper, step: u64) -> F {
         let segment = stepper.segment();
         let t = step.wrapping_sub(segment.first);
         let within = t <= segment.last.wrapping_sub(segment.first);
         let index = u64::from(segment.tag);
-        match self.span_inverse(index) {
+        match (self.span_inverse(index), self.half) {
             // The segment ends below 2^53 (`segment`), so `t` counts exactly.
-            Some(inverse) if within && segment.motion == Motion::Rotate => {
-                self.cosine_at(self.peak(index), count::<F>(t as i64) * inverse)
+            (Some(inverse), Some(half)) if within && segment.motion == Motion::Rotate => {
+                self.cosine_at(half, count::<F>(t as i64) * inverse)
             }
             _ => self.at(step),
         }
