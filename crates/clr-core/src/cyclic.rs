@@ -107,6 +107,18 @@ pub(crate) fn inv_pow2(e: f64) -> f64 {
     f64::from_bits(field << 52) * (1.0 / 18_446_744_073_709_551_616.0)
 }
 
+/// `1/2^index` rounded to `f32`, `triangular2`'s scale of the 0-based
+/// cycle `index` ([`inv_pow2`]'s bits): the exponent field itself while
+/// the power is normal, [`inv_pow2`] beyond (subnormal, then 0).
+#[inline(always)]
+fn halved32(index: u64) -> f32 {
+    if index < 127 {
+        f32::from_bits((127 - index as u32) << 23)
+    } else {
+        inv_pow2(index as f64) as f32
+    }
+}
+
 /// `floor(v)` for `v >= 0` (and NaN for NaN), without `libm`'s branches or
 /// a float-to-integer conversion: below 2^52 the shifter rounds to nearest
 /// and a compare steps back where that went up; from 2^52 on every `f64`
@@ -175,6 +187,9 @@ pub struct CyclicLr<F> {
     // from the step's place in its cycle (see `factor_of_place`).
     rise_slope: F,
     fall_slope: F,
+    // `max_lr - base_lr` and the momentum's `max - base` (0 without one):
+    // PyTorch's amplitudes, built once rather than at every lookup.
+    amplitudes: (F, F),
 }
 
 /// The serialized form of [`CyclicLr`] (what it has always been): the
@@ -309,6 +324,10 @@ impl<F: Real> CyclicLrBuilder<F> {
             cycle_steps: total,
             int_limit: (1u64 << 52).saturating_sub(2 * total),
             rise_slope: F::from_f64(1.0 / up as f64),
+            amplitudes: (
+                self.max_lr - self.base_lr,
+                self.momentum.map_or(F::zero(), |(base, max)| max - base),
+            ),
             fall_slope: F::from_f64(-1.0 / down as f64),
             ln_gamma: self.mode.ln_gamma(),
             ln_gamma_f: F::from_f64(self.mode.ln_gamma()),
@@ -357,12 +376,13 @@ impl<F: Real> CyclicLr<F> {
         (cycle, 1.0 + position / self.total_size - cycle)
     }
 
-    /// `(scale_factor, scale)` of `step` (at `position`, its `f64`):
-    /// PyTorch's factor, but for `f32` schedules below `int_limit`, which
-    /// take it from the step's place in its cycle.
+    /// `(scale_factor, scale)` of `step`: PyTorch's factor, but for `f32`
+    /// schedules below `int_limit`, which take it from the step's place in
+    /// its cycle (and the step's `f64` only where a scale needs it).
     #[inline(always)]
-    fn factors(&self, step: u64, position: f64) -> (F, F) {
+    fn factors(&self, step: u64) -> (F, F) {
         if !is_f32::<F>() || step > self.int_limit {
+            let position = position_of(step);
             let (cycle, x) = self.cycle_x_of(step, position);
             let factor = if self.even {
                 even_factor(x)
@@ -375,10 +395,13 @@ impl<F: Real> CyclicLr<F> {
         let (index, r, falling) = self.place(step);
         let factor = self.factor_of_place(r, falling);
         // `exp_range`'s position straight from the step (one conversion,
-        // not `position`'s two): the bits of `scale`, a shorter chain.
+        // not `position`'s two) and `triangular2`'s power from the index's
+        // integer: the bits of `scale`, shorter chains.
         let scale = match self.config.mode {
             CyclicMode::ExpRange { .. } => self.exp_scale32(count(step as i64)),
-            _ => self.scale(to_f64(index + 1), position),
+            CyclicMode::Triangular => F::one(),
+            CyclicMode::Triangular2 => F::from_f64(f64::from(halved32(index))),
+            CyclicMode::Custom { .. } => self.scale(to_f64(index + 1), position_of(step)),
         };
         (factor, scale)
     }
@@ -473,7 +496,7 @@ impl<F: Real> CyclicLr<F> {
         if per_iteration || first.saturating_add(out.len() as u64) > 1 << 53 {
             let mut step = first;
             for v in out.iter_mut() {
-                let (factor, scale) = self.factors(step, step as f64);
+                let (factor, scale) = self.factors(step);
                 *v = value(factor, scale);
                 step = step.saturating_add(1);
             }
@@ -781,11 +804,12 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
     #[inline(always)]
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
-        let (factor, scale) = self.factors(step, position_of(step));
-        let lr = c.base_lr + (c.max_lr - c.base_lr) * factor * scale;
+        let (factor, scale) = self.factors(step);
+        let (lr_amplitude, momentum_amplitude) = self.amplitudes;
+        let lr = c.base_lr + lr_amplitude * factor * scale;
         let momentum = c
             .momentum
-            .map(|(base, max)| max - (max - base) * factor * scale);
+            .map(|(_, max)| max - momentum_amplitude * factor * scale);
         Hypers {
             lr,
             momentum,
@@ -799,16 +823,15 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
         self.config.momentum.is_some()
     }
     fn fill_lr(&self, out: &mut [F], first_step: u64) {
-        let (base, max) = (self.config.base_lr, self.config.max_lr);
-        let amplitude = max - base;
+        let (base, amplitude) = (self.config.base_lr, self.amplitudes.0);
         self.fill_with(out, first_step, |factor, scale| {
             base + amplitude * factor * scale
         });
     }
     fn fill_momentum(&self, out: &mut [F], first_step: u64) {
         match self.config.momentum {
-            Some((base, max)) => {
-                let amplitude = max - base;
+            Some((_, max)) => {
+                let amplitude = self.amplitudes.1;
                 self.fill_with(out, first_step, |factor, scale| {
                     max - amplitude * factor * scale
                 });
@@ -1477,6 +1500,17 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
 #[cfg(test)]
 mod exact {
     use super::*;
+
+    #[test]
+    fn halved32_is_inv_pow2_rounded_to_f32() {
+        for index in (0..1100).chain([1 << 20, 1 << 51]) {
+            assert_eq!(
+                halved32(index).to_bits(),
+                (inv_pow2(index as f64) as f32).to_bits(),
+                "{index}"
+            );
+        }
+    }
 
     #[test]
     fn inv_pow2_is_one_over_libm_pow() {
