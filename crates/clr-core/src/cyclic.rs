@@ -324,11 +324,11 @@ impl<F: Real> CyclicLrBuilder<F> {
             cycle_steps: total,
             int_limit: (1u64 << 52).saturating_sub(2 * total),
             rise_slope: F::from_f64(1.0 / up as f64),
+            fall_slope: F::from_f64(-1.0 / down as f64),
             amplitudes: (
                 self.max_lr - self.base_lr,
                 self.momentum.map_or(F::zero(), |(base, max)| max - base),
             ),
-            fall_slope: F::from_f64(-1.0 / down as f64),
             ln_gamma: self.mode.ln_gamma(),
             ln_gamma_f: F::from_f64(self.mode.ln_gamma()),
             halving: if matches!(self.mode, CyclicMode::Triangular2) {

@@ -220,11 +220,17 @@ impl<F: Real> CosineRestartsBuilder<F> {
             config: *self,
             int_mult,
             doubling,
-            half: (self.peak_decay == 1.0)
-                .then(|| (self.lr - self.eta_min) / (F::one() + F::one())),
+            half: (self.peak_decay == 1.0).then(|| half_of(self.lr, self.eta_min)),
             t0_inverse: (doubling && self.warmup == 0).then(|| F::one() / count::<F>(t0 as i64)),
         })
     }
+}
+
+/// `(peak - eta_min)/2`: one expression for the half height built once
+/// and the one found per cycle, so that the two round alike.
+#[inline(always)]
+fn half_of<F: Real>(peak: F, eta_min: F) -> F {
+    (peak - eta_min) / (F::one() + F::one())
 }
 
 /// `(index, first step, length)` of the cycle of `step` when cycle `i` lasts
@@ -298,7 +304,7 @@ impl<F: Real> CosineRestarts<F> {
     fn half_height(&self, index: u64) -> F {
         match self.half {
             Some(half) => half,
-            None => (self.peak(index) - self.config.eta_min) / (F::one() + F::one()),
+            None => half_of(self.peak(index), self.config.eta_min),
         }
     }
 
