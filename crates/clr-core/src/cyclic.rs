@@ -393,17 +393,25 @@ impl<F: Real> CyclicLr<F> {
             return (F::from_f64(factor), self.scale(cycle, position));
         }
         let (index, r, falling) = self.place(step);
-        let factor = self.factor_of_place(r, falling);
-        // `exp_range`'s position straight from the step (one conversion,
-        // not `position`'s two) and `triangular2`'s power from the index's
-        // integer: the bits of `scale`, shorter chains.
-        let scale = match self.config.mode {
+        (
+            self.factor_of_place(r, falling),
+            self.place_scale(index, step),
+        )
+    }
+
+    /// The scale of `step` in cycle `index` (0-based) for `f32` schedules
+    /// below `int_limit`: `exp_range`'s position straight from the step
+    /// (one conversion, not `position`'s two) and `triangular2`'s power
+    /// from the index's integer, the bits of [`scale`](Self::scale) by
+    /// shorter chains. Lookups and bulk loops share it.
+    #[inline(always)]
+    fn place_scale(&self, index: u64, step: u64) -> F {
+        match self.config.mode {
             CyclicMode::ExpRange { .. } => self.exp_scale32(count(step as i64)),
             CyclicMode::Triangular => F::one(),
             CyclicMode::Triangular2 => F::from_f64(f64::from(halved32(index))),
             CyclicMode::Custom { .. } => self.scale(to_f64(index + 1), position_of(step)),
-        };
-        (factor, scale)
+        }
     }
 
     /// `(index, r, falling)` of `step` below `int_limit`: its cycle (0-based,
@@ -576,14 +584,14 @@ impl<F: Real> CyclicLr<F> {
             let (run, tail) = core::mem::take(&mut rest).split_at_mut(n);
             let (origin, slope) = self.half_line(falling);
             let line = (r as i64 - origin as i64, slope);
-            self.fill_place_run(run, step, to_f64(index + 1), line, value);
+            self.fill_place_run(run, step, index, line, value);
             step += n as u64;
             rest = tail;
         }
     }
 
-    /// [`fill_places`](Self::fill_places) over one half cycle (`cycle`
-    /// 1-based) whose first step is `d0` from the half's origin. With
+    /// [`fill_places`](Self::fill_places) over one half cycle of cycle
+    /// `index` (0-based) whose first step is `d0` from the half's origin. With
     /// `exp_range`, where every count is exact in `F` and no argument
     /// reaches `exp`'s floor (the argument falls with the position), one
     /// loop in `F` alone counts the position, four lanes wide. The loop
@@ -595,13 +603,15 @@ impl<F: Real> CyclicLr<F> {
         &self,
         out: &mut [F],
         first: u64,
-        cycle: f64,
+        index: u64,
         (d0, slope): (i64, F),
         value: &impl Fn(F, F) -> F,
     ) {
         let base = first as f64;
         let CyclicMode::ExpRange { .. } = self.config.mode else {
-            let scale = self.scale(cycle, base);
+            // Constant over the run: its cycle's (a per-iteration scale
+            // never comes here).
+            let scale = self.place_scale(index, first);
             fill_counted(out, d0, |d| value(d * slope, scale));
             return;
         };
