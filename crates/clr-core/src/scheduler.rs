@@ -410,6 +410,9 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
         }
         self.quick_below = Transient(0);
         self.exact_below = Transient(0);
+        // Not live, so `batch_begin` does not take it for the iteration's
+        // (as after deserializing).
+        self.stepper = Transient(Stepper::default());
     }
 
     /// Sets what happens past the end ([`PastEnd::Continue`] is set by [`then`](Self::then)).
@@ -482,17 +485,23 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     /// The hyper-parameters of the current batch.
     #[inline(always)]
     pub fn batch_begin(&self) -> Result<Hypers<F>, Error> {
-        let iteration = self.state.iteration;
-        // The stepper only ever stands inside the cycle (`step_on`,
-        // `count_on`). An exact scheduler's stands at the first step of its
-        // window, where `stepped` evaluates directly (it is never live).
-        if self.stepper.0.step() == iteration {
+        // A live stepper stands at the iteration (`forget_derived`,
+        // `step_on`): one comparison, the one `stepped` makes again (and
+        // the compiler merges), where "at the iteration" took another.
+        if self.stepper.0.is_live() {
             return Ok(self.schedule.stepped(&self.stepper.0));
         }
+        let iteration = self.state.iteration;
         // Below its bound an exact scheduler is inside the cycle and the
         // stepper's window.
         if iteration < self.exact_below.0 {
             return Ok(self.schedule.hypers_near(&self.stepper.0, iteration));
+        }
+        // The stepper only ever stands inside the cycle (`step_on`,
+        // `count_on`): where its window is evaluated directly, `stepped`
+        // does so at once.
+        if self.stepper.0.step() == iteration {
+            return Ok(self.schedule.stepped(&self.stepper.0));
         }
         self.begin_elsewhere(iteration)
     }
@@ -650,6 +659,9 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
     fn step_on(&mut self) {
         let iteration = self.state.iteration;
         if iteration >= self.cycle.iterations() {
+            // Past the cycle, a stepper left live at its last step would
+            // stand for the wrong iteration (one at step 0 stands for none).
+            self.stepper = Transient(Stepper::default());
             return;
         }
         let stepper = &mut self.stepper.0;

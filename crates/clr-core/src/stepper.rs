@@ -215,12 +215,19 @@ impl Stepper {
     /// `None` where the step is to be evaluated directly.
     #[inline(always)]
     pub(crate) fn values(&self) -> Option<(f64, f64)> {
-        if self.step >= self.live_below {
+        if !self.is_live() {
             return None;
         }
         let (Pair([p0, p1]), Pair([q0, q1])) = (self.offset, self.scale);
         let x = self.ring[self.slot()].0[0];
         Some((p0 + q0 * x, p1 + q1 * x))
+    }
+
+    /// Whether the stepper's values come from its recurrence (its window
+    /// is trusted and it stands inside it).
+    #[inline(always)]
+    pub(crate) fn is_live(&self) -> bool {
+        self.step < self.live_below
     }
 
     /// The last step of the stepper's window. Up to it, moving the stepper
