@@ -162,6 +162,11 @@ pub struct Stepper {
     offset: Pair,
     scale: Pair,
     segment: Segment,
+    /// The first step of the window after this one and its state from the
+    /// direct formula, found as this window's far bound: the next window
+    /// starts from it instead of evaluating it again. Step 0 (never a
+    /// window's start, which follows its segment's first step) when none.
+    next_window: (u64, (f64, f64)),
     /// Whether the stepper only tracks its step's segment, for readers of
     /// exact values ([`exact`](Self::exact)): never live, a window is a
     /// whole segment, and no state is kept (its motion is the identity).
@@ -194,6 +199,7 @@ impl Stepper {
             offset: Pair([NO_MAP.0; 2]),
             scale: Pair([NO_MAP.1; 2]),
             segment: Segment::direct(step, step),
+            next_window: (0, (0.0, 0.0)),
             exact: false,
         }
     }
@@ -488,16 +494,19 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
         stepper.live_below = 0;
         return;
     }
-    let first = schedule.state_at(&segment, start);
-    let last = schedule.state_at(&segment, end);
+    let first = match stepper.next_window {
+        (step, state) if step == start => state,
+        _ => window_state(schedule, &segment, start),
+    };
+    // The bound is taken over one step more, to the next window's first
+    // (still in the segment: a window ends before its segment's last
+    // step), whose state the next window then starts from: one direct
+    // evaluation per window instead of two, over a hull as safe.
+    let last = window_state(schedule, &segment, end + 1);
+    stepper.next_window = (end + 1, last);
     let steps = (end - start) as f64;
     let (state, trusted) = match segment.motion {
         Motion::Rotate => {
-            let sign = carried_sign(&segment);
-            let (first, last) = (
-                half_angle_state(first.0, sign),
-                half_angle_state(last.0, sign),
-            );
             let (lo, hi) = (first.0.min(last.0), first.0.max(last.0));
             // `sin δ` as the segment's one-step rotation holds it.
             let sin_delta = stepper.once.m10().abs();
@@ -556,6 +565,16 @@ impl Stepper {
                 };
                 (q * error).abs() <= BUDGET * smallest
             })
+    }
+}
+
+/// The state a window of `segment` carries at `step`, from the direct
+/// formula: `(1 ± cos θ, sin θ)` for a rotation, `(a, b)` for a ramp.
+fn window_state<S: Stepping + ?Sized>(schedule: &S, segment: &Segment, step: u64) -> (f64, f64) {
+    let state = schedule.state_at(segment, step);
+    match segment.motion {
+        Motion::Rotate => half_angle_state(state.0, carried_sign(segment)),
+        _ => state,
     }
 }
 
