@@ -321,7 +321,7 @@ fn an_incremental_scheduler_resumes_bit_identically() {
         out
     };
     let whole = run(0);
-    for from in [1, 31, 127, 128, 129, 1499, 2345] {
+    for from in [1, 31, 127, 128, 129, 255, 256, 257, 1499, 2345] {
         let resumed = run(from);
         assert_eq!(resumed.len(), whole.len() - from as usize);
         for (k, (a, b)) in whole[from as usize..].iter().zip(&resumed).enumerate() {
@@ -366,7 +366,7 @@ fn drive<S: HyperSchedule<f64>>(s: &mut Scheduler<S, S, f64>, iterations: u64) -
 #[test]
 fn an_incremental_scheduler_keeps_its_past_the_end_policy() {
     // An unbounded schedule whose stepping windows run on past the cycle's
-    // end (200 is not a multiple of 128): the stepper must stop there.
+    // end (200 is not a multiple of 256): the stepper must stop there.
     let n = 200;
     let cycle = Cycle::new(4, n / 4).unwrap();
     let schedule = CyclicLr::builder(0.001, 0.1)
