@@ -2,7 +2,8 @@
 //! Property tests over the strategies of `clr_core::proptest`: bounds,
 //! continuity inside phases, phase boundaries at the documented steps,
 //! periodicity, f32/f64 agreement, robustness of every builder to arbitrary
-//! input, `iter`/`fill` consistency and the combinators.
+//! input, `iter`/`fill` consistency, the combinators, and an incremental
+//! `Scheduler` kept to `hypers_at` through resumes and restarts.
 //!
 //! Every `#[ignore]`d test here pins a reported core bug (its reason names
 //! the file); `cargo test --features proptest -- --ignored` shows which are
@@ -2051,5 +2052,84 @@ fn peak_of(b: &clr_core::CosineRestartsBuilder<f64>, i: f64) -> f64 {
         b.lr
     } else {
         b.eta_min + (b.lr - b.eta_min) * libm::pow(b.peak_decay, i)
+    }
+}
+
+/// Drives an incremental `Scheduler` of `schedule` over `total` steps
+/// through runs of batches from random iterations (resumes, forwards and
+/// backwards, and a `train_begin`): every `batch_begin` is `hypers_at` of
+/// its iteration within 1e-12 relative (a value that is not finite, or is
+/// zero, to the bit). A stepper left standing for another iteration than
+/// the scheduler's would give a value of the wrong step.
+fn check_incremental_jumps<S: HyperSchedule<f64> + Clone>(
+    schedule: S,
+    total: u64,
+    seed: u64,
+) -> Result<(), TestCaseError> {
+    let cycle = clr_core::Cycle::new(1, total).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let mut s = clr_core::Scheduler::<S, S, f64>::new(schedule, cycle)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?
+        .record_every(7)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?
+        .incremental();
+    let mut state = seed;
+    for run in 0..6 {
+        if run == 3 {
+            s.train_begin();
+        } else if run > 0 {
+            let iteration = mix(&mut state) % (total + 3);
+            s = s.resume(clr_core::SchedulerState {
+                iteration,
+                epoch: 0,
+            });
+        }
+        for _ in 0..(mix(&mut state) % 600) {
+            let k = s.state().iteration;
+            let (got, want) = (s.batch_begin(), s.hypers_at(k));
+            match (got, want) {
+                (Ok(g), Ok(w)) => {
+                    for (a, b) in [
+                        (g.lr, w.lr),
+                        (g.momentum.unwrap_or(0.0), w.momentum.unwrap_or(0.0)),
+                    ] {
+                        let close = if b.is_finite() && b != 0.0 {
+                            (a - b).abs() <= 1e-12 * b.abs()
+                        } else {
+                            a.to_bits() == b.to_bits()
+                        };
+                        prop_assert!(close, "step {} of {}: {} against {}", k, total, a, b);
+                    }
+                }
+                (g, w) => prop_assert_eq!(g, w, "step {} of {}", k, total),
+            }
+            s.batch_end(0.0);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn an_incremental_one_cycle_scheduler_follows_jumps(b in one_cycle_lr(), seed in any::<u64>()) {
+        let s = b.build()?;
+        check_incremental_jumps(s, s.total_steps().unwrap(), seed)?;
+    }
+
+    #[test]
+    fn an_incremental_cyclic_scheduler_follows_jumps(b in cyclic_lr(), seed in any::<u64>()) {
+        check_incremental_jumps(b.build()?, 100_000, seed)?;
+    }
+
+    #[test]
+    fn an_incremental_restarts_scheduler_follows_jumps(b in cosine_restarts(), seed in any::<u64>()) {
+        check_incremental_jumps(clr_core::Bundle::lr_only(b.build()?), 100_000, seed)?;
+    }
+
+    #[test]
+    fn an_incremental_seed_scheduler_follows_jumps(b in keras_clr(), seed in any::<u64>()) {
+        let s = b.build_keras()?;
+        check_incremental_jumps(s, b.total_steps, seed)?;
     }
 }
