@@ -2066,11 +2066,9 @@ fn check_incremental_jumps<S: HyperSchedule<f64> + Clone>(
     total: u64,
     seed: u64,
 ) -> Result<(), TestCaseError> {
-    let cycle = clr_core::Cycle::new(1, total).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let mut s = clr_core::Scheduler::<S, S, f64>::new(schedule, cycle)
-        .map_err(|e| TestCaseError::fail(e.to_string()))?
-        .record_every(7)
-        .map_err(|e| TestCaseError::fail(e.to_string()))?
+    let cycle = clr_core::Cycle::new(1, total)?;
+    let mut s = clr_core::Scheduler::<S, S, f64>::new(schedule, cycle)?
+        .record_every(7)?
         .incremental();
     let mut state = seed;
     for run in 0..6 {
