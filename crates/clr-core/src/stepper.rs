@@ -556,7 +556,10 @@ impl Stepper {
     /// Whether every value `p + q·x` with `x` in `[lo, hi]`, `x` off the
     /// direct formula's by up to `error` (the recurrence's drift and the
     /// direct formula's own roundings), stays within [`BUDGET`] of the
-    /// direct formula.
+    /// direct formula. A value whose budget falls below the normal floats
+    /// never does: down there the direct formula rounds to a coarser
+    /// absolute grid than the budget (and this bound's own products
+    /// underflow to a zero that would pass anything).
     fn trusted(&self, lo: f64, hi: f64, error: f64) -> bool {
         error.is_finite()
             && (0..2).all(|i| {
@@ -567,7 +570,9 @@ impl Stepper {
                 } else {
                     0.0
                 };
-                (q * error).abs() <= BUDGET * smallest
+                let budget = BUDGET * smallest;
+                // A constant lane is `p` itself, whatever its size.
+                q == 0.0 || ((q * error).abs() <= budget && budget >= f64::MIN_POSITIVE)
             })
     }
 }

@@ -7,7 +7,7 @@
 use clr_core::{
     Amplitude, Bundle, Control, CosineCycles, CosineRestarts, Cycle, CyclicLr, CyclicMode,
     FitOneCycle, HyperSchedule, Hypers, KerasClr, KerasOneCycle, OneCycleLr, PastEnd, Real,
-    Scheduler, SchedulerState, Stepper,
+    Schedule, Scheduler, SchedulerState, Stepper,
 };
 
 fn close(got: f64, want: f64) -> bool {
@@ -239,6 +239,36 @@ fn within_1e_12_of_the_direct_formula_over_ten_million_steps() {
         let worst = check(name, s.as_ref(), n);
         println!("{name}: largest relative difference {worst:.2e}");
     }
+}
+
+/// Values that sink to the subnormals are the direct formula's: an
+/// `exp_range` momentum whose `gamma^k` underflows, a warm restart's peak
+/// decayed below 1e-300 (both found by `tests/properties.rs` at 4000
+/// cases). There the recurrence's error bound underflowed to a zero that
+/// trusted any window, and the direct formula rounds to a grid coarser
+/// than 1e-12 of its values.
+#[test]
+fn values_sinking_to_the_subnormals_are_the_direct_formula() {
+    let exp_range = CyclicLr::builder(1.0, 1.0)
+        .step_size_up(4)
+        .mode(CyclicMode::ExpRange {
+            gamma: 0.9522569732636905,
+        })
+        .momentum(0.8, 0.0)
+        .build()
+        .unwrap();
+    assert!(exp_range.hypers(15_227).momentum.unwrap() < f64::MIN_POSITIVE);
+    check("exp_range to the subnormals", &exp_range, 20_000);
+    let restarts = CosineRestarts::builder(2.716838955258677e-6, 12)
+        .peak_decay(0.8843834651734483)
+        .build()
+        .unwrap();
+    assert!(restarts.at(69_052) < 1e-300);
+    check(
+        "warm restarts to the subnormals",
+        &Bundle::lr_only(restarts),
+        75_000,
+    );
 }
 
 /// `f32` schedules step in `f64` and round once, where `hypers` computes
