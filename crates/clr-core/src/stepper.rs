@@ -514,14 +514,22 @@ fn start_window<S: Stepping + ?Sized>(schedule: &S, stepper: &mut Stepper, start
             let (lo, hi) = (first.0.min(last.0), first.0.max(last.0));
             // `sin δ` as the segment's one-step rotation holds it.
             let sin_delta = stepper.once.m10().abs();
-            // Each step rounds `u` relatively, and feeds it the rounding of
-            // `sin θ` through `sin δ`.
-            let drift = 4.0 * (hi + sin_delta) * (1.0 + steps * sin_delta);
+            // Each update rounds `u` relatively, and feeds it the rounding
+            // of `sin θ` through the sine of the angle it turns. A value is
+            // `steps / LANES` updates by `LANES` steps from its lane's start
+            // (and that start up to `LANES` single steps from the window's):
+            // the relative roundings count per update, the fed ones per
+            // step turned, and what `u` takes from `sin θ` grows with the
+            // angle the window spans.
+            let lanes = LANES as f64;
+            let updates = steps / lanes + lanes;
+            let fed = sin_delta * (steps + lanes);
+            let drift = 4.0 * (hi * updates + fed) * (1.0 + steps * sin_delta);
             // The slack is an angle's: `cos θ` moves by `|sin θ|` times it,
             // and `|sin θ|` by at most the angle the window spans.
             let span = steps * segment.delta.0.abs();
             let sin_max = (first.1.abs().max(last.1.abs()) + span).min(1.0);
-            let error = segment.slack * sin_max + 6e-16 + steps * drift * f64::EPSILON;
+            let error = segment.slack * sin_max + 6e-16 + drift * f64::EPSILON;
             (first, stepper.trusted(lo, hi, error))
         }
         _ => {

@@ -226,7 +226,7 @@ fn within_1e_12_of_the_direct_formula_short_runs() {
 }
 
 /// Ten million steps of every preset: the recurrence never drifts past
-/// 1e-12 relative (re-synchronised every 128 steps, direct where a value
+/// 1e-12 relative (re-synchronised every 256 steps, direct where a value
 /// nears zero).
 #[test]
 #[cfg_attr(
