@@ -1060,6 +1060,10 @@ impl<F: Real> ClrBuilder<F> {
 struct ClrSteps<'a, F> {
     config: &'a ClrBuilder<F>,
     fixed: bool,
+    /// Where lookups take the angle from integers: windows there start
+    /// from the same angle, so that the stepped values differ from them by
+    /// the roundings of one line, not by the seed's position's.
+    grid: Grid,
 }
 
 impl<F: Real> Stepping for ClrSteps<'_, F> {
@@ -1078,11 +1082,19 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
         let (first, last) = stepper::run_of(step, 0, n - 2, key);
         let (cycle, _) = c.position_at(step as f64);
         let rising = !key(step).1;
-        // x' = (k/n - c/cyc)·cyc rounds to the ulps of c + 1 (in cycle c,
-        // k/n < (c + 1)/cyc and c/cyc <= k/n), then the angle multiplies it
-        // by the half's own pi/f (or pi/(1 - f)).
         let cyc = c.cycles as f64;
         let length = if rising { f } else { 1.0 - f };
+        // Steps strictly inside the segment, the stepped ones, all on the
+        // grid: lookups and windows' starts share the line's angle.
+        let (ka, kb) = self.grid.certain_steps(cycle as u64, rising);
+        let slack = if ka <= first + 1 && last <= kb {
+            HalfLine::<f64>::new(f, rising, n as f64).angle_slack()
+        } else {
+            // x' = (k/n - c/cyc)·cyc rounds to the ulps of c + 1 (in cycle
+            // c, k/n < (c + 1)/cyc and c/cyc <= k/n), then the angle
+            // multiplies it by the half's own pi/f (or pi/(1 - f)).
+            (cycle + 5.0) * 4.5e-16 * core::f64::consts::PI / length.max(f64::MIN_POSITIVE)
+        };
         let (lo, hi) = (c.lr_range.0.to_f64(), c.lr_range.1.to_f64());
         let amp = (hi - lo) * c.amplitude.at(cycle);
         let wave = stepper::seed_map;
@@ -1101,11 +1113,19 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
             tag: u32::from(rising),
             delta: (core::f64::consts::PI * cyc / (length * n as f64), 0.0),
             maps: [lr, momentum],
-            slack: (cycle + 5.0) * 4.5e-16 * core::f64::consts::PI / length.max(f64::MIN_POSITIVE),
+            slack,
         }
     }
 
     fn state_at(&self, _segment: &Segment, step: u64) -> (f64, f64) {
+        let c = self.config;
+        if let Some((_, rise, rem)) = self.grid.locate(step) {
+            // The lookup's own angle: `pi` times the line's `|angle|/pi`,
+            // signed as the seed's argument (rising to 0, then on to pi).
+            let line = HalfLine::<f64>::new(c.phase_one_fraction, rise, c.total_steps as f64);
+            let angle = core::f64::consts::PI * line.arg(rem as f64);
+            return (if rise { -angle } else { angle }, 0.0);
+        }
         let (_, x) = self.config.position_at(step as f64);
         (
             seed_wave_arg::<f64>(x, self.config.phase_one_fraction).0,
@@ -1503,6 +1523,7 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         ClrSteps {
             config: &self.config,
             fixed: !S::FALLS_TO_ZERO,
+            grid: self.grid,
         }
     }
 }

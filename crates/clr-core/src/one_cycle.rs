@@ -1052,6 +1052,17 @@ impl<F: Real> HalfLine<F> {
         F::from_f64(r * self.slope - self.offset)
     }
 
+    /// How far a stepper's angle, started from [`Self::arg`] at one
+    /// position and turned by the line's own rate, can be from `π` times
+    /// `arg` at another of the same half: each `arg` rounds twice (in
+    /// `|r * slope|`, at most `1 + |offset|`, and in the difference), the
+    /// angle once more, and the stepper's rate differs from `π * slope`
+    /// by a few roundings over at most a half turn. The line's own
+    /// constants are common to both and count nothing.
+    pub(crate) fn angle_slack(self) -> f64 {
+        (6.0 + self.offset.abs()) * f64::EPSILON * core::f64::consts::PI
+    }
+
     /// `cos(angle) + 1` from [`Self::arg`]. A half turn a hair below 0
     /// (rounding at a fall's start) is as accurate: the kernels'
     /// polynomials hold a little past their range.
