@@ -1510,12 +1510,12 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
         let half = self.halves[half_index(rise)];
         // In the run, k * cyc = cycle * n + rem: rem of ka, then cyc a step.
         let rem0 = (ka * self.config.cycles - cycle as u64 * self.config.total_steps) as f64;
-        let (start, cyc) = (ka as f64, self.cycles);
         fill_two_pass(
             middle,
-            ka,
-            |step| half.line.arg((step - start) * cyc + rem0),
-            |_, arg| value(HalfLine::wave(arg)),
+            rem0,
+            self.cycles,
+            |rem| half.line.arg(rem),
+            |arg| value(HalfLine::wave(arg)),
         );
     }
 

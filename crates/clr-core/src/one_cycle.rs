@@ -1296,9 +1296,10 @@ impl<F: Real> KerasOneCycle<F> {
     ) {
         fill_two_pass(
             out,
-            first,
+            first as f64,
+            1.0,
             |step| half.line.arg(step),
-            |_, arg| component(HalfLine::wave(arg), &half),
+            |arg| component(HalfLine::wave(arg), &half),
         );
     }
 }

@@ -651,27 +651,30 @@ pub(crate) fn fill_counted<F: Real>(out: &mut [F], first: i64, value: impl Fn(F)
     }
 }
 
-/// `out[j] = value(step, inner(step))` for the steps `first + j` as `f64`
-/// (exact: all below 2^53), chunk by chunk in two loops: `inner` into
-/// `out`, then `value` in place. Two short dependency chains instead of
-/// one long one: more iterations fit the out-of-order window, where a
-/// chain through two divisions (or a whole `exp`) would stall it.
+/// `out[j] = value(inner(origin + j·stride))`, whole numbers below 2^53
+/// (exact in `f64`: a step, or a position counted in steps of `stride`),
+/// chunk by chunk in two loops: `inner` into `out`, then `value` in place.
+/// Two short dependency chains instead of one long one: more iterations
+/// fit the out-of-order window, where a chain through two divisions (or a
+/// whole `exp`) would stall it. A stride of 1 costs nothing: LLVM folds
+/// the multiplication by the constant.
 #[inline(always)]
 pub(crate) fn fill_two_pass<F: Real>(
     out: &mut [F],
-    first: u64,
+    origin: f64,
+    stride: f64,
     inner: impl Fn(f64) -> F,
-    value: impl Fn(f64, F) -> F,
+    value: impl Fn(F) -> F,
 ) {
-    let mut base = first as f64;
+    let mut base = origin;
     for chunk in out.chunks_mut(trig::CHUNK) {
         for (j, v) in chunk.iter_mut().enumerate() {
-            *v = inner(base + f64::from(j as i32));
+            *v = inner(base + f64::from(j as i32) * stride);
         }
-        for (j, v) in chunk.iter_mut().enumerate() {
-            *v = value(base + f64::from(j as i32), *v);
+        for v in chunk.iter_mut() {
+            *v = value(*v);
         }
-        base += chunk.len() as f64;
+        base += chunk.len() as f64 * stride;
     }
 }
 
