@@ -42,7 +42,7 @@ const LANES: usize = 4;
 /// 2e-13 most 256-step windows of a cosine phase were not, and 512-step
 /// windows, even at 5e-13, fail more often than their fewer
 /// re-synchronisations save. Over 10^7 steps of every preset the largest
-/// difference seen is 1.2e-13 (`tests/stepping.rs`).
+/// difference seen is 1.73e-13 (`tests/stepping.rs`).
 const BUDGET: f64 = 4e-13;
 
 /// How a [`Stepper`]'s state moves from one step to the next.
