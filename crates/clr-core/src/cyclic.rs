@@ -1126,11 +1126,8 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
             let angle = core::f64::consts::PI * line.arg(rem as f64);
             return (if rise { -angle } else { angle }, 0.0);
         }
-        let (_, x) = self.config.position_at(step as f64);
-        (
-            seed_wave_arg::<f64>(x, self.config.phase_one_fraction).0,
-            0.0,
-        )
+        let (_, x) = c.position_at(step as f64);
+        (seed_wave_arg::<f64>(x, c.phase_one_fraction).0, 0.0)
     }
 }
 
