@@ -1060,10 +1060,12 @@ impl<F: Real> ClrBuilder<F> {
 struct ClrSteps<'a, F> {
     config: &'a ClrBuilder<F>,
     fixed: bool,
-    /// Where lookups take the angle from integers: windows there start
-    /// from the same angle, so that the stepped values differ from them by
-    /// the roundings of one line, not by the seed's position's.
+    /// Where lookups take the angle from integers, and the build-time
+    /// lines they take it from (`[rise, fall]`): windows there start from
+    /// the same angle, so that the stepped values differ from them by the
+    /// roundings of one line, not by the seed's position's.
     grid: Grid,
+    halves: &'a [ClrHalf<F>; 2],
 }
 
 impl<F: Real> Stepping for ClrSteps<'_, F> {
@@ -1088,7 +1090,7 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
         // grid: lookups and windows' starts share the line's angle.
         let (ka, kb) = self.grid.certain_steps(cycle as u64, rising);
         let slack = if ka <= first + 1 && last <= kb {
-            HalfLine::<f64>::new(f, rising, n as f64).angle_slack()
+            self.halves[half_index(rising)].line.angle_slack()
         } else {
             // x' = (k/n - c/cyc)·cyc rounds to the ulps of c + 1 (in cycle
             // c, k/n < (c + 1)/cyc and c/cyc <= k/n), then the angle
@@ -1122,8 +1124,8 @@ impl<F: Real> Stepping for ClrSteps<'_, F> {
         if let Some((_, rise, rem)) = self.grid.locate(step) {
             // The lookup's own angle: `pi` times the line's `|angle|/pi`,
             // signed as the seed's argument (rising to 0, then on to pi).
-            let line = HalfLine::<f64>::new(c.phase_one_fraction, rise, c.total_steps as f64);
-            let angle = core::f64::consts::PI * line.arg(rem as f64);
+            let line = self.halves[half_index(rise)].line;
+            let angle = core::f64::consts::PI * line.arg_f64(rem as f64);
             return (if rise { -angle } else { angle }, 0.0);
         }
         let (_, x) = c.position_at(step as f64);
@@ -1521,6 +1523,7 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
             config: &self.config,
             fixed: !S::FALLS_TO_ZERO,
             grid: self.grid,
+            halves: &self.halves,
         }
     }
 }

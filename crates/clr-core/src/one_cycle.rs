@@ -1049,7 +1049,14 @@ impl<F: Real> HalfLine<F> {
     /// The kernel's input at the position `r / n` of this half (`r` as `f64`).
     #[inline(always)]
     pub(crate) fn arg(self, r: f64) -> F {
-        F::from_f64(r * self.slope - self.offset)
+        F::from_f64(self.arg_f64(r))
+    }
+
+    /// [`Self::arg`] before its rounding to `F`: the angle a stepper starts
+    /// its window from is the lookups' own, in `f64` whatever `F`.
+    #[inline(always)]
+    pub(crate) fn arg_f64(self, r: f64) -> f64 {
+        r * self.slope - self.offset
     }
 
     /// How far a stepper's angle, started from [`Self::arg`] at one
