@@ -12,13 +12,18 @@
 //! Group ids: `{random,sequential,fill}/<preset>/<f32|f64>`; function ids:
 //! `clr` (random access, fill), `scheduler` (exact stepping: `batch_begin`
 //! is `hypers(iteration)` to the bit), `stepper` (`Scheduler::incremental`:
-//! the recurrence, within 1e-12 relative in `f64`, a few ulps in `f32`), `naive`. Values are consumed as
-//! a trainer would (each through `black_box`), not collected. Throughput is per value: per step for `random` and
-//! `sequential` (learning rate and momentum together), per element for `fill`.
+//! the recurrence, within 1e-12 relative in `f64`, a few ulps in `f32`),
+//! `floor` (sequential only: a bare rotation under the same harness,
+//! `common/floor.rs`, to read the stepper against the machine's pace of
+//! the minute), `naive`. Values are consumed as a trainer would (each
+//! through `black_box`), not collected. Throughput is per value: per step
+//! for `random` and `sequential` (learning rate and momentum together), per
+//! element for `fill`.
 
 mod common;
 
 use clr::core::{Bundle, Cycle, CyclicMode, HyperSchedule, Real, Schedule, Scheduler};
+use common::floor::Floor;
 use common::naive::{self, Naive, StdMath};
 use common::{scattered_steps, SCATTERED, TOTAL};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
@@ -106,6 +111,20 @@ fn sequential<F: Real, S: HyperSchedule<F> + Clone, N: Naive<F>>(
             })
         });
     }
+    // Right after the stepper, so that both see the machine's same minute.
+    g.bench_function("floor", |b| {
+        let mut f = Box::new(Floor::default());
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let (lr, momentum) = f.values::<F>();
+                black_box(lr);
+                black_box(momentum);
+                f.step_on();
+            }
+            start.elapsed()
+        })
+    });
     g.bench_function("naive", |b| {
         let mut k = 0;
         b.iter_custom(|iters| {

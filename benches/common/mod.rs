@@ -1,7 +1,8 @@
 //! What the benchmarks share: the presets at their benchmark sizes, scattered
-//! steps, and the naive baselines.
+//! steps, the naive baselines and the sequential groups' floor.
 #![allow(dead_code)]
 
+pub mod floor;
 pub mod naive;
 
 use clr::core::{

@@ -1,0 +1,82 @@
+//! The sequential groups' floor: the least a stepped scheduler can do per
+//! step under the same harness, to read each stepper row against.
+//!
+//! The machine's pace moves from one minute to the next (another tenant on
+//! the core's sibling thread, by our reading), by as much as the targets'
+//! margins. Timed in the same criterion group as the stepper, seconds
+//! apart, this loop says what the hardware gave that minute to a step that
+//! does nothing but step: its time is no target's, and `stepper / floor` is
+//! what the library's code costs over it.
+
+use super::TOTAL;
+use clr::core::Real;
+use std::f64::consts::PI;
+
+/// Four lanes, as the library's stepper: a slot is read again four steps
+/// after its store, so no step waits on the one before.
+const LANES: u64 = 4;
+
+/// Two `f64`s that SSE2 takes as one operand, as the stepper's.
+#[derive(Clone, Copy)]
+#[repr(align(16))]
+struct Pair([f64; 2]);
+
+/// A cosine annealing over `TOTAL` steps (a learning rate from 0.1 to 0,
+/// a momentum from 0.85 to 0.95) stepped by rotation and nothing else: no
+/// bound checks, no windows, no re-synchronisation, no optional momentum,
+/// no exact mode. Each step reads one slot's cosine into both values (one
+/// multiply-add of pairs) and turns that slot by four steps' angle (one
+/// 2×2 product); a cold call at the cycle's end starts it again, as the
+/// harness's `train_begin` does the `Scheduler`'s.
+pub struct Floor {
+    step: u64,
+    /// `(cos θ_k, sin θ_k)` of step `k` in slot `k % LANES`, `θ_k = kπ/TOTAL`.
+    ring: [Pair; LANES as usize],
+    /// `(cos, sin)` of `LANES` steps' angle.
+    turn: (f64, f64),
+    /// `value = offset + scale·cos θ`, learning rate then momentum.
+    offset: Pair,
+    scale: Pair,
+}
+
+impl Default for Floor {
+    fn default() -> Self {
+        let angle = |k: u64| k as f64 * PI / TOTAL as f64;
+        Floor {
+            step: 0,
+            ring: core::array::from_fn(|k| Pair([angle(k as u64).cos(), angle(k as u64).sin()])),
+            turn: (angle(LANES).cos(), angle(LANES).sin()),
+            offset: Pair([0.05, 0.9]),
+            scale: Pair([0.05, -0.05]),
+        }
+    }
+}
+
+impl Floor {
+    /// The learning rate and momentum of the current step.
+    #[inline(always)]
+    pub fn values<F: Real>(&self) -> (F, F) {
+        let x = self.ring[(self.step % LANES) as usize].0[0];
+        let (Pair([p0, p1]), Pair([q0, q1])) = (self.offset, self.scale);
+        (F::from_f64(p0 + q0 * x), F::from_f64(p1 + q1 * x))
+    }
+
+    /// On to the next step.
+    #[inline(always)]
+    pub fn step_on(&mut self) {
+        let slot = (self.step % LANES) as usize;
+        let [c, s] = self.ring[slot].0;
+        let (tc, ts) = self.turn;
+        self.ring[slot] = Pair([c * tc - s * ts, s * tc + c * ts]);
+        self.step += 1;
+        if self.step == TOTAL {
+            self.restart();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn restart(&mut self) {
+        *self = Floor::default();
+    }
+}
