@@ -24,16 +24,19 @@ struct Pair([f64; 2]);
 /// A cosine annealing over `TOTAL` steps (a learning rate from 0.1 to 0,
 /// a momentum from 0.85 to 0.95) stepped by rotation and nothing else: no
 /// bound checks, no windows, no re-synchronisation, no optional momentum,
-/// no exact mode. Each step reads one slot's cosine into both values (one
-/// multiply-add of pairs) and turns that slot by four steps' angle (one
-/// 2×2 product); a cold call at the cycle's end starts it again, as the
+/// no exact mode. Each step reads one slot's cosine into both values (a
+/// multiply-add each) and turns that slot by four steps' angle (two
+/// products of pairs and their sum, the form the stepper's own affine map
+/// takes); a cold call at the cycle's end starts it again, as the
 /// harness's `train_begin` does the `Scheduler`'s.
 pub struct Floor {
     step: u64,
     /// `(cos θ_k, sin θ_k)` of step `k` in slot `k % LANES`, `θ_k = kπ/TOTAL`.
     ring: [Pair; LANES as usize],
-    /// `(cos, sin)` of `LANES` steps' angle.
-    turn: (f64, f64),
+    /// The turn by `LANES` steps' angle `φ` as two products of pairs:
+    /// `(c, s) ↦ (c, s)·(cos φ, cos φ) + (s, c)·(-sin φ, sin φ)`.
+    diag: Pair,
+    anti: Pair,
     /// `value = offset + scale·cos θ`, learning rate then momentum.
     offset: Pair,
     scale: Pair,
@@ -45,7 +48,8 @@ impl Default for Floor {
         Floor {
             step: 0,
             ring: core::array::from_fn(|k| Pair([angle(k as u64).cos(), angle(k as u64).sin()])),
-            turn: (angle(LANES).cos(), angle(LANES).sin()),
+            diag: Pair([angle(LANES).cos(); 2]),
+            anti: Pair([-angle(LANES).sin(), angle(LANES).sin()]),
             offset: Pair([0.05, 0.9]),
             scale: Pair([0.05, -0.05]),
         }
@@ -66,8 +70,8 @@ impl Floor {
     pub fn step_on(&mut self) {
         let slot = (self.step % LANES) as usize;
         let [c, s] = self.ring[slot].0;
-        let (tc, ts) = self.turn;
-        self.ring[slot] = Pair([c * tc - s * ts, s * tc + c * ts]);
+        let (Pair([d0, d1]), Pair([a0, a1])) = (self.diag, self.anti);
+        self.ring[slot] = Pair([c * d0 + s * a0, s * d1 + c * a1]);
         self.step += 1;
         if self.step == TOTAL {
             self.restart();
