@@ -7,10 +7,11 @@ CRITERION_DIR defaults to $CARGO_TARGET_DIR/criterion, else target/criterion.
 Prints one Markdown table per mode (random, sequential, fill): the median time
 per value of each function id and its ratio to the naive baseline of the same
 group (measured in the same run); a sequential group's floor (a bare rotation
-under the same harness) gets no such ratio, but the stepper's time over it. Given several directories (copies of the
-criterion directory after each of several runs), each cell is the median of
-the runs' medians and each ratio the median of the runs' ratios, so that one
-noisy run does not decide a row. Standard library only.
+under the same harness) gets no such ratio, but the stepper's time over it.
+Given several directories (copies of the criterion directory after each of
+several runs), each cell is the median of the runs' medians and each ratio the
+median of the runs' ratios, so that one noisy run does not decide a row.
+Standard library only.
 """
 import statistics
 import json
