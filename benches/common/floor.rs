@@ -44,12 +44,16 @@ pub struct Floor {
 
 impl Default for Floor {
     fn default() -> Self {
-        let angle = |k: u64| k as f64 * PI / TOTAL as f64;
+        let sin_cos = |k: u64| (k as f64 * PI / TOTAL as f64).sin_cos();
+        let (sin_turn, cos_turn) = sin_cos(LANES);
         Floor {
             step: 0,
-            ring: core::array::from_fn(|k| Pair([angle(k as u64).cos(), angle(k as u64).sin()])),
-            diag: Pair([angle(LANES).cos(); 2]),
-            anti: Pair([-angle(LANES).sin(), angle(LANES).sin()]),
+            ring: core::array::from_fn(|k| {
+                let (sin, cos) = sin_cos(k as u64);
+                Pair([cos, sin])
+            }),
+            diag: Pair([cos_turn; 2]),
+            anti: Pair([-sin_turn, sin_turn]),
             offset: Pair([0.05, 0.9]),
             scale: Pair([0.05, -0.05]),
         }
