@@ -1391,11 +1391,7 @@ impl<F: Real, S: ClrShape> SeedClr<F, S> {
             return Hypers::from_lr_and_momentum(values, self.has_momentum());
         };
         // rem < n <= 2^53 and c < cyc <= 2^53: the signed conversions are exact.
-        // A select LLVM keeps as one (a branch on the half, its default
-        // for a choice between two loop-invariant values, mispredicts on
-        // random steps).
-        let [up, down] = &self.halves;
-        let arg = HalfLine::pick(rise, up.line, down.line).arg(rem as i64 as f64);
+        let arg = self.halves[half_index(rise)].line.arg(rem as i64 as f64);
         let cycle = cycle as i64 as f64;
         self.hypers_of(HalfLine::wave(arg), rise, amplitude(cycle))
     }

@@ -1031,21 +1031,6 @@ impl<F: Real> HalfLine<F> {
         }
     }
 
-    /// `if rise { up } else { down }` by masks of the bits: SSE2 has no
-    /// select of floats, and LLVM turns one into a branch on the half,
-    /// which random steps mispredict.
-    #[inline(always)]
-    pub(crate) fn pick(rise: bool, up: Self, down: Self) -> Self {
-        let up_mask = u64::from(rise).wrapping_neg();
-        let pick =
-            |a: f64, b: f64| f64::from_bits((a.to_bits() & up_mask) | (b.to_bits() & !up_mask));
-        HalfLine {
-            slope: pick(up.slope, down.slope),
-            offset: pick(up.offset, down.offset),
-            value: PhantomData,
-        }
-    }
-
     /// The kernel's input at the position `r / n` of this half (`r` as `f64`).
     #[inline(always)]
     pub(crate) fn arg(self, r: f64) -> F {
