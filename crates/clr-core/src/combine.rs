@@ -3,6 +3,8 @@
 //! [`Sequence`] and [`Repeat`] work on scalar [`Schedule`]s and on whole
 //! [`HyperSchedule`] bundles alike.
 
+use core::num::NonZeroU64;
+
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::real::Real;
@@ -287,14 +289,13 @@ impl<F: Real, S: Schedule<F>> Schedule<F> for Clamped<S, F> {
 )]
 pub struct Repeat<S> {
     inner: S,
-    period: u64,
+    period: NonZeroU64,
     times: Option<u64>,
 }
 
 /// What a [`Repeat`] is read from. `period` is `inner`'s length, which
 /// cannot be asked here (`Repeat<S>` does not name the value type its
-/// schedule is over), so it is kept as written once checked non-zero: a
-/// `period = 0` would divide by zero in `at`.
+/// schedule is over), so it is kept as written once checked non-zero.
 #[cfg(feature = "serde")]
 #[derive(serde::Deserialize)]
 #[serde(rename = "Repeat")]
@@ -308,8 +309,7 @@ struct RawRepeat<S> {
 impl<S> TryFrom<RawRepeat<S>> for Repeat<S> {
     type Error = Error;
     fn try_from(raw: RawRepeat<S>) -> Result<Self, Error> {
-        let period = check::nonzero("period", raw.period)?;
-        Repeat::with_period(raw.inner, period, raw.times)
+        Repeat::with_period(raw.inner, raw.period, raw.times)
     }
 }
 
@@ -336,7 +336,10 @@ impl<S> Repeat<S> {
         Self::with_period(inner, period, times)
     }
 
+    /// `period` non-zero, or every step's place in it would divide by zero
+    /// (a user's schedule may say it has no steps).
     fn with_period(inner: S, period: u64, times: Option<u64>) -> Result<Self, Error> {
+        let period = check::nonzero("period", period)?;
         if let Some(t) = times {
             check::nonzero("times", t)?;
         }
@@ -351,13 +354,13 @@ impl<S> Repeat<S> {
     #[inline]
     fn fold(&self, step: u64) -> u64 {
         match self.total() {
-            Some(total) if step >= total => self.period - 1,
+            Some(total) if step >= total => self.period.get() - 1,
             _ => step % self.period,
         }
     }
 
     fn total(&self) -> Option<u64> {
-        self.times.map(|t| t.saturating_mul(self.period))
+        self.times.map(|t| t.saturating_mul(self.period.get()))
     }
 }
 

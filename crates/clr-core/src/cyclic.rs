@@ -180,7 +180,7 @@ pub struct CyclicLr<F> {
     // `step / cycle_steps` gives as PyTorch's `floor(1 + step / total_size)`
     // does (`step + 2·total_size <= 2^52`: the quotient then rounds short
     // of the next whole number).
-    cycle_steps: u64,
+    cycle_steps: NonZeroU64,
     int_limit: u64,
     // 1/step_size_up and -1/step_size_down in `F` (-inf for a saw-tooth,
     // which never falls): `f32` schedules below `int_limit` take the factor
@@ -257,7 +257,7 @@ impl<F: Real> CyclicLr<F> {
 
     /// Steps in one cycle (`step_size_up + step_size_down`).
     pub fn cycle_len(&self) -> u64 {
-        self.total_size as u64
+        self.cycle_steps.get()
     }
 }
 
@@ -299,10 +299,11 @@ impl<F: Real> CyclicLrBuilder<F> {
         check::non_negative("max_lr", self.max_lr.to_f64())?;
         let up = check::nonzero("step_size_up", self.step_size_up)?;
         // A fall of 0 steps is PyTorch's saw-tooth; only the rise divides.
-        let down = self.step_size_down.unwrap_or(up);
+        let down = self.step_size_down.unwrap_or(up.get());
+        // Non-zero in the type, so the lookups' divisions have no zero check.
         let total = up
             .checked_add(down)
-            .filter(|t| *t <= 1 << 53)
+            .filter(|t| t.get() <= 1 << 53)
             .ok_or(Error::Overflow {
                 param: "step_size_up",
             })?;
@@ -314,16 +315,16 @@ impl<F: Real> CyclicLrBuilder<F> {
             check::unit("base_momentum", base.to_f64())?;
             check::unit("max_momentum", max.to_f64())?;
         }
-        let total_size = total as f64;
-        let step_ratio = up as f64 / total_size;
+        let total_size = total.get() as f64;
+        let step_ratio = up.get() as f64 / total_size;
         Ok(CyclicLr {
             config: *self,
             total_size,
             step_ratio,
             even: step_ratio == 0.5,
             cycle_steps: total,
-            int_limit: (1u64 << 52).saturating_sub(2 * total),
-            rise_slope: F::from_f64(1.0 / up as f64),
+            int_limit: (1u64 << 52).saturating_sub(2 * total.get()),
+            rise_slope: F::from_f64(1.0 / up.get() as f64),
             fall_slope: F::from_f64(-1.0 / down as f64),
             amplitudes: (
                 self.max_lr - self.base_lr,
@@ -423,7 +424,7 @@ impl<F: Real> CyclicLr<F> {
     #[inline(always)]
     fn place(&self, step: u64) -> (u64, u64, bool) {
         let index = step / self.cycle_steps;
-        let r = step - index * self.cycle_steps;
+        let r = step - index * self.cycle_steps.get();
         (index, r, r > self.config.step_size_up)
     }
 
@@ -435,7 +436,7 @@ impl<F: Real> CyclicLr<F> {
     #[inline(always)]
     fn half_line(&self, falling: bool) -> (u64, F) {
         if falling {
-            (self.cycle_steps, self.fall_slope)
+            (self.cycle_steps.get(), self.fall_slope)
         } else {
             (0, self.rise_slope)
         }
@@ -569,7 +570,7 @@ impl<F: Real> CyclicLr<F> {
     /// counted in `F` (as [`factor_of_place`](Self::factor_of_place)
     /// rounds them) times its slope, four lanes wide.
     fn fill_places(&self, out: &mut [F], first: u64, value: &impl Fn(F, F) -> F) {
-        let total = self.cycle_steps;
+        let total = self.cycle_steps.get();
         let mut step = first;
         let mut rest = out;
         while !rest.is_empty() {
@@ -1681,7 +1682,7 @@ mod exact {
                 .step_size_down(down)
                 .build()
                 .unwrap();
-            let n = s.cycle_steps;
+            let n = s.cycle_steps.get();
             let edge = |c: u64, d: u64| c.saturating_mul(n).saturating_add(d).saturating_sub(1);
             let mut steps = [
                 0,
@@ -1732,7 +1733,7 @@ mod exact {
                 .step_size_down(down)
                 .build()
                 .unwrap();
-            let n = s.cycle_steps;
+            let n = s.cycle_steps.get();
             for cycle in [0, 1, 2, 999] {
                 for r in [
                     0,

@@ -180,6 +180,7 @@ impl core::error::Error for Error {}
 /// Validation helpers shared by every builder.
 pub(crate) mod check {
     use super::{Error, Expected, Value};
+    use core::num::NonZeroU64;
 
     fn invalid(param: &'static str, value: f64, expected: Expected) -> Error {
         Error::Invalid {
@@ -253,16 +254,14 @@ pub(crate) mod check {
         }
     }
 
-    pub(crate) fn nonzero(param: &'static str, v: u64) -> Result<u64, Error> {
-        if v >= 1 {
-            Ok(v)
-        } else {
-            Err(Error::Invalid {
-                param,
-                value: Value::Int(v),
-                expected: Expected::NonZero,
-            })
-        }
+    /// `v` as the non-zero it was checked to be: a divisor that needs no
+    /// zero check (and no panic path) where it is used.
+    pub(crate) fn nonzero(param: &'static str, v: u64) -> Result<NonZeroU64, Error> {
+        NonZeroU64::new(v).ok_or(Error::Invalid {
+            param,
+            value: Value::Int(v),
+            expected: Expected::NonZero,
+        })
     }
 
     pub(crate) fn ordered(

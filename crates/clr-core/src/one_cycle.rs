@@ -3,6 +3,7 @@
 //! convention and formulas so that it reproduces its reference exactly.
 
 use core::marker::PhantomData;
+use core::num::NonZeroU64;
 
 use crate::anneal::{trig, Anneal};
 use crate::cyclic::clamped_position;
@@ -32,7 +33,7 @@ impl Length {
     /// The number of steps, checked for zero and overflow.
     pub fn steps(self) -> Result<u64, Error> {
         match self {
-            Length::Steps(n) => check::nonzero("total_steps", n),
+            Length::Steps(n) => check::nonzero("total_steps", n).map(NonZeroU64::get),
             Length::Epochs {
                 epochs,
                 steps_per_epoch,

@@ -143,7 +143,7 @@ impl<F: Real> RangeTestConfig<F> {
             .ok_or(Error::Overflow { param: "steps" })?;
         let n_wd = self.wd_list.len().max(1) as u64;
         batches
-            .div_ceil(bpe)
+            .div_ceil(bpe.get())
             .checked_mul(n_wd)
             .ok_or(Error::Overflow { param: "wd_list" })
     }

@@ -202,7 +202,7 @@ impl<F: Real> CosineRestartsBuilder<F> {
     /// Validates the configuration and builds the schedule.
     pub fn build(&self) -> Result<CosineRestarts<F>, Error> {
         check::positive("lr", self.lr.to_f64())?;
-        let t0 = check::nonzero("t0", self.t0)?;
+        let t0 = check::nonzero("t0", self.t0)?.get();
         let m = check::at_least("t_mult", self.t_mult, 1.0)?;
         check::non_negative("eta_min", self.eta_min.to_f64())?;
         check::decay("peak_decay", self.peak_decay)?;

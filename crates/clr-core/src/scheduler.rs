@@ -37,6 +37,8 @@
 //! all hold the same learning rate without communicating. With a schedule
 //! alone, `schedule.hypers(global_step)` is all a worker needs.
 
+use core::num::NonZeroU64;
+
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::real::Real;
@@ -44,6 +46,12 @@ use crate::schedule::Stepper;
 
 #[cfg(feature = "alloc")]
 use alloc::{string::String, vec::Vec};
+
+/// A record every 10 batches by default, the seed's `record_frq`.
+const RECORD_EVERY: NonZeroU64 = match NonZeroU64::new(10) {
+    Some(k) => k,
+    None => NonZeroU64::MIN,
+};
 
 /// The length of one cycle: `epochs × batches_per_epoch` iterations, the seed's
 /// convention (the number of epochs passed to `fit` is the cycle length).
@@ -229,7 +237,7 @@ pub struct Scheduler<S, N = S, F = f64> {
     schedule: S,
     next: Option<N>,
     cycle: Cycle,
-    record_every: u64,
+    record_every: NonZeroU64,
     past_end: PastEnd,
     state: SchedulerState,
     #[cfg(feature = "alloc")]
@@ -265,8 +273,7 @@ pub struct Scheduler<S, N = S, F = f64> {
 /// What a [`Scheduler`] is read from: the fields it is written with (it is
 /// still written as derived; the transient ones are neither written nor
 /// read), checked as [`Scheduler::new`], [`record_every`] and
-/// [`past_end`] check them. A crafted `record_every = 0` would otherwise
-/// divide by zero at the next record.
+/// [`past_end`] check them.
 ///
 /// [`record_every`]: Scheduler::record_every
 /// [`past_end`]: Scheduler::past_end
@@ -299,6 +306,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> TryFrom<RawScheduler<S, 
         // and `PastEnd::Continue` only with a `next` schedule.
         let probe = Scheduler::<&S, &S, F>::new(&raw.schedule, raw.cycle)?
             .record_every(raw.record_every)?;
+        let record_every = probe.record_every;
         match &raw.next {
             Some(next) => {
                 probe.then(next).past_end(raw.past_end)?;
@@ -311,7 +319,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> TryFrom<RawScheduler<S, 
             schedule: raw.schedule,
             next: raw.next,
             cycle: raw.cycle,
-            record_every: raw.record_every,
+            record_every,
             past_end: raw.past_end,
             state: raw.state,
             #[cfg(feature = "alloc")]
@@ -356,7 +364,7 @@ impl<F: Real, S: HyperSchedule<F>> Scheduler<S, S, F> {
             schedule,
             next: None,
             cycle,
-            record_every: 10,
+            record_every: RECORD_EVERY,
             past_end: PastEnd::Hold,
             state: SchedulerState::default(),
             #[cfg(feature = "alloc")]
@@ -616,7 +624,7 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
                 });
             }
         }
-        self.next_record = Transient((iteration - iteration % k).saturating_add(k));
+        self.next_record = Transient((iteration - iteration % k).saturating_add(k.get()));
     }
 
     /// Sets how far an exact scheduler's batches only count: to the end of

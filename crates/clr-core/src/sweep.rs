@@ -87,7 +87,7 @@ impl<F: Real> LrSweep<F> {
         let (lo, hi) = (lr_range.0.to_f64(), lr_range.1.to_f64());
         check::positive("lr_range.0", lo)?;
         check::positive("lr_range.1", hi)?;
-        let steps = check::nonzero("steps", steps)?;
+        let steps = check::nonzero("steps", steps)?.get();
         let (start, stop) = match mode {
             SweepMode::Exp => (libm::log10(lo), libm::log10(hi)),
             SweepMode::Linear => (lo, hi),

@@ -3,9 +3,9 @@
 
 use clr_core::{
     even_mults, Amplitude, Anneal, Bundle, Clamped, Constant, CosineCycles, CosineRestarts,
-    CyclicLr, Error, Expected, FitOneCycle, HyperSchedule, KerasClr, KerasOneCycle, LrSweep,
-    OneCycleLr, Phase, Piecewise, Repeat, Scaled, Schedule, Sequence, Span, SweepMode, Value,
-    MAX_PHASES,
+    CyclicLr, Error, Expected, FitOneCycle, HyperSchedule, Hypers, KerasClr, KerasOneCycle,
+    LrSweep, OneCycleLr, Phase, Piecewise, Repeat, Scaled, Schedule, Sequence, Span, SweepMode,
+    Value, MAX_PHASES,
 };
 use std::f64::consts::PI;
 
@@ -276,6 +276,51 @@ fn repeat_scale_clamp() {
     let cycles =
         Repeat::of_hypers(OneCycleLr::builder(0.1_f64, 10).build().unwrap(), None).unwrap();
     assert_eq!(cycles.hypers(10), cycles.hypers(0));
+}
+
+/// A schedule of no steps, as a user's `Schedule` may say it is.
+struct NoSteps;
+
+impl Schedule<f64> for NoSteps {
+    fn at(&self, _step: u64) -> f64 {
+        0.0
+    }
+    fn total_steps(&self) -> Option<u64> {
+        Some(0)
+    }
+}
+
+impl HyperSchedule<f64> for NoSteps {
+    fn hypers(&self, _step: u64) -> Hypers<f64> {
+        Hypers {
+            lr: 0.0,
+            momentum: None,
+            weight_decay: None,
+        }
+    }
+    fn total_steps(&self) -> Option<u64> {
+        Some(0)
+    }
+    fn has_momentum(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn repeat_refuses_a_schedule_of_no_steps() {
+    // Its period would be 0, and every step's place in it a division by 0.
+    let zero = |e: &Error| {
+        matches!(
+            e,
+            Error::Invalid {
+                param: "period",
+                ..
+            }
+        )
+    };
+    assert!(Repeat::new(NoSteps, None).is_err_and(|e| zero(&e)));
+    assert!(Repeat::new(NoSteps, Some(3)).is_err_and(|e| zero(&e)));
+    assert!(Repeat::of_hypers(NoSteps, None).is_err_and(|e| zero(&e)));
 }
 
 #[test]
