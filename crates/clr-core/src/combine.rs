@@ -314,7 +314,8 @@ impl<S> TryFrom<RawRepeat<S>> for Repeat<S> {
 }
 
 impl<S> Repeat<S> {
-    /// Repeats a scalar schedule; `times = None` repeats forever.
+    /// Repeats a scalar schedule; `times = None` repeats forever. Refused when
+    /// `inner` is unbounded, has no steps (a `period` of 0) or `times` is 0.
     pub fn new<F: Real>(inner: S, times: Option<u64>) -> Result<Self, Error>
     where
         S: Schedule<F>,
@@ -325,7 +326,8 @@ impl<S> Repeat<S> {
         Self::with_period(inner, period, times)
     }
 
-    /// Repeats a bundle; `times = None` repeats forever.
+    /// Repeats a bundle; `times = None` repeats forever. Refused when
+    /// `inner` is unbounded, has no steps (a `period` of 0) or `times` is 0.
     pub fn of_hypers<F: Real>(inner: S, times: Option<u64>) -> Result<Self, Error>
     where
         S: HyperSchedule<F>,
