@@ -47,10 +47,12 @@ use crate::schedule::Stepper;
 #[cfg(feature = "alloc")]
 use alloc::{string::String, vec::Vec};
 
-/// A record every 10 batches by default, the seed's `record_frq`.
+/// A record every 10 batches by default, the seed's `record_frq`. Built
+/// at compile time (a `None` would fail the build, not a run); `match`
+/// because `Option::unwrap` is not `const` at the MSRV, 1.82.
 const RECORD_EVERY: NonZeroU64 = match NonZeroU64::new(10) {
     Some(k) => k,
-    None => NonZeroU64::MIN,
+    None => panic!("10 is not zero"),
 };
 
 /// The length of one cycle: `epochs × batches_per_epoch` iterations, the seed's
