@@ -126,6 +126,32 @@ impl CliError {
                     )
                 }
             }
+            clr_core::Error::Compare {
+                param,
+                value,
+                other,
+                other_value,
+                must,
+            } => {
+                let (at, to) = (option(param), option(other));
+                let (value, other_value) = (number(value), number(other_value));
+                if at.option == to.option {
+                    format!(
+                        "invalid value '{value},{other_value}' for '{}': the {} number {must} the {}",
+                        at.option,
+                        at.part.unwrap_or("first"),
+                        to.part.unwrap_or("second"),
+                    )
+                } else {
+                    format!(
+                        "invalid value '{value}' for '{}'{}: {must} '{}'{} = {other_value}",
+                        at.option,
+                        at.part_suffix(),
+                        to.option,
+                        to.part_suffix(),
+                    )
+                }
+            }
             clr_core::Error::Overflow { param } => {
                 let at = option(param);
                 format!(
@@ -299,6 +325,32 @@ mod tests {
         assert_eq!(
             text,
             "error: invalid value '2,1' for '--lr-range': the first number must not exceed the second"
+        );
+    }
+
+    #[test]
+    fn compare_errors_within_one_option_and_across_two() {
+        let below = clr_core::Error::Compare {
+            param: "lr_range.0",
+            value: 2.0,
+            other: "lr_range.1",
+            other_value: 2.0,
+            must: clr_core::Comparison::Below,
+        };
+        assert_eq!(
+            CliError::from_core(below, OptionRef::from_param).to_string(),
+            "error: invalid value '2,2' for '--lr-range': the first number must be below the second"
+        );
+        let equal = clr_core::Error::Compare {
+            param: "total_steps",
+            value: 250.0,
+            other: "epochs",
+            other_value: 500.0,
+            must: clr_core::Comparison::Equal,
+        };
+        assert_eq!(
+            CliError::from_core(equal, OptionRef::from_param).to_string(),
+            "error: invalid value '250' for '--total-steps': must equal '--epochs' = 500"
         );
     }
 }

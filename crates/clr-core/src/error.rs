@@ -74,6 +74,25 @@ impl fmt::Display for Expected {
     }
 }
 
+/// How one parameter must compare with another, in an [`Error::Compare`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Comparison {
+    /// Strictly below the other (a range that must rise).
+    Below,
+    /// Equal to the other (a schedule's length and its cycle's).
+    Equal,
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Comparison::Below => "must be below",
+            Comparison::Equal => "must equal",
+        })
+    }
+}
+
 /// Why a configuration was refused.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -98,6 +117,20 @@ pub enum Error {
         high: &'static str,
         /// Its value.
         high_value: f64,
+    },
+    /// A parameter does not compare with another as it must: strictly below
+    /// it ([`Comparison::Below`]) or equal to it ([`Comparison::Equal`]).
+    Compare {
+        /// The parameter refused.
+        param: &'static str,
+        /// Its value.
+        value: f64,
+        /// What it is compared with.
+        other: &'static str,
+        /// That value.
+        other_value: f64,
+        /// How it must compare.
+        must: Comparison,
     },
     /// A computed quantity (such as a step count) does not fit in a `u64`.
     Overflow {
@@ -133,6 +166,7 @@ impl Error {
         match *self {
             Error::Invalid { param, .. } => param,
             Error::Order { low, .. } => low,
+            Error::Compare { param, .. } => param,
             Error::Overflow { param } | Error::Unbounded { param } => param,
             Error::PastEnd { .. } => "step",
             Error::OutOfTurn { .. } => "report",
@@ -156,6 +190,16 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "invalid {low} = {low_value}: must not exceed {high} = {high_value}"
+            ),
+            Error::Compare {
+                param,
+                value,
+                other,
+                other_value,
+                must,
+            } => write!(
+                f,
+                "invalid {param} = {value}: {must} {other} = {other_value}"
             ),
             Error::Overflow { param } => write!(f, "invalid {param}: the step count overflows u64"),
             Error::PastEnd { step, total_steps } => write!(

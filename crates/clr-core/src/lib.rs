@@ -78,7 +78,7 @@ pub use cyclic::{
     Amplitude, ClrBuilder, ClrShape, CosineCycles, CyclicLr, CyclicLrBuilder, CyclicMode,
     FixedShape, KerasClr, KerasShape, ScaleMode, SeedClr,
 };
-pub use error::{Error, Expected, Value};
+pub use error::{Comparison, Error, Expected, Value};
 pub use hyper::{even_mults, Bundle, HyperSchedule, Hypers, Lr, Momentum, WithWeightDecay};
 pub use one_cycle::{
     combined_cos, AnnealStrategy, FitOneCycle, FitOneCycleBuilder, KerasOneCycle,

@@ -354,11 +354,12 @@ impl<F: Real, S: HyperSchedule<F>> Scheduler<S, S, F> {
     pub fn new(schedule: S, cycle: Cycle) -> Result<Self, Error> {
         if let Some(n) = schedule.total_steps() {
             if n != cycle.iterations() {
-                return Err(Error::Order {
-                    low: "total_steps",
-                    low_value: n as f64,
-                    high: "epochs x batches_per_epoch",
-                    high_value: cycle.iterations() as f64,
+                return Err(Error::Compare {
+                    param: "total_steps",
+                    value: n as f64,
+                    other: "epochs x batches_per_epoch",
+                    other_value: cycle.iterations() as f64,
+                    must: crate::error::Comparison::Equal,
                 });
             }
         }

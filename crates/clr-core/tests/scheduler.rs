@@ -163,6 +163,28 @@ fn a_finite_schedule_must_fill_the_cycle() {
     assert!(Cycle::from_samples(1, 10, 0).is_err());
 }
 
+/// The rule is equality, shorter or longer (issue 22): the message says so
+/// and names both lengths.
+#[test]
+fn a_schedule_of_another_length_says_they_must_be_equal() {
+    let cycle = Cycle::new(5, 100).unwrap();
+    for (steps, message) in [
+        (
+            250,
+            "invalid total_steps = 250: must equal epochs x batches_per_epoch = 500",
+        ),
+        (
+            600,
+            "invalid total_steps = 600: must equal epochs x batches_per_epoch = 500",
+        ),
+    ] {
+        let schedule = OneCycleLr::builder(0.1, steps).build().unwrap();
+        let e = Scheduler::new(schedule, cycle).unwrap_err();
+        assert_eq!(e.to_string(), message);
+        assert_eq!(e.param(), "total_steps");
+    }
+}
+
 #[test]
 fn resume_mid_cycle_is_bit_identical() {
     let cycle = Cycle::new(5, 13).unwrap();
