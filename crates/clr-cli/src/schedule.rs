@@ -282,7 +282,7 @@ pub struct FastaiOneCycleArgs {
 /// `clr schedule range-test`: keras_one_cycle_clr's `LrRangeTest` learning rates.
 #[derive(Debug, Args)]
 pub struct RangeTestArgs {
-    /// First and last learning rate of the sweep (lr_range).
+    /// First and last learning rate of the sweep (lr_range), each > 0, the first below the second.
     #[arg(long, value_name = "LO,HI", value_parser = pair, allow_hyphen_values = true, default_value = "1e-5,10")]
     pub lr_range: Pair,
     /// Steps of the sweep (LrRangeTest's steps).
@@ -757,13 +757,25 @@ impl RangeTestArgs {
             Sweep::Exp => SweepMode::Exp,
             Sweep::Linear => SweepMode::Linear,
         };
-        let sweep = LrSweep::new((lo, hi), self.total_steps, mode).map_err(|err| {
-            // LrRangeTest calls the sweep's length `steps`; here it is --total-steps.
+        // LrRangeTest calls the sweep's length `steps`; here it is --total-steps.
+        let err = |err| {
             CliError::from_core(err, |param| match param {
                 "steps" => OptionRef::new("--total-steps"),
                 other => OptionRef::from_param(other),
             })
-        })?;
+        };
+        let sweep = LrSweep::new((lo, hi), self.total_steps, mode).map_err(err)?;
+        // A range test's rates rise (RangeTestConfig refuses the rest too):
+        // every suggestion method reads the curve that way.
+        if lo >= hi {
+            return Err(err(clr_core::Error::Compare {
+                param: "lr_range.0",
+                value: lo,
+                other: "lr_range.1",
+                other_value: hi,
+                must: clr_core::Comparison::Below,
+            }));
+        }
         Ok(Bundle::lr_only(sweep))
     }
 }

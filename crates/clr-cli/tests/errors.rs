@@ -240,6 +240,14 @@ fn malformed_lists() {
         "schedule range-test --lr-range 0,1 --total-steps 10",
         "--lr-range",
     );
+    // The range test's rates must rise (issue 22): falling or flat is refused.
+    for range in ["10,0.00001", "0.1,0.1"] {
+        let e = refused(
+            &format!("schedule range-test --lr-range {range} --total-steps 10"),
+            "--lr-range",
+        );
+        assert!(e.contains("must be below"), "{e}");
+    }
     refused(
         "schedule fastai-one-cycle --total-steps 10 --moms 0.9,0.8",
         "--moms",

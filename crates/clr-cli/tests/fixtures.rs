@@ -25,7 +25,19 @@ fn contract_exception(case: &Value) -> Option<&'static str> {
         // contract makes --lr required. Checked in `omitted_lr_is_required`.
         return Some("--lr is required by the CLI contract");
     }
+    if case["kind"] == "range-test" && !rising(&params["lr-range"]) {
+        // numpy's linspace sweeps a falling or flat range too (LrSweep keeps
+        // that, checked in clr-core), but a range test's rates must rise:
+        // the CLI refuses them. Checked in `falling_sweeps_are_refused`.
+        return Some("a range test's --lr-range must rise");
+    }
     None
+}
+
+/// Whether `[lo, hi]` has `lo < hi`.
+fn rising(range: &Value) -> bool {
+    let range = floats(range);
+    range[0] < range[1]
 }
 
 fn args_of(case: &Value) -> Vec<String> {
@@ -242,4 +254,27 @@ fn omitted_lr_is_required() {
     assert_eq!(run.code, Some(2));
     assert!(run.stdout.is_empty());
     assert!(run.stderr.contains("--lr"), "{}", run.stderr);
+}
+
+/// The fixtures' falling and flat sweeps are refused by `clr schedule
+/// range-test`, naming `--lr-range`: every suggestion method reads a range
+/// test's curve as rising rates.
+#[test]
+fn falling_sweeps_are_refused() {
+    let text = std::fs::read_to_string(format!("{DIR}/range_sweep.json")).expect("fixture file");
+    let doc: Value = serde_json::from_str(&text).expect("fixture JSON");
+    let mut refused = 0;
+    for case in doc["cases"].as_array().expect("cases") {
+        if rising(&case["params"]["lr-range"]) {
+            continue;
+        }
+        let args = args_of(case);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = clr(&args);
+        assert_eq!(run.code, Some(2), "{args:?}");
+        assert!(run.stdout.is_empty(), "{args:?}");
+        assert!(run.stderr.contains("'--lr-range'"), "{}", run.stderr);
+        refused += 1;
+    }
+    assert_eq!(refused, 4);
 }

@@ -34,7 +34,7 @@ pub use runner::{NoRangeValidation, RangeTestRunner};
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::error::{check, Error};
+use crate::error::{check, Comparison, Error};
 use crate::real::Real;
 use crate::schedule::Schedule;
 use crate::suggest::Suggestions;
@@ -93,7 +93,9 @@ impl Smoothing {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RangeTestConfig<F> {
-    /// Lowest and highest learning rate (default `(1e-5, 10)`).
+    /// Lowest and highest learning rate (default `(1e-5, 10)`): both finite
+    /// and `> 0`, the first below the second (the sweep rises, as every
+    /// suggestion method assumes).
     pub lr_range: (F, F),
     /// Learning rates in the sweep (default 100).
     pub steps: u64,
@@ -149,9 +151,18 @@ impl<F: Real> RangeTestConfig<F> {
     }
 
     fn validate(&self) -> Result<LrSweep<F>, Error> {
-        let (lo, hi) = (self.lr_range.0.to_f64(), self.lr_range.1.to_f64());
-        check::ordered("lr_range.0", lo, "lr_range.1", hi)?;
         let sweep = LrSweep::new(self.lr_range, self.steps, self.mode)?;
+        // Every suggestion method reads the curve as rising rates.
+        let (lo, hi) = (self.lr_range.0.to_f64(), self.lr_range.1.to_f64());
+        if lo >= hi {
+            return Err(Error::Compare {
+                param: "lr_range.0",
+                value: lo,
+                other: "lr_range.1",
+                other_value: hi,
+                must: Comparison::Below,
+            });
+        }
         check::nonzero("batches_per_step", self.batches_per_step)?;
         check::at_least(
             "threshold_multiplier",

@@ -306,6 +306,7 @@ fn invalid_configs_name_the_parameter() {
         RangeTest::new(c).unwrap_err().param()
     };
     assert_eq!(bad(|c| c.lr_range = (1.0, 0.1)), "lr_range.0");
+    assert_eq!(bad(|c| c.lr_range = (0.1, 0.1)), "lr_range.0");
     assert_eq!(bad(|c| c.lr_range = (f64::NAN, 0.1)), "lr_range.0");
     assert_eq!(bad(|c| c.steps = 0), "steps");
     assert_eq!(bad(|c| c.batches_per_step = 0), "batches_per_step");
@@ -323,6 +324,32 @@ fn invalid_configs_name_the_parameter() {
         "beta"
     );
     assert_eq!(bad(|c| c.accumulation_steps = 0), "accumulation_steps");
+}
+
+/// Every suggestion assumes rising rates: a range whose low end is not
+/// below its high end is refused, naming `lr_range` (issue 22).
+#[test]
+fn the_learning_rate_range_must_rise() {
+    for (lo, hi, message) in [
+        (
+            10.0,
+            1e-5,
+            "invalid lr_range.0 = 10: must be below lr_range.1 = 0.00001",
+        ),
+        (
+            0.1,
+            0.1,
+            "invalid lr_range.0 = 0.1: must be below lr_range.1 = 0.1",
+        ),
+    ] {
+        let config = RangeTestConfig {
+            lr_range: (lo, hi),
+            ..config(10)
+        };
+        let e = RangeTest::new(config).unwrap_err();
+        assert_eq!(e.to_string(), message);
+        assert_eq!(e.param(), "lr_range.0");
+    }
 }
 
 #[test]
