@@ -3,8 +3,8 @@
 //!
 //! The input has a header naming the columns `lr` and `loss` (in any order;
 //! other columns are ignored), then one row per range-test step. A loss may
-//! be `nan`/`NaN` or `inf`/`-inf` (a diverged step); a learning rate must be
-//! a finite number. Fields are read with the `csv` crate, so quoted fields
+//! be `nan`/`NaN` or `inf`/`-inf` (a diverged step: the methods' own NaN
+//! handling decides); a learning rate must be a finite number `> 0`. Fields are read with the `csv` crate, so quoted fields
 //! and blank lines work as usual, and spaces around a value are trimmed.
 //!
 //! The output is CSV `method,lr` with one row per method, in the order of
@@ -26,7 +26,8 @@ use crate::schedule::count;
 /// What `clr suggest --help` adds after the options.
 pub const SUGGEST_HELP: &str = "\
 Input: CSV with a header naming the columns `lr` and `loss` (any order, other columns
-  ignored), one row per range-test step; a loss may be nan or inf.
+  ignored), one row per range-test step; a loss may be nan or inf, a learning rate
+  must be a finite number > 0.
 Output: CSV `method,lr`, one row each for valley, slide, minimum, steep (fastai's
   lr_find: lrs[num_it//10:-5], cut at the first NaN loss, float32) and gradient
   (torch-lr-finder's plot: lrs[10:-5], float64); the lr field is empty where a
@@ -211,11 +212,16 @@ pub fn parse_curve(path: &Path, data: &[u8]) -> Result<Curve, CliError> {
             })
         };
         let lr = field(lr_col, "lr")?;
-        if !lr.is_finite() {
+        // Every suggestion is one of these rates (steep takes their log):
+        // one that is not a rate would give empty or meaningless answers.
+        if !(lr.is_finite() && lr > 0.0) {
+            let text = record.get(lr_col).unwrap_or_default().trim();
             return Err(at(
                 path,
                 line,
-                format!("'{lr}' is not a finite number in column lr"),
+                format!(
+                    "'{text}' in column lr is not a learning rate: expected a finite number > 0"
+                ),
             ));
         }
         let loss = field(loss_col, "loss")?;
@@ -269,9 +275,9 @@ mod tests {
             e.starts_with("error: t.csv line 2: missing value in column loss"),
             "{e}"
         );
-        let e = parse("lr,loss\nnan,1\n").unwrap_err();
+        let e = parse("lr,loss\nNaN,1\n").unwrap_err();
         assert!(
-            e.starts_with("error: t.csv line 2: 'NaN' is not a finite"),
+            e.starts_with("error: t.csv line 2: 'NaN' in column lr is not a learning rate"),
             "{e}"
         );
     }

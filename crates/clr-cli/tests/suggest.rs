@@ -218,6 +218,21 @@ fn bad_files_are_one_line_errors() {
         Some(4),
         "'x1' is not a number in column lr",
     );
+    // A learning rate must be a finite number > 0 (issue 22): every
+    // suggestion is one of them, and steep takes their logarithm.
+    for (file, text, lr) in [
+        ("negative_lr.csv", "lr,loss\n0.1,1\n-1,1\n", "-1"),
+        ("zero_lr.csv", "lr,loss\n0.1,1\n0,1\n", "0"),
+        ("nan_lr.csv", "lr,loss\n0.1,1\nnan,1\n", "nan"),
+        ("inf_lr.csv", "lr,loss\n0.1,1\n-inf,1\n", "-inf"),
+    ] {
+        check_error(
+            file,
+            Some(text),
+            Some(3),
+            &format!("'{lr}' in column lr is not a learning rate: expected a finite number > 0"),
+        );
+    }
     check_error(
         "short_row.csv",
         Some("lr,loss\n0.1,1\n0.2\n"),
