@@ -189,7 +189,8 @@ fn restores_after_an_early_stop() {
         lr_range: (1e-3, 1e4),
         steps: 60,
         batches_per_step: 1,
-        threshold_multiplier: 2.0,
+        smoothing: Smoothing::FASTAI,
+        threshold_multiplier: 4.0,
         ..RangeTestConfig::default()
     };
     let outcome = check_restored(config, None);
@@ -201,6 +202,21 @@ fn restores_after_an_early_stop() {
     };
     assert!(stopped < 59);
     assert!(sweep.train_loss[stopped + 1..].iter().all(|l| l.is_nan()));
+    // Six or more steps before the end: the suggestions are those of the
+    // points recorded up to the stop, not of the NaN padding after it
+    // (issue 22), whose torch-lr-finder gradient was the divergence rate.
+    assert!(stopped + 6 <= 60 && stopped >= 20, "stopped at {stopped}");
+    let lrs = &outcome.result.lrs;
+    let mut scratch = vec![0; stopped + 1];
+    let want = clr_core::suggest::Suggestions::compute(
+        &lrs[..=stopped],
+        &sweep.smoothed[..=stopped],
+        60,
+        &mut scratch,
+    );
+    assert_eq!(outcome.suggestions[0], want);
+    assert!(want.gradient.is_some());
+    assert_ne!(want.gradient, Some(lrs[stopped]), "the divergence rate");
 }
 
 #[test]

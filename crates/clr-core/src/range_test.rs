@@ -269,6 +269,27 @@ pub struct SweepResult<F> {
     pub stop: SweepStop<F>,
 }
 
+impl<F: Real> SweepResult<F> {
+    /// How many steps the sweep recorded, from the first: up to and
+    /// including the step it stopped at, all of them when it completed,
+    /// those with a judged loss while it is still running. The rest of its
+    /// curves is NaN padding.
+    pub fn recorded(&self) -> usize {
+        match self.stop {
+            SweepStop::Diverged { step, .. } | SweepStop::NonFinite { step } => {
+                usize::try_from(step).map_or(usize::MAX, |s| s.saturating_add(1))
+            }
+            // Completed, or not over yet: no judged loss is NaN before the end.
+            SweepStop::Completed => self
+                .smoothed
+                .iter()
+                .rposition(|v| !v.is_nan())
+                .map_or(0, |i| i + 1),
+        }
+        .min(self.smoothed.len())
+    }
+}
+
 /// The whole test's result.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -284,12 +305,19 @@ impl<F: Real> RangeTestResult<F> {
     /// judged (smoothed, or validation when configured) losses, as fastai's
     /// `lr_find` and torch-lr-finder would make them on that curve. `None`
     /// for an index past the last sweep.
+    ///
+    /// Only the points the sweep recorded count ([`SweepResult::recorded`]),
+    /// the stop included, as both references record them: a sweep that
+    /// stopped early has its trimming (fastai's last 5 points,
+    /// torch-lr-finder's `[10:-5]`) taken from where it stopped, not from
+    /// the NaN padding after it. fastai's `num_it` is the steps asked for.
     pub fn suggestions(&self, index: usize) -> Option<Suggestions<F>> {
         let sweep = self.sweeps.get(index)?;
-        let mut scratch = vec![0usize; self.lrs.len()];
+        let n = sweep.recorded().min(self.lrs.len());
+        let mut scratch = vec![0usize; n];
         Some(Suggestions::compute(
-            &self.lrs,
-            &sweep.smoothed,
+            &self.lrs[..n],
+            &sweep.smoothed[..n],
             self.lrs.len(),
             &mut scratch,
         ))

@@ -327,3 +327,50 @@ fn range_test_restores_on_error_and_checks_its_validation_closure() {
         "{e}"
     );
 }
+
+/// A sweep that stopped early (here six or more steps before its end)
+/// suggests on the points it recorded, as fastai and torch-lr-finder do on
+/// theirs (issue 22): not on the NaN padding after the stop, which made
+/// torch-lr-finder's gradient the divergence rate itself.
+#[test]
+fn range_test_suggests_on_the_points_recorded_before_an_early_stop() {
+    let w = Cell::new(0.5);
+    let mut sgd = Sgd {
+        w: &w,
+        lr: 0.01,
+        begun: 0,
+    };
+    let config = RangeTestConfig {
+        steps: 60,
+        ..config()
+    };
+    let outcome = RangeTestRunner::<Toy, _>::new(config, |_| Ok(loss(w.get())))
+        .quiet(true)
+        .run(&w, &mut sgd)
+        .unwrap();
+    let recorded = early_stop_recorded(&outcome, 60);
+    assert!(recorded >= 20, "{recorded} points");
+}
+
+/// Checks that sweep 0 of `outcome` stopped six or more steps before the
+/// end of its `steps` and that its suggestions are the references' on the
+/// points up to the stop; returns how many there are.
+fn early_stop_recorded(
+    outcome: &clr_core::range_test::RangeTestOutcome<f64>,
+    steps: usize,
+) -> usize {
+    let (result, sweep) = (&outcome.result, &outcome.result.sweeps[0]);
+    let stop = match sweep.stop {
+        clr_core::SweepStop::Diverged { step, .. } => step as usize,
+        other => panic!("expected a divergence, got {other:?}"),
+    };
+    assert!(stop + 6 <= steps, "stopped at {stop} of {steps}");
+    assert_eq!(sweep.recorded(), stop + 1);
+    let (lrs, judged) = (&result.lrs[..=stop], &sweep.smoothed[..=stop]);
+    let mut scratch = vec![0; lrs.len()];
+    let want = clr_core::suggest::Suggestions::compute(lrs, judged, steps, &mut scratch);
+    assert_eq!(outcome.suggestions[0], want);
+    assert!(want.gradient.is_some());
+    assert_ne!(want.gradient, Some(result.lrs[stop]), "the divergence rate");
+    stop + 1
+}

@@ -189,6 +189,71 @@ fn fastai_pipeline_with_f32_input() {
     }
 }
 
+/// A sweep that stopped early suggests what fastai's `lr_find` and
+/// torch-lr-finder's `plot` give on the curve they recorded (issue 22):
+/// each real range test of the fixtures that stopped at a divergence is
+/// replayed through the state machine (its judged losses as the train
+/// losses, the reference's stop rule: 4 × best for fastai, 5 × best for
+/// torch-lr-finder), which stops where the reference did and pads the
+/// steps after with NaN. The suggestions must ignore the padding. The
+/// result's learning rates are the reference's (a suggestion picks a
+/// point; the sweep's own rates would differ), continued past the stop.
+#[cfg(feature = "alloc")]
+#[test]
+fn early_stopped_sweeps_suggest_as_the_references_did() {
+    use clr_core::{Action, RangeTest, RangeTestConfig, Report, SweepStop};
+
+    let mut checked = 0;
+    for c in curves() {
+        let stopped = c.lrs.len() < c.num_it && c.losses.iter().all(|l| l.is_finite());
+        if c.name.starts_with("synthetic") || c.name.ends_with("_raw") || !stopped {
+            continue;
+        }
+        let config = RangeTestConfig {
+            lr_range: (1e-7, 10.0),
+            steps: c.num_it as u64,
+            batches_per_step: 1,
+            threshold_multiplier: if c.name.contains("_tlf") { 5.0 } else { 4.0 },
+            ..Default::default()
+        };
+        let mut test = RangeTest::new(config).unwrap();
+        let (mut action, mut i) = (test.start(), 0);
+        while action != Action::Done {
+            action = match action {
+                Action::Train { .. } => {
+                    i += 1;
+                    test.report(Report::TrainLoss(c.losses[i - 1])).unwrap()
+                }
+                _ => test.report(Report::Restored).unwrap(),
+            };
+        }
+        let mut result = test.result().clone();
+        let last = c.lrs.len() - 1;
+        assert!(
+            matches!(result.sweeps[0].stop, SweepStop::Diverged { step, .. } if step as usize == last),
+            "{}: {:?}",
+            c.name,
+            result.sweeps[0].stop
+        );
+        assert_eq!(result.sweeps[0].recorded(), c.lrs.len());
+        let ratio = c.lrs[last] / c.lrs[last - 1];
+        result.lrs = (0..c.num_it)
+            .map(|k| {
+                c.lrs
+                    .get(k)
+                    .copied()
+                    .unwrap_or_else(|| c.lrs[last] * ratio.powi((k - last) as i32))
+            })
+            .collect();
+        let s = result.suggestions(0).unwrap();
+        for ((method, got), want) in s.iter().zip(c.expected) {
+            assert_eq!(got, want, "{} / {method}", c.name);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 6, "{checked} early-stopped curves");
+}
+
 /// The CSV copies for the CLI tests hold exactly the JSON curves.
 #[test]
 fn csv_copies_match_json() {

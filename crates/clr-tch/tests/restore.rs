@@ -5,7 +5,8 @@
 
 use std::cell::RefCell;
 
-use clr_core::{Hypers, RangeTestConfig, SweepStop};
+use clr_core::suggest::Suggestions;
+use clr_core::{Hypers, RangeTestConfig, Smoothing, SweepStop};
 use clr_tch::{
     AdapterError, Error, OptimizerState, RangeTestRunner, ScheduledOptimizer, TchOptimizer,
     TchOptimizerState, TchStep, VarStoreSnapshot,
@@ -203,6 +204,47 @@ fn every_sweep_starts_from_the_same_bits_and_the_end_restores_them_after_nan() {
         hypers_before
     );
     assert!(outcome.best_sweep().is_some());
+}
+
+/// A sweep that stopped six or more steps before its end suggests on the
+/// points it recorded up to the stop, as fastai and torch-lr-finder do on
+/// theirs (issue 22), not on the NaN padding after it, whose
+/// torch-lr-finder gradient was the divergence rate itself.
+#[test]
+fn an_early_stop_suggests_on_the_points_recorded() {
+    let p = problem();
+    let mut opt = sgd(&p.vs);
+    let before = dump(&p.vs);
+    let config = RangeTestConfig {
+        lr_range: (1e-4, 1e3),
+        steps: 60,
+        batches_per_step: 1,
+        smoothing: Smoothing::FASTAI,
+        threshold_multiplier: 4.0,
+        ..Default::default()
+    };
+    let outcome = RangeTestRunner::new(config, |b| Ok(p.loss(b)))
+        .quiet(true)
+        .run(&p.vs, &mut opt)
+        .unwrap();
+    assert!(dump(&p.vs) == before, "not restored bit for bit");
+    let sweep = &outcome.result.sweeps[0];
+    let SweepStop::Diverged { step, .. } = sweep.stop else {
+        panic!("expected a divergence, got {:?}", sweep.stop);
+    };
+    let stopped = step as usize;
+    assert!((20..=54).contains(&stopped), "stopped at {stopped}");
+    let lrs = &outcome.result.lrs;
+    let mut scratch = vec![0; stopped + 1];
+    let want = Suggestions::compute(
+        &lrs[..=stopped],
+        &sweep.smoothed[..=stopped],
+        60,
+        &mut scratch,
+    );
+    assert_eq!(outcome.suggestions[0], want);
+    assert!(want.gradient.is_some());
+    assert_ne!(want.gradient, Some(lrs[stopped]), "the divergence rate");
 }
 
 /// After the test the optimizer is a fresh one: one step gives the same bits
