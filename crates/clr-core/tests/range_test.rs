@@ -274,6 +274,32 @@ fn smoothing_like_fastai_and_torch_lr_finder() {
     }
 }
 
+/// `Smoothing::apply` on a sweep's losses is its judged curve, bit for bit
+/// (what a plot draws); out-of-range parameters are errors naming them.
+#[test]
+fn smoothing_a_curve_gives_the_judged_one() {
+    let losses = [4.0, 2.0, 3.0, 1.0, 2.5];
+    for smoothing in [
+        Smoothing::None,
+        Smoothing::FASTAI,
+        Smoothing::TORCH_LR_FINDER,
+    ] {
+        let mut c = config(5);
+        c.batches_per_step = 1;
+        c.threshold_multiplier = 100.0;
+        c.smoothing = smoothing;
+        let (test, _) = drive(c, |_, _, call| losses[call - 1], |_| 0.0);
+        let sweep = &test.result().sweeps[0];
+        let applied = smoothing.apply(&sweep.train_loss).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&applied), bits(&sweep.smoothed), "{smoothing:?}");
+    }
+    let bad = Smoothing::EmaDebiased { beta: 1.0 }.apply(&losses);
+    assert_eq!(bad.unwrap_err().param(), "beta");
+    let bad = Smoothing::Ema { smooth_f: 0.0 }.apply(&losses);
+    assert_eq!(bad.unwrap_err().param(), "smooth_f");
+}
+
 #[test]
 fn moving_average_like_pandas_rolling() {
     // pandas: Series([1, 2, nan, 4, 5, 6]).rolling(3, min_periods=1).mean()
