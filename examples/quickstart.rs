@@ -25,7 +25,7 @@ use clr_candle::{
     Error, Evaluation, Fit, MomentumSgd, RangeTestOutcome, RangeTestRunner, SgdParams,
     VarMapSnapshot,
 };
-use clr_viz::{Boundary, Figure, History, HistoryPlot, LossKind, RangeTestPlot, SchedulePlot};
+use clr_viz::{Boundary, Figure, History, HistoryPlot, RangeTestPlot, SchedulePlot};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -214,7 +214,7 @@ pub fn run(settings: &Settings) -> Result<Report, Error> {
             }
             Ok::<(), Error>(())
         };
-        let rt = RangeTestPlot::from_result(&range_test.result, LossKind::Train)?
+        let rt = RangeTestPlot::from_result(&range_test.result)?
             .title("LR range test (SGD, momentum 0.95)");
         save("range_test", &|p| rt.save(p))?;
 

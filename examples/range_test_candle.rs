@@ -23,7 +23,7 @@ use std::path::Path;
 use clr_candle::candle_nn::VarMap;
 use clr_candle::clr_core::{RangeTestConfig, SweepStop};
 use clr_candle::{Error, MomentumSgd, RangeTestRunner, SgdParams, VarMapSnapshot};
-use clr_viz::{wd_label, Figure, LossKind, RangeTestPlot};
+use clr_viz::{wd_label, Figure, RangeTestPlot};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -124,7 +124,7 @@ fn main() -> Result<(), Error> {
 
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/clr-range-test");
     std::fs::create_dir_all(&dir).map_err(|e| Error::user(format!("{}: {e}", dir.display())))?;
-    let plot = RangeTestPlot::from_result(&outcome.result, LossKind::Validation)?
+    let plot = RangeTestPlot::from_result(&outcome.result)?
         .methods(&["valley"])
         .title("LR x weight decay range test (validation loss)");
     for ext in ["png", "svg"] {

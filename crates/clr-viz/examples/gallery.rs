@@ -11,9 +11,7 @@ use clr_core::{
     Action, CosineRestarts, HyperSchedule, OneCycleLr, RangeTest, RangeTestConfig, Report,
     Schedule, Smoothing,
 };
-use clr_viz::{
-    Boundary, Curve, Figure, History, HistoryPlot, LossKind, RangeTestPlot, SchedulePlot,
-};
+use clr_viz::{Boundary, Figure, History, HistoryPlot, RangeTestPlot, SchedulePlot};
 
 /// A deterministic noise source (no `rand` needed).
 struct Noise(u64);
@@ -103,17 +101,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         };
     }
     let result = test.result();
-    let plot = RangeTestPlot::from_result(result, LossKind::Train)?.methods(&["valley"]);
+    let plot = RangeTestPlot::from_result(result)?.methods(&["valley"]);
     save(&plot, &dir, "range_test")?;
     print!("{}", plot.to_terminal(80, 24, true));
-    let first = RangeTestPlot::from_result(
-        &clr_core::RangeTestResult {
-            lrs: result.lrs.clone(),
-            sweeps: result.sweeps[..1].to_vec(),
-        },
-        LossKind::Train,
-    )?
-    .curve(Curve::Ema { beta: 0.98 });
+    // One sweep: every suggestion on the smoothed curve, the raw losses faint.
+    let first = RangeTestPlot::from_result(&clr_core::RangeTestResult {
+        lrs: result.lrs.clone(),
+        sweeps: result.sweeps[..1].to_vec(),
+    })?;
     save(&first, &dir, "range_test_one")?;
 
     // Histories: one run, then three policies compared on validation loss.

@@ -49,6 +49,9 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// A parameter refused by `clr-core` (a [`Curve`](crate::Curve)'s
+    /// smoothing out of range).
+    Core(clr_core::Error),
     /// The drawing backend failed.
     Draw {
         /// The file being drawn, when there is one.
@@ -79,7 +82,10 @@ impl Error {
             Error::Io { path, .. } if path.as_os_str().is_empty() => None,
             Error::Io { path, .. } | Error::Format { path } => Some(path),
             Error::Csv { path, .. } | Error::Draw { path, .. } => path.as_deref(),
-            Error::Length { .. } | Error::Duplicate { .. } | Error::Empty { .. } => None,
+            Error::Length { .. }
+            | Error::Duplicate { .. }
+            | Error::Empty { .. }
+            | Error::Core(_) => None,
         }
     }
 
@@ -94,6 +100,12 @@ impl Error {
             _ => {}
         }
         self
+    }
+}
+
+impl From<clr_core::Error> for Error {
+    fn from(e: clr_core::Error) -> Self {
+        Error::Core(e)
     }
 }
 
@@ -134,6 +146,7 @@ impl fmt::Display for Error {
                 "{}: unknown image format (use a .png or .svg file name)",
                 path.display()
             ),
+            Error::Core(e) => write!(f, "{e}"),
             Error::Draw { path, message } => match path {
                 Some(path) => write!(f, "{}: drawing failed: {message}", path.display()),
                 None => write!(f, "drawing failed: {message}"),
@@ -146,6 +159,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
+            Error::Core(e) => Some(e),
             _ => None,
         }
     }

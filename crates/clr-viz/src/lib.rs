@@ -32,9 +32,10 @@
 //! - [`SchedulePlot`]: learning rate and momentum against the iteration, with
 //!   phase ends and cycle starts ([`Boundary`]) marked.
 //! - [`RangeTestPlot`]: loss against learning rate (log or linear x), one
-//!   curve per weight decay, raw or smoothed ([`Curve`]), suggestions and
+//!   curve per weight decay, as given or smoothed ([`Curve`]), suggestions and
 //!   early stops marked; [`RangeTestPlot::from_result`] takes a
-//!   [`clr_core::RangeTestResult`] as it is.
+//!   [`clr_core::RangeTestResult`] as it is and draws the curve the test
+//!   judged (its suggestions' curve), the raw losses faint behind it.
 //! - [`History`] (per-epoch series, [`History::concatenate`], CSV) and
 //!   [`HistoryPlot`] (one run, or several compared).
 //! - [`Figure`]: every plot renders to PNG ([`Figure::to_png`]), SVG
@@ -68,6 +69,6 @@ pub use error::Error;
 pub use figure::{Figure, Format};
 pub use history::History;
 pub use history_plot::HistoryPlot;
-pub use range_test_plot::{wd_label, Curve, LossKind, RangeTestPlot, Suggestion, Sweep, XScale};
+pub use range_test_plot::{wd_label, Curve, RangeTestPlot, Suggestion, Sweep, XScale};
 pub use schedule_plot::{Boundary, BoundaryKind, SchedulePlot};
 pub use style::{FONT, TAB10};

@@ -6,6 +6,11 @@ use plotters::prelude::*;
 
 use clr_core::{RangeTestResult, Real, SweepStop};
 
+mod sweep;
+
+use sweep::same_curve;
+pub use sweep::{wd_label, Curve, Suggestion, Sweep};
+
 use crate::error::Error;
 use crate::figure::sealed::Draw;
 use crate::style::{self, Axes, Entry, Glyph, Scale, Shape};
@@ -19,133 +24,6 @@ pub enum XScale {
     Log,
     /// Linear.
     Linear,
-}
-
-/// Which curve of each sweep is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub enum Curve {
-    /// The losses as recorded (the default).
-    #[default]
-    Raw,
-    /// The seed's moving average: the mean of the last `window` losses
-    /// (pandas `rolling(window, min_periods=1).mean()`, NaN skipped).
-    MovingAverage {
-        /// Points averaged, at least 1.
-        window: usize,
-    },
-    /// fastai's debiased exponential moving average with decay `beta`
-    /// (`0.98` in fastai): `avg = β·avg + (1-β)·loss`, drawn as
-    /// `avg / (1 - β^(i+1))`; NaN losses are skipped.
-    Ema {
-        /// The decay, in `[0, 1)`.
-        beta: f64,
-    },
-}
-
-impl Curve {
-    /// The curve drawn for `losses`.
-    pub fn apply(self, losses: &[f64]) -> Vec<f64> {
-        match self {
-            Curve::Raw => losses.to_vec(),
-            Curve::MovingAverage { window } => clr_core::moving_average(losses, window),
-            Curve::Ema { beta } => {
-                let beta = if (0.0..1.0).contains(&beta) {
-                    beta
-                } else {
-                    0.98
-                };
-                let mut avg = 0.0;
-                let mut n = 0_i32;
-                losses
-                    .iter()
-                    .map(|&loss| {
-                        if !loss.is_finite() {
-                            return loss;
-                        }
-                        avg = beta * avg + (1.0 - beta) * loss;
-                        n = n.saturating_add(1);
-                        avg / (1.0 - beta.powi(n))
-                    })
-                    .collect()
-            }
-        }
-    }
-
-    fn describe(self) -> Option<String> {
-        match self {
-            Curve::Raw => None,
-            Curve::MovingAverage { window } => Some(format!("moving average of {window}")),
-            Curve::Ema { beta } => Some(format!("EMA β={beta}")),
-        }
-    }
-}
-
-/// Which recorded loss [`RangeTestPlot::from_result`] draws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LossKind {
-    /// The training loss of each step (the default).
-    #[default]
-    Train,
-    /// The validation loss of each step (needs a test run with validation).
-    Validation,
-}
-
-/// A suggested learning rate to mark on a curve.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Suggestion {
-    /// The method's name (`valley`, `slide`, `minimum`, `steep`, `gradient`, …).
-    pub method: String,
-    /// The learning rate it suggests.
-    pub lr: f64,
-}
-
-/// One sweep (one weight decay) of a range test.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sweep {
-    /// The legend entry, e.g. `wd=1.0e-4`.
-    pub label: String,
-    /// The loss at each learning rate (NaN where the sweep never got).
-    pub losses: Vec<f64>,
-    /// The index of the step where the sweep stopped early, if it did.
-    pub stopped_at: Option<usize>,
-    /// The suggestions to mark on this curve.
-    pub suggestions: Vec<Suggestion>,
-}
-
-impl Sweep {
-    /// A sweep with its losses, no stop and no suggestion.
-    pub fn new(label: impl Into<String>, losses: &[f64]) -> Self {
-        Sweep {
-            label: label.into(),
-            losses: losses.to_vec(),
-            stopped_at: None,
-            suggestions: Vec::new(),
-        }
-    }
-
-    /// Marks where the sweep stopped.
-    pub fn stopped_at(mut self, index: usize) -> Self {
-        self.stopped_at = Some(index);
-        self
-    }
-
-    /// Adds a suggestion to mark.
-    pub fn suggest(mut self, method: impl Into<String>, lr: f64) -> Self {
-        self.suggestions.push(Suggestion {
-            method: method.into(),
-            lr,
-        });
-        self
-    }
-}
-
-/// The legend label of a weight decay: `wd=1.0e-4`, `wd=0`, or `wd=default`
-/// when the optimizer's own was kept.
-pub fn wd_label(weight_decay: Option<f64>) -> String {
-    match weight_decay {
-        Some(wd) => format!("wd={}", style::sci(wd)),
-        None => "wd=default".to_owned(),
-    }
 }
 
 /// A range-test plot: loss against learning rate, one curve per sweep.
@@ -186,30 +64,30 @@ impl RangeTestPlot {
         }
     }
 
-    /// Every sweep of a range test: its train or validation losses, labelled
-    /// by weight decay, with where it stopped and the five suggestions of
-    /// [`RangeTestResult::suggestions`] (on the curve the test judged).
-    pub fn from_result<F: Real>(
-        result: &RangeTestResult<F>,
-        loss: LossKind,
-    ) -> Result<Self, Error> {
+    /// Every sweep of a range test, labelled by weight decay: the curve the
+    /// test judged (its losses smoothed as configured; of the validation
+    /// loss when it validated), with where it stopped and the five
+    /// suggestions of [`RangeTestResult::suggestions`], which were computed
+    /// on that curve, so their markers sit on it. Where the smoothing
+    /// changed the losses, the raw ones are drawn faint behind it.
+    pub fn from_result<F: Real>(result: &RangeTestResult<F>) -> Result<Self, Error> {
         let lrs: Vec<f64> = result.lrs.iter().map(|&v| Real::to_f64(v)).collect();
-        let mut plot = RangeTestPlot::new(&lrs).loss_label(match loss {
-            LossKind::Train => "train loss",
-            LossKind::Validation => "validation loss",
-        });
+        let f64s = |v: &[F]| -> Vec<f64> { v.iter().map(|&x| Real::to_f64(x)).collect() };
+        let validated = result.sweeps.iter().any(|s| !s.val_loss.is_empty());
+        let mut smoothed = false;
+        let mut plot = RangeTestPlot::new(&lrs);
         for (i, sweep) in result.sweeps.iter().enumerate() {
-            let losses = match loss {
-                LossKind::Train => &sweep.train_loss,
-                LossKind::Validation => &sweep.val_loss,
-            };
-            if losses.is_empty() {
-                return Err(Error::Empty {
-                    what: "the range test recorded no validation loss",
-                });
+            let judged = f64s(&sweep.smoothed);
+            let raw = f64s(if validated {
+                &sweep.val_loss
+            } else {
+                &sweep.train_loss
+            });
+            let mut curve = Sweep::new(wd_label(sweep.weight_decay.map(Real::to_f64)), &judged);
+            if !same_curve(&raw, &judged) {
+                smoothed = true;
+                curve = curve.raw(&raw);
             }
-            let losses: Vec<f64> = losses.iter().map(|&v| Real::to_f64(v)).collect();
-            let mut curve = Sweep::new(wd_label(sweep.weight_decay.map(Real::to_f64)), &losses);
             curve.stopped_at = match sweep.stop {
                 SweepStop::Completed => None,
                 SweepStop::Diverged { step, .. } | SweepStop::NonFinite { step } => {
@@ -225,17 +103,29 @@ impl RangeTestPlot {
             }
             plot = plot.sweep(curve)?;
         }
-        Ok(plot)
+        let loss = if validated {
+            "validation loss"
+        } else {
+            "train loss"
+        };
+        Ok(plot.loss_label(if smoothed {
+            format!("{loss}, smoothed as judged (raw faint)")
+        } else {
+            loss.to_owned()
+        }))
     }
 
     /// Adds a curve (one loss per learning rate).
     pub fn sweep(mut self, sweep: Sweep) -> Result<Self, Error> {
-        if sweep.losses.len() != self.lrs.len() {
-            return Err(Error::Length {
-                name: sweep.label,
-                expected: self.lrs.len(),
-                found: sweep.losses.len(),
-            });
+        let raw = (!sweep.raw.is_empty()).then_some(sweep.raw.len());
+        for found in [Some(sweep.losses.len()), raw].into_iter().flatten() {
+            if found != self.lrs.len() {
+                return Err(Error::Length {
+                    name: sweep.label,
+                    expected: self.lrs.len(),
+                    found,
+                });
+            }
         }
         self.sweeps.push(sweep);
         Ok(self)
@@ -251,10 +141,13 @@ impl RangeTestPlot {
         self
     }
 
-    /// Raw losses, a moving average or an EMA (default raw).
-    pub fn curve(mut self, curve: Curve) -> Self {
+    /// The losses as given (the default), a moving average, or smoothed as
+    /// a range test smooths ([`Curve`]); an error names a smoothing
+    /// parameter out of range.
+    pub fn curve(mut self, curve: Curve) -> Result<Self, Error> {
+        curve.apply(&[])?;
         self.curve = curve;
-        self
+        Ok(self)
     }
 
     /// Log (default) or linear x axis.
@@ -303,13 +196,19 @@ impl RangeTestPlot {
         self.sweeps
             .iter()
             .map(|sweep| {
-                let ys = self.curve.apply(&sweep.losses);
-                self.lrs
-                    .iter()
-                    .zip(ys)
-                    .map(|(&lr, y)| (self.x_of(lr), y))
-                    .collect()
+                // `curve()` checked the curve: applying it cannot fail.
+                let ys = self.curve.apply(&sweep.losses).unwrap_or_default();
+                self.points(&ys)
             })
+            .collect()
+    }
+
+    /// `ys` against the learning rates, as drawn.
+    fn points(&self, ys: &[f64]) -> Vec<(f64, f64)> {
+        self.lrs
+            .iter()
+            .zip(ys)
+            .map(|(&lr, &y)| (self.x_of(lr), y))
             .collect()
     }
 
@@ -330,25 +229,27 @@ impl RangeTestPlot {
         }
     }
 
-    /// The y range: every value up to each sweep's stop, its top capped at
-    /// three times the drop from the start so a divergence does not flatten
-    /// the interesting part.
+    /// The y range: every value up to each sweep's stop (of its faint raw
+    /// losses too), its top capped at three times the drop from the start
+    /// so a divergence does not flatten the interesting part.
     fn y_range(&self, curves: &[Vec<(f64, f64)>], pad: f64) -> Option<(f64, f64)> {
         let mut values = Vec::new();
         let mut start = f64::NEG_INFINITY;
         for (sweep, points) in self.sweeps.iter().zip(curves) {
-            let end = sweep
-                .stopped_at
-                .map_or(points.len(), |k| (k + 1).min(points.len()));
-            let finite: Vec<f64> = points[..end]
-                .iter()
-                .filter(|p| p.0.is_finite() && p.1.is_finite())
-                .map(|p| p.1)
-                .collect();
-            if let Some(&first) = finite.first() {
+            let end = |n: usize| sweep.stopped_at.map_or(n, |k| (k + 1).min(n));
+            let finite = |points: &[(f64, f64)]| -> Vec<f64> {
+                points[..end(points.len())]
+                    .iter()
+                    .filter(|p| p.0.is_finite() && p.1.is_finite())
+                    .map(|p| p.1)
+                    .collect()
+            };
+            let drawn = finite(points);
+            if let Some(&first) = drawn.first() {
                 start = start.max(first);
             }
-            values.extend(finite);
+            values.extend(drawn);
+            values.extend(finite(&self.points(&sweep.raw)));
         }
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -633,6 +534,16 @@ impl Draw for RangeTestPlot {
         }
 
         let (pw, _) = chart.plotting_area().dim_in_pixel();
+        // The raw losses faint behind the curves drawn.
+        for (i, sweep) in self.sweeps.iter().enumerate() {
+            let points = style::decimate(&self.points(&sweep.raw), pw as usize);
+            let faint = style::color(i).mix(0.3).stroke_width(s.upx(1.0));
+            for run in style::clip(&points, (x0, x1), (y0, y1)) {
+                chart
+                    .draw_series(LineSeries::new(run, faint))
+                    .map_err(style::draw_err)?;
+            }
+        }
         for (i, points) in curves.iter().enumerate() {
             let points = style::decimate(points, pw as usize);
             for run in style::clip(&points, (x0, x1), (y0, y1)) {
@@ -685,19 +596,26 @@ fn decades(x0: f64, x1: f64) -> (Vec<f64>, Vec<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clr_core::Smoothing;
 
     #[test]
     fn curves() {
         let raw = [1.0, 3.0, f64::NAN, 5.0];
-        assert_eq!(Curve::Raw.apply(&raw)[..2], [1.0, 3.0]);
-        let ma = Curve::MovingAverage { window: 2 }.apply(&raw);
+        assert_eq!(Curve::Raw.apply(&raw).unwrap()[..2], [1.0, 3.0]);
+        let ma = Curve::MovingAverage { window: 2 }.apply(&raw).unwrap();
         assert_eq!(ma[1], 2.0);
         assert_eq!(ma[2], 3.0);
-        let ema = Curve::Ema { beta: 0.5 }.apply(&raw);
+        let ema = Curve::Smoothed(Smoothing::EmaDebiased { beta: 0.5 })
+            .apply(&raw)
+            .unwrap();
         assert_eq!(ema[0], 1.0);
         // avg = 0.5·0.5 + 0.5·3 = 1.75, / (1 - 0.25)
         assert!((ema[1] - 1.75 / 0.75).abs() < 1e-12);
-        assert!(ema[2].is_nan());
+        // A NaN carries on through the average, as in fastai.
+        assert!(ema[2].is_nan() && ema[3].is_nan());
+        let bad = Curve::Smoothed(Smoothing::EmaDebiased { beta: 1.5 });
+        assert!(matches!(bad.apply(&raw), Err(Error::Core(e)) if e.param() == "beta"));
+        assert!(RangeTestPlot::new(&[1.0]).curve(bad).is_err());
     }
 
     #[test]
@@ -712,6 +630,53 @@ mod tests {
         let (major, minor) = decades(-5.0, 1.0);
         assert_eq!(major, vec![-5.0, -4.0, -3.0, -2.0, -1.0, 0.0, 1.0]);
         assert_eq!(minor.len(), 6 * 8);
+    }
+
+    /// A range test smoothed as fastai smooths: the plot draws the curve
+    /// its suggestions were computed on, so their markers sit on the line.
+    #[test]
+    fn from_result_draws_the_judged_curve() {
+        use clr_core::{Action, RangeTest, RangeTestConfig, Report, Smoothing};
+        let mut test = RangeTest::new(RangeTestConfig::<f64> {
+            lr_range: (1e-5, 10.0),
+            steps: 60,
+            batches_per_step: 1,
+            smoothing: Smoothing::FASTAI,
+            ..Default::default()
+        })
+        .unwrap();
+        let mut action = test.start();
+        let mut i = 0_u32;
+        while action != Action::Done {
+            action = match action {
+                Action::Train { lr, .. } => {
+                    i += 1;
+                    let wiggle = 0.3 * f64::from(i % 3);
+                    let loss = 1.0 + (lr.log10() + 2.0).powi(2) + wiggle;
+                    test.report(Report::TrainLoss(loss)).unwrap()
+                }
+                _ => test.report(Report::Restored).unwrap(),
+            };
+        }
+        let result = test.result();
+        let plot = RangeTestPlot::from_result(result).unwrap();
+        let points = &plot.curves()[0];
+        let drawn: Vec<f64> = points.iter().map(|p| p.1).collect();
+        let sweep = &result.sweeps[0];
+        assert_ne!(sweep.smoothed[..10], sweep.train_loss[..10]);
+        assert!(same_curve(&drawn, &sweep.smoothed), "the judged curve");
+        // The raw losses go faint behind it, and the label says so.
+        assert!(same_curve(&plot.sweeps[0].raw, &sweep.train_loss));
+        assert_eq!(plot.y_desc(), "train loss, smoothed as judged (raw faint)");
+        // Every marker sits on the drawn curve, between its neighbours.
+        assert_eq!(plot.sweeps[0].suggestions.len(), 5);
+        for s in &plot.sweeps[0].suggestions {
+            let x = plot.x_of(s.lr);
+            let pair = points.windows(2).find(|w| w[0].0 <= x && x <= w[1].0);
+            let (a, b) = pair.map(|w| (w[0].1, w[1].1)).unwrap();
+            let y = interpolate(points, x);
+            assert!(a.min(b) <= y && y <= a.max(b), "{}: {y}", s.method);
+        }
     }
 
     #[test]

@@ -10,8 +10,8 @@ use clr_core::{
     Scheduler, Smoothing,
 };
 use clr_viz::{
-    Boundary, Curve, Error, Figure, Format, History, HistoryPlot, LossKind, RangeTestPlot,
-    SchedulePlot, Sweep, XScale, TAB10,
+    Boundary, Curve, Error, Figure, Format, History, HistoryPlot, RangeTestPlot, SchedulePlot,
+    Sweep, XScale, TAB10,
 };
 
 fn scratch(name: &str) -> PathBuf {
@@ -151,13 +151,21 @@ fn schedule_lr_only_has_one_panel_and_no_legend() {
 /// A made-up model: loss falls from 2.3 to a floor near lr = 1e-2 and
 /// explodes past 1; weight decay raises the floor.
 fn range_test(wd_list: Vec<f64>, validation: bool) -> clr_core::RangeTestResult<f64> {
+    range_test_with(wd_list, validation, Smoothing::None)
+}
+
+fn range_test_with(
+    wd_list: Vec<f64>,
+    validation: bool,
+    smoothing: Smoothing,
+) -> clr_core::RangeTestResult<f64> {
     let mut test = RangeTest::new(RangeTestConfig::<f64> {
         lr_range: (1e-6, 10.0),
         steps: 80,
         batches_per_step: 1,
         wd_list,
         validation_batches: validation.then_some(2),
-        smoothing: Smoothing::None,
+        smoothing,
         ..Default::default()
     })
     .unwrap();
@@ -190,7 +198,7 @@ fn range_test(wd_list: Vec<f64>, validation: bool) -> clr_core::RangeTestResult<
 #[test]
 fn range_test_one_series_per_weight_decay() {
     let result = range_test(vec![0.0, 1e-4, 1e-3, 1e-2], false);
-    let plot = RangeTestPlot::from_result(&result, LossKind::Train)
+    let plot = RangeTestPlot::from_result(&result)
         .unwrap()
         .methods(&["valley"]);
     let (w, h) = plot.size();
@@ -229,9 +237,10 @@ fn range_test_one_series_per_weight_decay() {
 #[test]
 fn range_test_validation_smoothing_and_linear_axis() {
     let result = range_test(vec![1e-4], true);
-    let plot = RangeTestPlot::from_result(&result, LossKind::Validation)
+    let plot = RangeTestPlot::from_result(&result)
         .unwrap()
         .curve(Curve::MovingAverage { window: 5 })
+        .unwrap()
         .x_scale(XScale::Linear)
         .title("validation");
     let svg = parse_svg(&plot.to_svg().unwrap());
@@ -261,16 +270,50 @@ fn range_test_validation_smoothing_and_linear_axis() {
     assert!(svg.has(&format!("stopped at {:.1e}", result.lrs[stop])));
     check_png(&plot.to_png().unwrap(), plot.size(), &[TAB10[0]]);
 
-    let ema = RangeTestPlot::from_result(&result, LossKind::Train)
+    let ema = RangeTestPlot::from_result(&result)
         .unwrap()
-        .curve(Curve::Ema { beta: 0.9 });
-    assert!(parse_svg(&ema.to_svg().unwrap()).has("train loss (EMA β=0.9)"));
-
-    let no_val = range_test(vec![0.0], false);
+        .curve(Curve::Smoothed(Smoothing::EmaDebiased { beta: 0.9 }))
+        .unwrap();
+    assert!(parse_svg(&ema.to_svg().unwrap()).has("validation loss (debiased EMA β=0.9)"));
+    let bad = Curve::Smoothed(Smoothing::Ema { smooth_f: 2.0 });
     assert!(matches!(
-        RangeTestPlot::from_result(&no_val, LossKind::Validation),
-        Err(Error::Empty { .. })
+        RangeTestPlot::from_result(&result).unwrap().curve(bad),
+        Err(Error::Core(_))
     ));
+}
+
+/// With smoothing, the range test's plot draws the curve it judged (its
+/// suggestions' curve) and its raw losses faint behind (issue 22); without,
+/// only the one curve.
+#[test]
+fn range_test_draws_the_judged_curve_and_the_raw_faint() {
+    let faint_lines = |svg: &str| {
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        doc.descendants()
+            .filter(|n| n.has_tag_name("polyline") && n.attribute("opacity") == Some("0.3"))
+            .filter(|n| n.attribute("stroke") == Some(hex(TAB10[0]).as_str()))
+            .count()
+    };
+    let plain = range_test_with(vec![0.0], false, Smoothing::None);
+    let plot = RangeTestPlot::from_result(&plain).unwrap();
+    let svg = plot.to_svg().unwrap();
+    assert_eq!(faint_lines(&svg), 0);
+    assert!(parse_svg(&svg).has("train loss"));
+
+    let smoothed = range_test_with(vec![0.0], false, Smoothing::FASTAI);
+    let plot = RangeTestPlot::from_result(&smoothed).unwrap();
+    let svg = plot.to_svg().unwrap();
+    assert!(faint_lines(&svg) >= 1);
+    let parsed = parse_svg(&svg);
+    assert!(parsed.has("train loss, smoothed as judged (raw faint)"));
+    assert_eq!(parsed.series, [hex(TAB10[0])].into());
+    let valley = smoothed.suggestions(0).unwrap().valley.unwrap();
+    assert!(
+        parsed.has(&format!("valley {valley:.1e}")),
+        "{:?}",
+        parsed.texts
+    );
+    check_png(&plot.to_png().unwrap(), plot.size(), &[TAB10[0]]);
 }
 
 #[test]
@@ -482,7 +525,7 @@ fn terminal_sizes() {
     assert!(w >= 40 && h >= 8);
 
     let result = range_test(vec![0.0, 1e-3], false);
-    let all = RangeTestPlot::from_result(&result, LossKind::Train).unwrap();
+    let all = RangeTestPlot::from_result(&result).unwrap();
     // Five suggestions do not fit in 60 columns: the line is cut.
     let text = all.to_terminal(60, 20, false);
     assert_eq!(measure(&text), (60, 20), "{text}");
