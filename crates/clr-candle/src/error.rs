@@ -40,6 +40,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error, naming parameter group `group` when it is an
+    /// [`AdapterError::Invalid`] value ([`AdapterError::in_group`]).
+    pub(crate) fn in_group(self, group: usize) -> Self {
+        match self {
+            Error::Adapter(e) => Error::Adapter(e.in_group(group)),
+            other => other,
+        }
+    }
+
     /// Wraps any error of the user's closures ([`AdapterError::User`]).
     pub fn user(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Error::Adapter(AdapterError::user(error))

@@ -6,12 +6,13 @@
 //! | optimizer | `lr` | `momentum` | `weight_decay` |
 //! |---|---|---|---|
 //! | [`candle_nn::SGD`] | yes | error | error |
-//! | [`candle_nn::AdamW`] | yes | `beta1` | yes (decoupled) |
-//! | [`MomentumSgd`] | yes | yes | yes (L2, PyTorch's) |
+//! | [`candle_nn::AdamW`] | yes | `beta1`, in `[0, 1)` | yes (decoupled) |
+//! | [`MomentumSgd`] | yes | yes, any finite `>= 0` | yes (L2, PyTorch's) |
 //!
 //! A hyper-parameter the optimizer has no slot for is an
 //! [`Error::Unsupported`], never silently dropped; a value out of range is an
-//! [`AdapterError::Invalid`]. On error the optimizer is left as it was.
+//! [`AdapterError::Invalid`] naming the optimizer, the parameter group and
+//! the value. On error the optimizer is left as it was.
 //!
 //! ```
 //! use candle_core::{Device, Var};
@@ -120,7 +121,8 @@ impl CandleStep for SGD {
 }
 
 /// candle-nn's AdamW through `set_params`: momentum is `beta1` (in
-/// `[0, 1)`), weight decay is AdamW's decoupled decay.
+/// `[0, 1)`, as PyTorch's Adam family requires), weight decay is AdamW's
+/// decoupled decay.
 impl ScheduledOptimizer<f64, Candle> for AdamW {
     type Error = Error;
     fn name(&self) -> &'static str {
@@ -129,14 +131,18 @@ impl ScheduledOptimizer<f64, Candle> for AdamW {
     fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error> {
         only_group(group)?;
         let old = self.params();
+        let in_group = |e: AdapterError| Error::from(e.in_group(group));
         let params = ParamsAdamW {
-            lr: AdapterError::non_negative(ADAMW_NAME, "lr", h.lr)?,
+            lr: AdapterError::non_negative(ADAMW_NAME, "lr", h.lr).map_err(in_group)?,
+            // Adam's bias correction divides by 1 - beta1^t.
             beta1: match h.momentum {
-                Some(b) => AdapterError::unit(ADAMW_NAME, "beta1", b, true)?,
+                Some(b) => AdapterError::unit(ADAMW_NAME, "beta1", b, true).map_err(in_group)?,
                 None => old.beta1,
             },
             weight_decay: match h.weight_decay {
-                Some(wd) => AdapterError::non_negative(ADAMW_NAME, "weight_decay", wd)?,
+                Some(wd) => {
+                    AdapterError::non_negative(ADAMW_NAME, "weight_decay", wd).map_err(in_group)?
+                }
                 None => old.weight_decay,
             },
             ..old.clone()
@@ -176,6 +182,7 @@ impl ScheduledOptimizer<f64, Candle> for MomentumSgd {
             weight_decay: h.weight_decay.unwrap_or(old.weight_decay),
             ..old
         })
+        .map_err(|e| e.in_group(group))
     }
     fn current(&self, group: usize) -> Result<Hypers<f64>, Error> {
         only_group(group)?;
@@ -270,7 +277,10 @@ impl<O: CandleStep> ScheduledOptimizer<f64, Candle> for ParamGroups<O> {
     }
     fn apply(&mut self, group: usize, h: &Hypers<f64>) -> Result<(), Error> {
         let (i, inner) = self.locate(group)?;
-        self.optimizers[i].apply(inner, h)
+        // The group as the schedule counts them, not within the optimizer.
+        self.optimizers[i]
+            .apply(inner, h)
+            .map_err(|e| e.in_group(group))
     }
     fn current(&self, group: usize) -> Result<Hypers<f64>, Error> {
         let (i, inner) = self.locate(group)?;

@@ -45,7 +45,8 @@ const NAME: &str = "MomentumSgd";
 pub struct SgdParams {
     /// Learning rate, finite and `>= 0`.
     pub lr: f64,
-    /// Momentum factor in `[0, 1]` (0 = plain SGD).
+    /// Momentum factor, finite and `>= 0` (0 = plain SGD): PyTorch's SGD
+    /// refuses only a negative one, and schedules may cycle it past 1.
     pub momentum: f64,
     /// Dampening for momentum, in `[0, 1]`.
     pub dampening: f64,
@@ -71,12 +72,13 @@ impl SgdParams {
     /// Checks every field; the error names the first one out of range.
     pub fn validate(&self) -> Result<(), Error> {
         AdapterError::non_negative(NAME, "lr", self.lr)?;
-        AdapterError::unit(NAME, "momentum", self.momentum, false)?;
+        AdapterError::non_negative(NAME, "momentum", self.momentum)?;
         AdapterError::unit(NAME, "dampening", self.dampening, false)?;
         AdapterError::non_negative(NAME, "weight_decay", self.weight_decay)?;
         if self.nesterov && self.momentum <= 0.0 {
             return Err(Error::from(AdapterError::Invalid {
                 optimizer: NAME,
+                group: None,
                 param: "momentum",
                 value: self.momentum,
                 expected: "a number > 0 with nesterov",
@@ -85,6 +87,7 @@ impl SgdParams {
         if self.nesterov && self.dampening != 0.0 {
             return Err(Error::from(AdapterError::Invalid {
                 optimizer: NAME,
+                group: None,
                 param: "dampening",
                 value: self.dampening,
                 expected: "0 with nesterov",

@@ -190,6 +190,63 @@ fn candle_sgd_refuses_momentum_and_weight_decay() {
     ));
 }
 
+/// PyTorch's SGD refuses only a negative momentum and its schedulers
+/// cycle any (its own tests between 1 and 22): `MomentumSgd` takes any
+/// finite momentum >= 0. What an optimizer cannot take (a negative
+/// momentum, AdamW's beta1 outside [0, 1)) is refused where it is set,
+/// naming the optimizer, the parameter group and the value (issue 22).
+#[test]
+fn momentum_is_any_number_at_least_zero_and_beta1_below_one() {
+    let at = |momentum| Hypers {
+        lr: 0.1,
+        momentum: Some(momentum),
+        weight_decay: None,
+    };
+    let params = SgdParams {
+        momentum: 22.0,
+        ..SgdParams::default()
+    };
+    let mut sgd = MomentumSgd::new(vec![var()], params).unwrap();
+    for momentum in [1.0, 22.0, 0.0] {
+        sgd.apply(0, &at(momentum)).unwrap();
+        assert_eq!(sgd.params().momentum, momentum);
+    }
+    let e = sgd.apply(0, &at(-0.5)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "MomentumSgd, parameter group 0: `momentum` = -0.5: expected a finite number >= 0"
+    );
+    assert_eq!(sgd.params().momentum, 0.0, "unchanged");
+
+    // In groups, the error names the group as the schedule counts them.
+    let mut groups = ParamGroups::new(vec![
+        AdamW::new(vec![var()], ParamsAdamW::default()).unwrap(),
+        AdamW::new(vec![var()], ParamsAdamW::default()).unwrap(),
+    ]);
+    groups.apply(0, &at(0.95)).unwrap();
+    for beta1 in [1.0, 22.0, -0.1] {
+        let e = groups.apply(1, &at(beta1)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Adapter(AdapterError::Invalid {
+                    optimizer: "candle_nn::AdamW",
+                    group: Some(1),
+                    param: "beta1",
+                    value,
+                    ..
+                }) if value == beta1
+            ),
+            "{e}"
+        );
+    }
+    let e = groups.apply(1, &at(1.0)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "candle_nn::AdamW, parameter group 1: `beta1` = 1: expected a number in [0, 1)"
+    );
+}
+
 #[test]
 fn out_of_range_values_and_groups_are_errors() {
     let w = var();

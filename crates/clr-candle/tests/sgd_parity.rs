@@ -170,7 +170,7 @@ fn nesterov_needs_momentum_and_no_dampening() {
             ..SgdParams::default()
         },
         SgdParams {
-            momentum: 1.5,
+            momentum: -0.5,
             ..SgdParams::default()
         },
         SgdParams {
@@ -203,7 +203,7 @@ fn nesterov_needs_momentum_and_no_dampening() {
     let e = sgd.apply(0, &h).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "MomentumSgd: `momentum` = 0: expected a number > 0 with nesterov"
+        "MomentumSgd, parameter group 0: `momentum` = 0: expected a number > 0 with nesterov"
     );
     assert_eq!(*sgd.params(), ok);
 }

@@ -212,3 +212,32 @@ fn closed_stdout_is_not_an_error() {
     );
     assert!(stderr.is_empty(), "stderr: {stderr}");
 }
+
+/// A schedule is arithmetic: any finite momentum >= 0 is accepted, as
+/// PyTorch's schedulers accept it (their own tests cycle momentum between 1
+/// and 22 to tell the values apart; issue 22). The presets' checks are
+/// relaxed on the branch of issue 23; until it is merged they still refuse
+/// a momentum above 1.
+#[test]
+#[ignore = "needs the presets' momentum >= 0 rule (issue 23's branch)"]
+fn momentum_cycles_between_1_and_22_as_in_pytorchs_tests() {
+    let lines = [
+        "schedule cyclic --base-lr 0.1 --max-lr 1 --step-size-up 2 --base-momentum 1 --max-momentum 22 --steps 5",
+        "schedule one-cycle --max-lr 1 --total-steps 10 --base-momentum 1 --max-momentum 22",
+        "schedule keras-one-cycle --lr-range 0.1,1 --total-steps 10 --momentum-range 22,1",
+        "schedule fastai-one-cycle --total-steps 20 --moms 22,1,22",
+    ];
+    for line in lines {
+        let run = clr(&words(line));
+        assert_eq!(run.code, Some(0), "`clr {line}`: {}", run.stderr);
+        let (header, rows) = parse_csv(&run.stdout);
+        assert_eq!(header, "step,lr,momentum", "`clr {line}`");
+        assert_eq!(rows[0][2], 22.0, "`clr {line}`: the first momentum");
+        let least = rows.iter().map(|r| r[2]).fold(f64::INFINITY, f64::min);
+        assert!((least - 1.0).abs() < 1e-12, "`clr {line}`: {least}");
+    }
+    // CyclicLR's halfway value, PyTorch's arithmetic: 22 - (22 - 1) / 2.
+    let run = clr(&words(lines[0]));
+    let (_, rows) = parse_csv(&run.stdout);
+    assert_eq!(rows[1][2], 11.5);
+}

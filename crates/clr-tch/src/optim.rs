@@ -5,10 +5,14 @@
 //!
 //! | optimizer | `lr` | `momentum` | `weight_decay` |
 //! |---|---|---|---|
-//! | [`nn::Sgd`] | per group | per group (`momentum`) | per group (L2) |
-//! | [`nn::Adam`] | per group | all groups at once (`beta1`) | per group (L2) |
-//! | [`nn::AdamW`] | per group | all groups at once (`beta1`) | per group (decoupled) |
-//! | [`nn::RmsProp`] | per group | all groups at once (`momentum`) | per group (L2) |
+//! | [`nn::Sgd`] | per group | per group (`momentum`, any finite `>= 0`) | per group (L2) |
+//! | [`nn::Adam`] | per group | all groups at once (`beta1`, in `[0, 1)`) | per group (L2) |
+//! | [`nn::AdamW`] | per group | all groups at once (`beta1`, in `[0, 1)`) | per group (decoupled) |
+//! | [`nn::RmsProp`] | per group | all groups at once (`momentum`, any finite `>= 0`) | per group (L2) |
+//!
+//! The momentum ranges are PyTorch's optimizers' own. A value out of range
+//! is an [`AdapterError::Invalid`] naming the optimizer, the parameter group
+//! (`None` for a configuration) and the value.
 //!
 //! # Why a wrapper
 //! tch's [`nn::Optimizer`] neither says which optimizer it is nor how many
@@ -139,11 +143,18 @@ impl OptimizerKind {
         }
     }
 
-    /// Checks a momentum (beta1) for this kind: `[0, 1)` for beta1, `[0, 1]`
-    /// for a momentum.
-    fn check_momentum(self, value: f64) -> Result<f64, Error> {
-        let open = matches!(self, OptimizerKind::Adam | OptimizerKind::AdamW);
-        AdapterError::unit(self.name(), self.momentum_param(), value, open).map_err(Error::from)
+    /// Checks a momentum (beta1) for this kind: `[0, 1)` for beta1 (Adam's
+    /// bias correction divides by `1 - beta1^t`), any finite number `>= 0`
+    /// for SGD's and RMSprop's momentum (PyTorch refuses only negative ones).
+    fn check_momentum(self, value: f64) -> Result<f64, AdapterError> {
+        match self {
+            OptimizerKind::Adam | OptimizerKind::AdamW => {
+                AdapterError::unit(self.name(), self.momentum_param(), value, true)
+            }
+            OptimizerKind::Sgd | OptimizerKind::RmsProp => {
+                AdapterError::non_negative(self.name(), self.momentum_param(), value)
+            }
+        }
     }
 }
 
@@ -229,6 +240,7 @@ impl OptimizerSpec {
                 if c.nesterov && c.momentum <= 0.0 {
                     return Err(Error::from(AdapterError::Invalid {
                         optimizer: name,
+                        group: None,
                         param: "momentum",
                         value: c.momentum,
                         expected: "a number > 0 with nesterov",
@@ -237,6 +249,7 @@ impl OptimizerSpec {
                 if c.nesterov && c.dampening != 0.0 {
                     return Err(Error::from(AdapterError::Invalid {
                         optimizer: name,
+                        group: None,
                         param: "dampening",
                         value: c.dampening,
                         expected: "0 with nesterov",
@@ -412,15 +425,16 @@ impl TchOptimizer {
         }
     }
 
-    /// Checks `h` against this optimizer's ranges.
-    fn check(&self, h: &Hypers<f64>) -> Result<(), Error> {
+    /// Checks `h` against this optimizer's ranges; an error names `group`.
+    fn check(&self, group: usize, h: &Hypers<f64>) -> Result<(), Error> {
         let kind = self.kind();
-        AdapterError::non_negative(kind.name(), "lr", h.lr)?;
+        let in_group = |e: AdapterError| Error::from(e.in_group(group));
+        AdapterError::non_negative(kind.name(), "lr", h.lr).map_err(in_group)?;
         if let Some(m) = h.momentum {
-            kind.check_momentum(m)?;
+            kind.check_momentum(m).map_err(in_group)?;
         }
         if let Some(wd) = h.weight_decay {
-            AdapterError::non_negative(kind.name(), "weight_decay", wd)?;
+            AdapterError::non_negative(kind.name(), "weight_decay", wd).map_err(in_group)?;
         }
         Ok(())
     }
@@ -525,7 +539,7 @@ impl ScheduledOptimizer<f64> for TchOptimizer {
         if group >= groups {
             return Err(Error::from(AdapterError::NoSuchGroup { group, groups }));
         }
-        self.check(h)?;
+        self.check(group, h)?;
         let shared = self.kind().momentum_is_shared();
         if let (Some(m), true) = (h.momentum, shared) {
             let other = self
@@ -574,9 +588,14 @@ impl ScheduledOptimizer<f64> for TchOptimizer {
         self.sync()?;
         let groups = self.groups.len();
         check_factors(groups, lr_factors)?;
-        self.check(h)?;
-        for &factor in lr_factors {
-            AdapterError::non_negative(self.name(), "lr", h.lr * factor)?;
+        // Every group's values, before any is set (with no group yet, the
+        // values the defaults get).
+        for group in 0..groups.max(1) {
+            self.check(group, h)?;
+            if let Some(&factor) = lr_factors.get(group) {
+                AdapterError::non_negative(self.name(), "lr", h.lr * factor)
+                    .map_err(|e| e.in_group(group))?;
+            }
         }
         self.before.clear();
         self.before.extend_from_slice(&self.groups);

@@ -428,7 +428,12 @@ fn bad_groups_and_values_are_errors_not_panics() {
             );
         }
         let momentum_param = opt.kind().momentum_param();
-        for bad in [-0.1, 1.5, f64::NAN] {
+        // beta1 lies in [0, 1); a momentum is any finite number >= 0.
+        let bad: &[f64] = match momentum_param {
+            "beta1" => &[-0.1, 1.0, 1.5, f64::NAN],
+            _ => &[-0.1, f64::NAN, f64::INFINITY],
+        };
+        for &bad in bad {
             let err = opt
                 .apply(
                     1,
@@ -439,7 +444,7 @@ fn bad_groups_and_values_are_errors_not_panics() {
                 )
                 .unwrap_err();
             assert!(
-                matches!(err, Error::Adapter(AdapterError::Invalid { param, .. }) if param == momentum_param),
+                matches!(err, Error::Adapter(AdapterError::Invalid { param, group: Some(1), .. }) if param == momentum_param),
                 "{name}: {err}"
             );
             assert!(err.to_string().contains(name), "{err}");
@@ -494,6 +499,87 @@ fn bad_groups_and_values_are_errors_not_panics() {
             [opt.current(0).unwrap(), opt.current(1).unwrap()],
             before,
             "{name}"
+        );
+    }
+}
+
+/// PyTorch's SGD and RMSprop refuse only a negative momentum (its
+/// schedulers' own tests cycle it between 1 and 22); the Adam family's
+/// beta1 must lie in [0, 1). A refusal names the optimizer, the parameter
+/// group and the value (issue 22).
+#[test]
+fn momentum_is_any_number_at_least_zero_and_beta1_below_one() {
+    let vs = VarStore::new(Device::Cpu);
+    let a = param(&vs, "a", &[1.0], 0);
+    let _b = param(&vs, "b", &[1.0], 1);
+    let at = |momentum| Hypers {
+        lr: 0.01,
+        momentum: Some(momentum),
+        weight_decay: Some(0.0),
+    };
+    let sgd = nn::Sgd {
+        momentum: 22.0,
+        ..Default::default()
+    };
+    let rms = nn::RmsProp {
+        momentum: 22.0,
+        ..Default::default()
+    };
+    for spec in [OptimizerSpec::from(sgd), rms.into()] {
+        let mut opt = TchOptimizer::new(&vs, spec, 0.01).unwrap();
+        for m in [1.0, 22.0] {
+            opt.apply_all(&at(m), &[]).unwrap();
+            assert_eq!(opt.current(1).unwrap().momentum, Some(m));
+        }
+        let err = opt.apply_all(&at(-0.5), &[]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Adapter(AdapterError::Invalid {
+                    param: "momentum",
+                    group: Some(0),
+                    value: -0.5,
+                    ..
+                })
+            ),
+            "{err}"
+        );
+    }
+    // libtorch's SGD steps with it: buf = g, then 22·buf + g.
+    let mut opt = TchOptimizer::new(&vs, sgd, 0.01).unwrap();
+    for _ in 0..2 {
+        known_gradient_step(&mut opt, &[(&a, &[0.5])]).unwrap();
+    }
+    assert_close(
+        "SGD momentum 22",
+        &values(&a),
+        &[1.0 - 0.01 * 0.5 - 0.01 * 11.5],
+        1e-15,
+    );
+
+    for spec in [
+        OptimizerSpec::from(nn::Adam::default()),
+        nn::AdamW::default().into(),
+    ] {
+        let mut opt = TchOptimizer::new(&vs, spec, 0.01).unwrap();
+        let name = opt.name();
+        let err = opt.apply_all(&at(1.0), &[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{name}, parameter group 0: `beta1` = 1: expected a number in [0, 1)")
+        );
+        let err = opt.apply(1, &at(22.0)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Adapter(AdapterError::Invalid {
+                    param: "beta1",
+                    group: Some(1),
+                    value: 22.0,
+                    ..
+                })
+            ),
+            "{err}"
         );
     }
 }

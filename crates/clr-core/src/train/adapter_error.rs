@@ -22,6 +22,9 @@ pub enum AdapterError {
     Invalid {
         /// The optimizer, as `candle_nn::AdamW` or `tch Adam`.
         optimizer: &'static str,
+        /// The parameter group it was set on (`None` for an optimizer's
+        /// configuration, before any group).
+        group: Option<usize>,
         /// The hyper-parameter (`lr`, `momentum`, `beta1`, `weight_decay`, …).
         param: &'static str,
         /// The value given.
@@ -84,6 +87,7 @@ impl AdapterError {
         } else {
             Err(AdapterError::Invalid {
                 optimizer,
+                group: None,
                 param,
                 value,
                 expected: "a finite number >= 0",
@@ -105,6 +109,7 @@ impl AdapterError {
         } else {
             Err(AdapterError::Invalid {
                 optimizer,
+                group: None,
                 param,
                 value,
                 expected: if open {
@@ -117,15 +122,45 @@ impl AdapterError {
     }
 }
 
-impl fmt::Display for AdapterError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl AdapterError {
+    /// The error, an [`AdapterError::Invalid`] naming parameter group
+    /// `group` (the value was set on it); any other error as it is.
+    pub fn in_group(self, group: usize) -> Self {
         match self {
             AdapterError::Invalid {
                 optimizer,
                 param,
                 value,
                 expected,
-            } => write!(f, "{optimizer}: `{param}` = {value}: expected {expected}"),
+                ..
+            } => AdapterError::Invalid {
+                optimizer,
+                group: Some(group),
+                param,
+                value,
+                expected,
+            },
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for AdapterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AdapterError::Invalid {
+                optimizer,
+                group,
+                param,
+                value,
+                expected,
+            } => {
+                write!(f, "{optimizer}")?;
+                if let Some(group) = group {
+                    write!(f, ", parameter group {group}")?;
+                }
+                write!(f, ": `{param}` = {value}: expected {expected}")
+            }
             AdapterError::NoSuchGroup { group, groups } => write!(
                 f,
                 "parameter group {group} does not exist: the optimizer has {groups}"
@@ -175,6 +210,13 @@ mod tests {
         assert!(AdapterError::unit("AdamW", "beta1", 1.0, true).is_err());
         assert!(AdapterError::unit("SGD", "momentum", 1.0, false).is_ok());
         assert!(AdapterError::unit("SGD", "momentum", f64::NAN, false).is_err());
+        let e = AdapterError::unit("AdamW", "beta1", 1.0, true)
+            .unwrap_err()
+            .in_group(2);
+        assert_eq!(
+            e.to_string(),
+            "AdamW, parameter group 2: `beta1` = 1: expected a number in [0, 1)"
+        );
         let e = AdapterError::user("no data");
         assert_eq!(e.to_string(), "no data");
         assert!(core::error::Error::source(&e).is_some());
