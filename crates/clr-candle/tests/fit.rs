@@ -38,7 +38,6 @@ fn batches_history_and_stop_at_the_end_of_the_cycle() {
     let mut fit = Fit::new(schedule, cycle)
         .unwrap()
         .quiet(true)
-        .epochs(10) // more than the cycle: the scheduler stops it
         .validation(|epoch| Ok(Evaluation::new(epoch as f64).metric("mae", 2.0 * epoch as f64)));
     let history = fit
         .run(&mut sgd, |batch| {
@@ -80,14 +79,92 @@ fn batches_history_and_stop_at_the_end_of_the_cycle() {
     assert_eq!(records[1].lr, schedule.hypers(10).lr);
     assert_eq!(records[1].metrics, [("acc".to_owned(), 0.0)]);
 
-    // A second run starts again from iteration 0.
+    // Run again, it goes on from where it stopped: the end of the cycle.
     let mut iterations = Vec::new();
-    fit.run(&mut sgd, |b| {
-        iterations.push(b.iteration);
-        loss(&w)
-    })
-    .unwrap();
-    assert_eq!(iterations, (0..20).collect::<Vec<_>>());
+    let again = fit
+        .run(&mut sgd, |b| {
+            iterations.push(b.iteration);
+            loss(&w)
+        })
+        .unwrap();
+    assert!(iterations.is_empty());
+    assert_eq!(again, history);
+    // Past a cycle that stops at its end is refused, not cut short (issue 22).
+    let e = Fit::new(schedule, cycle)
+        .unwrap()
+        .quiet(true)
+        .epochs(10)
+        .run(&mut sgd, |_| loss(&w))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid epochs = 10: must not exceed the cycle's epochs under PastEnd::Stop = 4"
+    );
+}
+
+/// The weights' bits, for comparing runs.
+fn bits(w: &Var) -> Vec<u32> {
+    let v = w.as_tensor().to_vec1::<f32>().unwrap();
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// A `Fit` given a resumed `Scheduler` goes on from the scheduler's
+/// iteration, at the right epoch and batch (issue 22): with the weights and
+/// `MomentumSgd`'s state saved where a run broke down, the resumed run ends
+/// with the uninterrupted run's weights, bit for bit.
+#[test]
+fn a_resumed_fit_ends_with_the_uninterrupted_weights() {
+    let cycle = Cycle::new(4, 5).unwrap();
+    let schedule = one_cycle(cycle.iterations());
+    // Each batch its own target, so that skipping or repeating one shows.
+    let batch_loss = |w: &Var, b: &Batch| -> Result<Tensor, Error> {
+        let target = Tensor::new(&[b.index as f32, 1.0, -(b.epoch as f32)], &Device::Cpu)?;
+        Ok((w.as_tensor() - target)?.sqr()?.sum_all()?)
+    };
+    let (w, mut sgd) = setup();
+    Fit::new(schedule, cycle)
+        .unwrap()
+        .quiet(true)
+        .run(&mut sgd, |b| batch_loss(&w, &b))
+        .unwrap();
+    let whole = bits(&w);
+
+    for crash in [13, 10] {
+        let (w, mut sgd) = setup();
+        let mut fit = Fit::new(schedule, cycle).unwrap().quiet(true);
+        let e = fit.run(&mut sgd, |b| {
+            if b.iteration == crash {
+                return Err(Error::user("crash"));
+            }
+            batch_loss(&w, &b)
+        });
+        assert!(e.is_err());
+        // Saved where it stood: weights, optimizer state, scheduler state.
+        let (saved_w, saved_sgd) = (w.as_tensor().copy().unwrap(), sgd.state().unwrap());
+        let state = fit.scheduler().state();
+        assert_eq!(state.iteration, crash);
+
+        // A new process: the same model and configuration, loaded.
+        let w = Var::from_tensor(&saved_w).unwrap();
+        let mut sgd = MomentumSgd::new(vec![w.clone()], SgdParams::default()).unwrap();
+        sgd.load_state(&saved_sgd).unwrap();
+        let scheduler = Scheduler::new(schedule, cycle)
+            .unwrap()
+            .stop_at_end()
+            .resume(state);
+        let mut trained = Vec::new();
+        let history = Fit::with_scheduler(scheduler)
+            .quiet(true)
+            .run(&mut sgd, |b| {
+                trained.push(b.iteration);
+                batch_loss(&w, &b)
+            })
+            .unwrap();
+        assert_eq!(trained, (crash..20).collect::<Vec<_>>());
+        // Its history: the epochs it trained (the one resumed midway included).
+        assert_eq!(history.epochs(), (crash / 5..4).collect::<Vec<_>>());
+        assert_eq!(bits(&w), whole, "crash at {crash}");
+    }
 }
 
 #[test]

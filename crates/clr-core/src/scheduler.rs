@@ -435,6 +435,11 @@ impl<F: Real, S: HyperSchedule<F>, N: HyperSchedule<F>> Scheduler<S, N, F> {
         Ok(self)
     }
 
+    /// What happens past the end of the cycle.
+    pub fn past_end_policy(&self) -> PastEnd {
+        self.past_end
+    }
+
     /// Shorthand for [`PastEnd::Stop`]: the seed's callbacks stop training at
     /// the end of the cycle.
     pub fn stop_at_end(mut self) -> Self {

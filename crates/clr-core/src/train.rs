@@ -69,10 +69,10 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::error::{Error, Expected, Value};
+use crate::error::{check, Comparison, Error, Expected, Value};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::real::Real;
-use crate::scheduler::{Control, Scheduler};
+use crate::scheduler::{Control, PastEnd, Scheduler, SchedulerState};
 
 /// An optimizer whose hyper-parameters a schedule sets before every step.
 ///
@@ -288,14 +288,26 @@ pub trait Trainer<F: Real, O: ScheduledOptimizer<F, B> + ?Sized, B = ()> {
     fn epoch_done(&mut self, _epoch: u64, _logged: &[(&str, F)]) {}
 }
 
-/// Trains up to `epochs` epochs of `scheduler.cycle().batches_per_epoch()`
-/// batches: for every batch sets the scheduled hyper-parameters on every
-/// group of `optimizer` (times `lr_factors`), lets `trainer` train it and
-/// reports its loss to the scheduler; after every epoch validates and logs
-/// the epoch: `loss` (the mean batch loss), the mean of each batch metric,
-/// `val_loss` and `val_<metric>` when validating, and `momentum` when
-/// scheduled (the scheduler adds `lr`). Stops early when the scheduler says
-/// so. Starts the scheduler's run afresh (`train_begin`).
+/// Trains up to epoch `epochs` (counted from the run's first, 0) in epochs
+/// of `scheduler.cycle().batches_per_epoch()` batches: for every batch sets
+/// the scheduled hyper-parameters on every group of `optimizer` (times
+/// `lr_factors`), lets `trainer` train it and reports its loss to the
+/// scheduler; after every epoch validates and logs the epoch: `loss` (the
+/// mean batch loss), the mean of each batch metric, `val_loss` and
+/// `val_<metric>` when validating, and `momentum` when scheduled (the
+/// scheduler adds `lr`). Stops early when the scheduler says so.
+///
+/// It goes on from the scheduler's state: a fresh scheduler starts a run
+/// (`train_begin`); one resumed at an iteration ([`Scheduler::resume`], or
+/// deserialized) continues at that iteration's epoch and batch, so that
+/// with the model and optimizer saved at the same point the run is the
+/// uninterrupted one (an epoch resumed midway logs the mean of its
+/// remaining batches). Refused before any training ([`Error`]): a state
+/// whose `epoch` is not `iteration / batches_per_epoch` (an epoch's end
+/// that did not run), a state past `epochs`, and `epochs` past the cycle
+/// under [`PastEnd::Stop`](crate::PastEnd) or `Error`, which would end the
+/// run early or midway; under `Hold`, `Restart` or `Continue` the policy
+/// says what the epochs past the cycle train with.
 pub fn fit<F, S, N, O, B, T>(
     scheduler: &mut Scheduler<S, N, F>,
     epochs: u64,
@@ -312,11 +324,15 @@ where
 {
     check_factors(optimizer.groups(), lr_factors)?;
     let batches = scheduler.cycle().batches_per_epoch();
-    scheduler.train_begin();
-    for epoch in 0..epochs {
+    let (first_epoch, first_batch) = start(scheduler, epochs)?;
+    if scheduler.state() == SchedulerState::default() {
+        scheduler.train_begin();
+    }
+    for epoch in first_epoch..epochs {
         let mut log = EpochLog::default();
         let mut stop = false;
-        for index in 0..batches {
+        let first = if epoch == first_epoch { first_batch } else { 0 };
+        for index in first..batches {
             let hypers = scheduler.batch_begin()?;
             optimizer.apply_all(&hypers, lr_factors)?;
             let batch = Batch {
@@ -345,6 +361,37 @@ where
         }
     }
     Ok(())
+}
+
+/// Where a run of `scheduler` up to epoch `epochs` starts: the epoch and
+/// the batch in it of the scheduler's iteration, checked as [`fit`] says.
+fn start<F, S, N>(scheduler: &Scheduler<S, N, F>, epochs: u64) -> Result<(u64, u64), Error>
+where
+    F: Real,
+    S: HyperSchedule<F>,
+    N: HyperSchedule<F>,
+{
+    let cycle = scheduler.cycle();
+    let bpe = cycle.batches_per_epoch();
+    let state = scheduler.state();
+    let (epoch, batch) = (state.iteration / bpe, state.iteration % bpe);
+    if state.epoch != epoch {
+        return Err(Error::Compare {
+            param: "state.epoch",
+            value: state.epoch as f64,
+            other: "state.iteration / batches_per_epoch",
+            other_value: epoch as f64,
+            must: Comparison::Equal,
+        });
+    }
+    check::ordered("state.epoch", epoch as f64, "epochs", epochs as f64)?;
+    let past = match scheduler.past_end_policy() {
+        PastEnd::Stop => "the cycle's epochs under PastEnd::Stop",
+        PastEnd::Error => "the cycle's epochs under PastEnd::Error",
+        PastEnd::Hold | PastEnd::Restart | PastEnd::Continue => return Ok((epoch, batch)),
+    };
+    check::ordered("epochs", epochs as f64, past, cycle.epochs() as f64)?;
+    Ok((epoch, batch))
 }
 
 /// A one-line summary of an epoch for progress bars, from what [`fit`]

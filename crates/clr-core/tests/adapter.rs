@@ -8,9 +8,11 @@ use std::cell::Cell;
 use std::fmt;
 
 use clr_core::range_test::RangeTestRunner;
+use clr_core::train::Batch;
 use clr_core::train::{Adapter, AdapterError, Backprop, Fit, RangeTestBackend, ScheduledOptimizer};
 use clr_core::{
-    Cycle, Hypers, KerasOneCycle, RangeTest, RangeTestConfig, RangeTestDriver, Records,
+    Cycle, Hypers, KerasOneCycle, PastEnd, RangeTest, RangeTestConfig, RangeTestDriver, Records,
+    Scheduler, SchedulerState,
 };
 
 struct Toy;
@@ -261,6 +263,143 @@ fn fit_refuses_factors_that_do_not_fit_the_optimizer() {
         .unwrap();
     assert!(matches!(e, ToyError::Core(_)), "{e}");
     assert_eq!(sgd.begun, 0);
+}
+
+/// A one-cycle over 4 epochs of 5 batches, as `Fit::new` drives it.
+fn four_epochs() -> (KerasOneCycle<f64>, Cycle) {
+    let cycle = Cycle::new(4, 5).unwrap();
+    let schedule = KerasOneCycle::builder((0.05, 0.4), cycle.iterations())
+        .momentum_range(0.95, 0.85)
+        .build()
+        .unwrap();
+    (schedule, cycle)
+}
+
+/// A `Fit` given a resumed `Scheduler` goes on from its iteration (issue
+/// 22): the batches it trains, their hyper-parameters and the weight at
+/// the end are the uninterrupted run's, to the bit, whether it was
+/// interrupted midway through an epoch or between two.
+#[test]
+fn a_resumed_fit_goes_on_from_the_schedulers_iteration() {
+    let (schedule, cycle) = four_epochs();
+    let run = |w: &Cell<f64>, lr: f64, scheduler, crash_at: Option<u64>| {
+        let mut sgd = Sgd { w, lr, begun: 0 };
+        let mut seen: Vec<Batch<f64>> = Vec::new();
+        let mut fit = Fit::<Toy, _>::with_scheduler(scheduler).quiet(true);
+        let result = fit.run(&mut sgd, |batch| {
+            if Some(batch.iteration) == crash_at {
+                return Err(AdapterError::user("crash").into());
+            }
+            seen.push(batch);
+            Ok(loss(w.get()))
+        });
+        (result.is_ok(), seen, fit.scheduler().state(), sgd.lr)
+    };
+    let fresh = || Scheduler::new(schedule, cycle).unwrap().stop_at_end();
+    let w = Cell::new(0.0);
+    let (ok, whole, _, _) = run(&w, 0.0, fresh(), None);
+    assert!(ok && whole.len() == 20);
+    let end = w.get();
+
+    for crash in [13, 10] {
+        // The run breaks down at a batch; the weight, the optimizer's lr
+        // and the scheduler's state are saved where it stood.
+        let w = Cell::new(0.0);
+        let (ok, head, state, lr) = run(&w, 0.0, fresh(), Some(crash));
+        assert!(!ok);
+        assert_eq!(state.iteration, crash);
+        // A new process: the same configuration, resumed.
+        let w = Cell::new(w.get());
+        let (ok, tail, _, _) = run(&w, lr, fresh().resume(state), None);
+        assert!(ok);
+        assert_eq!(head.len() + tail.len(), 20, "crash at {crash}");
+        assert_eq!([head, tail].concat(), whole, "crash at {crash}");
+        assert_eq!(w.get().to_bits(), end.to_bits(), "crash at {crash}");
+    }
+}
+
+/// A state whose epoch does not match its iteration (an epoch's end that
+/// never ran) is refused before any training, naming it.
+#[test]
+fn a_resumed_fit_refuses_a_state_whose_epoch_disagrees() {
+    let (schedule, cycle) = four_epochs();
+    let w = Cell::new(0.0);
+    let mut sgd = Sgd {
+        w: &w,
+        lr: 0.0,
+        begun: 0,
+    };
+    let state = SchedulerState {
+        iteration: 10,
+        epoch: 1,
+    };
+    let scheduler = Scheduler::new(schedule, cycle).unwrap().resume(state);
+    let e = Fit::<Toy, _>::with_scheduler(scheduler)
+        .quiet(true)
+        .run(&mut sgd, |_| Ok(loss(w.get())))
+        .err()
+        .unwrap();
+    assert_eq!(
+        e.to_string(),
+        "invalid state.epoch = 1: must equal state.iteration / batches_per_epoch = 2"
+    );
+    assert_eq!(sgd.begun, 0);
+}
+
+/// Training past a schedule that stops at its end (what `Fit::new` sets)
+/// or errs there is refused up front, naming `epochs` and the schedule's
+/// length (issue 22); a policy that says what happens past the end
+/// (hold, restart, continue) trains every epoch asked for.
+#[test]
+fn epochs_past_the_schedule_need_a_policy_that_says_what_happens() {
+    let (schedule, cycle) = four_epochs();
+    let w = Cell::new(0.0);
+    let mut sgd = Sgd {
+        w: &w,
+        lr: 0.0,
+        begun: 0,
+    };
+    let e = Fit::<Toy, _>::new(schedule, cycle)
+        .unwrap()
+        .epochs(10)
+        .quiet(true)
+        .run(&mut sgd, |_| Ok(loss(w.get())))
+        .err()
+        .unwrap();
+    assert_eq!(
+        e.to_string(),
+        "invalid epochs = 10: must not exceed the cycle's epochs under PastEnd::Stop = 4"
+    );
+    assert_eq!(sgd.begun, 0, "nothing trained");
+    let erring = Scheduler::new(schedule, cycle)
+        .unwrap()
+        .past_end(PastEnd::Error)
+        .unwrap();
+    let e = Fit::<Toy, _>::with_scheduler(erring)
+        .epochs(5)
+        .quiet(true)
+        .run(&mut sgd, |_| Ok(loss(w.get())))
+        .err()
+        .unwrap();
+    assert_eq!(
+        e.to_string(),
+        "invalid epochs = 5: must not exceed the cycle's epochs under PastEnd::Error = 4"
+    );
+    assert_eq!(sgd.begun, 0, "nothing trained");
+
+    for policy in [PastEnd::Hold, PastEnd::Restart] {
+        let scheduler = Scheduler::new(schedule, cycle)
+            .unwrap()
+            .past_end(policy)
+            .unwrap();
+        let history = Fit::<Toy, _>::with_scheduler(scheduler)
+            .epochs(10)
+            .quiet(true)
+            .run(&mut sgd, |_| Ok(loss(w.get())))
+            .unwrap();
+        assert_eq!(history.0.len(), 10, "{policy:?}");
+    }
+    assert_eq!(sgd.begun, 100);
 }
 
 fn config() -> RangeTestConfig<f64> {

@@ -5,7 +5,9 @@
 
 use std::cell::RefCell;
 
-use clr_core::{Cycle, HyperSchedule, Hypers, Lr, OneCycleLr, Scaled};
+use clr_core::{
+    Bundle, Cycle, HyperSchedule, Hypers, Lr, OneCycleLr, Scaled, Scheduler, SchedulerState,
+};
 use clr_tch::{
     AdapterError, Batch, Error, Evaluation, Fit, OptimizerSpec, StepOutput, TchOptimizer,
 };
@@ -183,4 +185,54 @@ fn lr_factors_reach_each_group_and_bad_ones_are_errors() {
         .run(&mut opt, |_| Ok(loss()))
         .unwrap_err();
     assert_eq!(err.to_string(), "no data");
+}
+
+/// A `Fit` given a resumed `Scheduler` goes on from the scheduler's
+/// iteration, at the right epoch and batch (issue 22). SGD without momentum
+/// keeps nothing but the weights, so a run that broke down (between two
+/// epochs or midway through one) and resumes from its saved weights and
+/// scheduler state ends with the uninterrupted run's weights, bit for bit.
+#[test]
+fn a_resumed_fit_ends_with_the_uninterrupted_weights() {
+    let cycle = Cycle::new(4, 5).unwrap();
+    let schedule = Bundle::lr_only(Lr(OneCycleLr::builder(0.1, 20).build().unwrap()));
+    // Each batch its own target, so that skipping or repeating one shows.
+    let loss = |p: &Tensor, b: &Batch| {
+        let target = Tensor::from_slice(&[b.index as f64, -(b.epoch as f64)]);
+        (p - target).square().sum(Kind::Double)
+    };
+    // Trains from `start` (the saved weights and state) or afresh, until
+    // the batch of iteration `crash` fails; returns the weights, the
+    // scheduler's state and the iterations trained.
+    let train = |start: Option<(Vec<f64>, SchedulerState)>, crash: Option<u64>| {
+        let vs = VarStore::new(Device::Cpu);
+        let p0 = start.as_ref().map_or(P0.to_vec(), |s| s.0.clone());
+        let p = vs.root().add("p", Tensor::from_slice(&p0), true);
+        let mut opt = TchOptimizer::new(&vs, nn::Sgd::default(), 0.1).unwrap();
+        let mut scheduler = Scheduler::new(schedule, cycle).unwrap().stop_at_end();
+        if let Some((_, state)) = start {
+            scheduler = scheduler.resume(state);
+        }
+        let mut fit = Fit::with_scheduler(scheduler).quiet(true);
+        let mut trained = Vec::new();
+        let result = fit.run(&mut opt, |b: Batch| {
+            if Some(b.iteration) == crash {
+                return Err(Error::user("crash"));
+            }
+            trained.push(b.iteration);
+            Ok(loss(&p, &b))
+        });
+        assert_eq!(result.is_ok(), crash.is_none());
+        (values(&p), fit.scheduler().state(), trained)
+    };
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let (whole, _, all) = train(None, None);
+    assert_eq!(all, (0..20).collect::<Vec<_>>());
+    for crash in [13, 10] {
+        let (p, state, head) = train(None, Some(crash));
+        assert_eq!(state.iteration, crash);
+        let (end, _, tail) = train(Some((p, state)), None);
+        assert_eq!([head, tail].concat(), all, "crash at {crash}");
+        assert_eq!(bits(&end), bits(&whole), "crash at {crash}");
+    }
 }

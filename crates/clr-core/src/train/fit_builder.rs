@@ -82,7 +82,8 @@ impl<B: Adapter, S: HyperSchedule<f64>> Fit<B, S> {
 
 impl<B: Adapter, S: HyperSchedule<f64>, N: HyperSchedule<f64>> Fit<B, S, N> {
     /// A run driven by `scheduler` as configured (its past-the-end policy,
-    /// its `record_every`), for `scheduler.cycle().epochs()` epochs unless
+    /// its `record_every`, its state: a resumed scheduler continues where it
+    /// was saved), up to epoch `scheduler.cycle().epochs()` unless
     /// [`epochs`](Fit::epochs) says otherwise.
     pub fn with_scheduler(scheduler: Scheduler<S, N, f64>) -> Self {
         Fit {
@@ -115,9 +116,12 @@ impl<B: Adapter, S: HyperSchedule<f64>, N: HyperSchedule<f64>, V> Fit<B, S, N, V
         }
     }
 
-    /// Trains `epochs` epochs (to run past the cycle under
-    /// [`PastEnd::Restart`](crate::PastEnd) or `Continue`); a scheduler
-    /// that says stop still ends the run.
+    /// Trains up to epoch `epochs`, counted from the run's first (a resumed
+    /// run trains the epochs left). Past the cycle only under a policy that
+    /// says what happens there ([`PastEnd::Hold`](crate::PastEnd),
+    /// `Restart`, `Continue`): under `Stop` (what [`Fit::new`] sets) or
+    /// `Error`, `run` refuses it up front, naming `epochs` and the cycle's
+    /// epochs.
     pub fn epochs(mut self, epochs: u64) -> Self {
         self.epochs = epochs;
         self
@@ -157,7 +161,11 @@ impl<B: Adapter, S: HyperSchedule<f64>, N: HyperSchedule<f64>, V> Fit<B, S, N, V
     /// of each batch metric, `val_loss` and `val_<metric>` when validating,
     /// `momentum` when scheduled, and `lr` (both of the epoch's last batch).
     ///
-    /// Starts from iteration 0 each time it is called.
+    /// Goes on from the scheduler's state ([`fit`]): a fresh scheduler
+    /// starts at iteration 0, a resumed one at its iteration's epoch and
+    /// batch, bit-identically to an uninterrupted run when the model and
+    /// optimizer are restored to the same point; run again, a `Fit` goes
+    /// on from where it stopped. Its checks are `fit`'s.
     pub fn run<O, T, R, E>(
         &mut self,
         optimizer: &mut O,
@@ -172,10 +180,14 @@ impl<B: Adapter, S: HyperSchedule<f64>, N: HyperSchedule<f64>, V> Fit<B, S, N, V
         E: Into<Evaluation<f64>>,
     {
         let bpe = self.scheduler.cycle().batches_per_epoch();
+        let left = self
+            .epochs
+            .saturating_mul(bpe)
+            .saturating_sub(self.scheduler.state().iteration);
         let mut trainer = Steps {
             step: &mut step,
             validation: self.validation.as_mut(),
-            bar: Progress::new(self.epochs.saturating_mul(bpe), self.quiet, &self.label),
+            bar: Progress::new(left, self.quiet, &self.label),
             types: PhantomData::<fn() -> (B, R, E)>,
         };
         let result = fit(
