@@ -106,52 +106,22 @@ impl CliError {
                 low_value,
                 high,
                 high_value,
-            } => {
-                let (lo, hi) = (option(low), option(high));
-                let (low_value, high_value) = (number(low_value), number(high_value));
-                if lo.option == hi.option {
-                    format!(
-                        "invalid value '{low_value},{high_value}' for '{}': the {} number must not exceed the {}",
-                        lo.option,
-                        lo.part.unwrap_or("first"),
-                        hi.part.unwrap_or("second"),
-                    )
-                } else {
-                    format!(
-                        "invalid value '{low_value}' for '{}'{}: must not exceed '{}'{} = {high_value}",
-                        lo.option,
-                        lo.part_suffix(),
-                        hi.option,
-                        hi.part_suffix(),
-                    )
-                }
-            }
+            } => relation(
+                (option(low), low_value),
+                "must not exceed",
+                (option(high), high_value),
+            ),
             clr_core::Error::Compare {
                 param,
                 value,
                 other,
                 other_value,
                 must,
-            } => {
-                let (at, to) = (option(param), option(other));
-                let (value, other_value) = (number(value), number(other_value));
-                if at.option == to.option {
-                    format!(
-                        "invalid value '{value},{other_value}' for '{}': the {} number {must} the {}",
-                        at.option,
-                        at.part.unwrap_or("first"),
-                        to.part.unwrap_or("second"),
-                    )
-                } else {
-                    format!(
-                        "invalid value '{value}' for '{}'{}: {must} '{}'{} = {other_value}",
-                        at.option,
-                        at.part_suffix(),
-                        to.option,
-                        to.part_suffix(),
-                    )
-                }
-            }
+            } => relation(
+                (option(param), value),
+                &must.to_string(),
+                (option(other), other_value),
+            ),
             clr_core::Error::Overflow { param } => {
                 let at = option(param);
                 format!(
@@ -174,6 +144,29 @@ impl CliError {
             }
         };
         CliError::usage(message)
+    }
+}
+
+/// The message of a parameter that must compare with another as `must`
+/// says ("must not exceed", "must be below", …): the two numbers of one
+/// list option, or an option against another.
+fn relation((at, value): (OptionRef, f64), must: &str, (to, other): (OptionRef, f64)) -> String {
+    let (value, other) = (number(value), number(other));
+    if at.option == to.option {
+        format!(
+            "invalid value '{value},{other}' for '{}': the {} number {must} the {}",
+            at.option,
+            at.part.unwrap_or("first"),
+            to.part.unwrap_or("second"),
+        )
+    } else {
+        format!(
+            "invalid value '{value}' for '{}'{}: {must} '{}'{} = {other}",
+            at.option,
+            at.part_suffix(),
+            to.option,
+            to.part_suffix(),
+        )
     }
 }
 
