@@ -372,7 +372,8 @@ where
     N: HyperSchedule<F>,
 {
     let cycle = scheduler.cycle();
-    let bpe = cycle.batches_per_epoch();
+    // Non-zero in its type: the division has no panic path.
+    let bpe = check::nonzero("batches_per_epoch", cycle.batches_per_epoch())?;
     let state = scheduler.state();
     let (epoch, batch) = (state.iteration / bpe, state.iteration % bpe);
     if state.epoch != epoch {

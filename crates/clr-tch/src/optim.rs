@@ -588,14 +588,12 @@ impl ScheduledOptimizer<f64> for TchOptimizer {
         self.sync()?;
         let groups = self.groups.len();
         check_factors(groups, lr_factors)?;
-        // Every group's values, before any is set (with no group yet, the
-        // values the defaults get).
-        for group in 0..groups.max(1) {
-            self.check(group, h)?;
-            if let Some(&factor) = lr_factors.get(group) {
-                AdapterError::non_negative(self.name(), "lr", h.lr * factor)
-                    .map_err(|e| e.in_group(group))?;
-            }
+        // Every value before any is set: the same for all groups but the
+        // scaled lr, so an error names the first group it would reach.
+        self.check(0, h)?;
+        for (group, &factor) in lr_factors.iter().enumerate() {
+            AdapterError::non_negative(self.name(), "lr", h.lr * factor)
+                .map_err(|e| e.in_group(group))?;
         }
         self.before.clear();
         self.before.extend_from_slice(&self.groups);

@@ -10,8 +10,9 @@ use crate::style;
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Curve {
     /// The losses as given (the default): for
-    /// [`RangeTestPlot::from_result`], the curve the range test judged,
-    /// on which its suggestions were computed.
+    /// [`RangeTestPlot::from_result`](crate::RangeTestPlot::from_result),
+    /// the curve the range test judged, on which its suggestions were
+    /// computed.
     #[default]
     Raw,
     /// The seed's moving average: the mean of the last `window` losses
