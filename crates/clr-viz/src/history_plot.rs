@@ -4,10 +4,13 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::axes::{self, Axes};
 use crate::error::Error;
 use crate::figure::sealed::Draw;
 use crate::history::History;
-use crate::style::{self, Axes, Entry, Glyph, Scale, Shape};
+use crate::legend::{self, Entry, Glyph, Shape};
+use crate::lines;
+use crate::style::{self, Scale};
 
 /// How a series is called in a legend: `loss` is `train`, `val_loss` is
 /// `validation`, other names as they are.
@@ -163,13 +166,13 @@ impl Draw for HistoryPlot {
             });
         }
         let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-        let (x0, x1) = match style::padded_range(xs, 0.0) {
+        let (x0, x1) = match axes::padded_range(xs, 0.0) {
             Some((a, b)) if b - a >= 1.0 => (a, b),
             Some((a, _)) => (a.round() - 0.5, a.round() + 0.5),
             None => (0.0, 1.0),
         };
         let ys = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1));
-        let (y0, y1) = style::padded_range(ys, 0.05).ok_or(Error::Empty {
+        let (y0, y1) = axes::padded_range(ys, 0.05).ok_or(Error::Empty {
             what: "no finite value in the histories",
         })?;
         let x_span = x1 - x0;
@@ -192,29 +195,29 @@ impl Draw for HistoryPlot {
                 )
             })
             .collect();
-        let legend_w = style::legend_width(&body, None, &legend, s);
+        let legend_w = legend::legend_width(&body, None, &legend, s);
         let (w, _) = body.dim_in_pixel();
         let (area, side) = body.split_horizontally(w.saturating_sub(legend_w));
         let area = area.margin(0, s.px(8.0), s.px(10.0), s.px(6.0));
         let x_fmt = |v: &f64| format!("{v:.0}");
-        let y_fmt = style::tick_format(y0, y1);
+        let y_fmt = axes::tick_format(y0, y1);
         let axes = Axes {
             x: (x0, x1),
             y: (y0, y1),
-            x_ticks: style::integer_ticks(x0, x1, 8),
+            x_ticks: axes::integer_ticks(x0, x1, 8),
             x_minor: Vec::new(),
-            y_ticks: style::nice_ticks(y0, y1, 6),
+            y_ticks: axes::nice_ticks(y0, y1, 6),
             x_desc: "epoch".into(),
             y_desc: self.y_label.clone(),
             caption: None,
             x_fmt: &x_fmt,
             y_fmt: &y_fmt,
         };
-        let mut chart = style::chart(&area, &axes, s)?;
+        let mut chart = axes::chart(&area, &axes, s)?;
         for line in &lines {
             let color = style::color(line.color);
             let points = &line.points;
-            for run in style::clip(points, (x0, x1), (y0, y1)) {
+            for run in lines::clip(points, (x0, x1), (y0, y1)) {
                 if line.dashed {
                     chart
                         .draw_series(DashedLineSeries::new(
@@ -233,7 +236,7 @@ impl Draw for HistoryPlot {
             if !many_points {
                 for &(x, y) in points.iter().filter(|p| p.1.is_finite()) {
                     if y >= y0 && y <= y1 {
-                        style::marker(
+                        legend::marker(
                             chart.plotting_area(),
                             (x, y),
                             Shape::Circle,
@@ -245,6 +248,6 @@ impl Draw for HistoryPlot {
                 }
             }
         }
-        style::draw_legend(&side, s.px(6.0), None, &legend, s)
+        legend::draw_legend(&side, s.px(6.0), None, &legend, s)
     }
 }

@@ -56,10 +56,13 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod axes;
 pub mod error;
 pub mod figure;
 pub mod history;
 pub mod history_plot;
+mod legend;
+mod lines;
 pub mod range_test_plot;
 pub mod schedule_plot;
 mod style;

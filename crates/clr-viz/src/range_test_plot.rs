@@ -1,19 +1,20 @@
 //! [`RangeTestPlot`]: loss against learning rate, one curve per weight decay,
 //! the seed's `LrRangeTest.plot()` with suggestions and stops marked.
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use clr_core::{RangeTestResult, Real, SweepStop};
 
+mod draw;
 mod sweep;
 
 use sweep::same_curve;
 pub use sweep::{wd_label, Curve, Suggestion, Sweep};
 
+use crate::axes;
 use crate::error::Error;
-use crate::figure::sealed::Draw;
-use crate::style::{self, Axes, Entry, Glyph, Scale, Shape};
+use crate::legend::{Entry, Glyph, Shape};
+use crate::style;
 use crate::terminal::{self, Panel, Series, VLine};
 
 /// The x axis of a range-test plot.
@@ -258,7 +259,7 @@ impl RangeTestPlot {
         }
         let cap = lo + 3.0 * (start - lo);
         let hi = if cap > lo && cap < hi { cap } else { hi };
-        style::padded_range([lo, hi].into_iter(), pad)
+        axes::padded_range([lo, hi].into_iter(), pad)
     }
 
     fn legend(&self) -> Vec<Entry> {
@@ -276,9 +277,9 @@ impl RangeTestPlot {
             for (j, s) in sweep.suggestions.iter().enumerate() {
                 let (shape, color) = self.suggestion_style(i, j, &s.method);
                 let label = if single {
-                    format!("{} {}", s.method, style::sci(s.lr))
+                    format!("{} {}", s.method, axes::sci(s.lr))
                 } else {
-                    format!("  {} {}", s.method, style::sci(s.lr))
+                    format!("  {} {}", s.method, axes::sci(s.lr))
                 };
                 entries.push(Entry::new(Glyph::Marker { shape, color }, label));
             }
@@ -291,7 +292,7 @@ impl RangeTestPlot {
             .collect();
         if let [(i, k)] = stops.as_slice() {
             let label = match self.lrs.get(*k) {
-                Some(&lr) if single => format!("stopped at {}", style::sci(lr)),
+                Some(&lr) if single => format!("stopped at {}", axes::sci(lr)),
                 _ => format!("{} stopped", self.sweeps[*i].label),
             };
             entries.push(Entry::new(
@@ -348,7 +349,7 @@ impl RangeTestPlot {
         let footer = self.sweeps.len().max(1);
         let chart_rows = rows.saturating_sub(footer).max(terminal::MIN_ROWS);
         let log = self.x_scale == XScale::Log;
-        let y_fmt = style::tick_format(y.0, y.1);
+        let y_fmt = axes::tick_format(y.0, y.1);
         let panel = Panel {
             heading: format!("{}: {} vs learning rate", self.title, self.y_desc()),
             x,
@@ -373,9 +374,9 @@ impl RangeTestPlot {
                 .collect(),
             x_label: &|v: f64| {
                 if log {
-                    format!("lr {}", style::sci(10_f64.powf(v)))
+                    format!("lr {}", axes::sci(10_f64.powf(v)))
                 } else {
-                    format!("lr {}", style::sci(v))
+                    format!("lr {}", axes::sci(v))
                 }
             },
             y_label: &|v: f64| y_fmt(&v),
@@ -387,10 +388,10 @@ impl RangeTestPlot {
         for (i, sweep) in self.sweeps.iter().enumerate() {
             let mut line = format!("━━ {}", sweep.label);
             for s in &sweep.suggestions {
-                line.push_str(&format!("  {} {}", s.method, style::sci(s.lr)));
+                line.push_str(&format!("  {} {}", s.method, axes::sci(s.lr)));
             }
             if let Some(&lr) = sweep.stopped_at.and_then(|k| self.lrs.get(k)) {
-                line.push_str(&format!("  stopped at {}", style::sci(lr)));
+                line.push_str(&format!("  stopped at {}", axes::sci(lr)));
             }
             let line = terminal::truncate(&line, cols);
             if color {
@@ -407,194 +408,9 @@ impl RangeTestPlot {
     }
 }
 
-/// Linear interpolation of `points` (x increasing) at `x`.
-fn interpolate(points: &[(f64, f64)], x: f64) -> f64 {
-    let finite: Vec<(f64, f64)> = points
-        .iter()
-        .copied()
-        .filter(|p| p.0.is_finite() && p.1.is_finite())
-        .collect();
-    for w in finite.windows(2) {
-        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
-        if (x0 <= x && x <= x1) || (x1 <= x && x <= x0) {
-            if x1 == x0 {
-                return y0;
-            }
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0);
-        }
-    }
-    match finite.as_slice() {
-        [(px, py)] if *px == x => *py,
-        _ => f64::NAN,
-    }
-}
-
-/// The y of the finite point of `points` nearest to `x`.
-fn nearest(points: &[(f64, f64)], x: f64) -> f64 {
-    points
-        .iter()
-        .filter(|p| p.0.is_finite() && p.1.is_finite())
-        .min_by(|a, b| (a.0 - x).abs().total_cmp(&(b.0 - x).abs()))
-        .map_or(f64::NAN, |p| p.1)
-}
-
-impl Draw for RangeTestPlot {
-    fn dimensions(&self) -> (u32, u32) {
-        let (w, h) = self.size.unwrap_or((1100, 620));
-        // Title, legend rows, paddings: keep every legend row inside.
-        let needed = 48 + 40 + 22 * self.legend_rows() as u32 + 20;
-        (w, h.max(needed))
-    }
-
-    fn draw_on<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        s: Scale,
-    ) -> Result<(), Error> {
-        if self.sweeps.is_empty() {
-            return Err(Error::Empty {
-                what: "the range-test plot has no sweep",
-            });
-        }
-        let curves = self.curves();
-        let (x0, x1) = self.x_range().ok_or(Error::Empty {
-            what: "no positive learning rate for a log axis",
-        })?;
-        let (y0, y1) = self.y_range(&curves, 0.05).ok_or(Error::Empty {
-            what: "no finite loss in any sweep",
-        })?;
-        root.fill(&WHITE).map_err(style::draw_err)?;
-        let top = style::draw_title(root, &self.title, s)?;
-        let (_, body) = root.split_vertically(top);
-        let legend = self.legend();
-        let legend_w = style::legend_width(&body, None, &legend, s);
-        let (w, _) = body.dim_in_pixel();
-        let (area, side) = body.split_horizontally(w.saturating_sub(legend_w));
-        let area = area.margin(0, s.px(8.0), s.px(10.0), s.px(6.0));
-
-        let log = self.x_scale == XScale::Log;
-        let (x_ticks, x_minor) = if log {
-            decades(x0, x1)
-        } else {
-            (style::nice_ticks(x0, x1, 6), Vec::new())
-        };
-        let lin_fmt = style::tick_format(x0, x1);
-        let x_fmt = move |v: &f64| {
-            if log {
-                style::decade_label(v.round() as i32)
-            } else {
-                lin_fmt(v)
-            }
-        };
-        let y_fmt = style::tick_format(y0, y1);
-        let axes = Axes {
-            x: (x0, x1),
-            y: (y0, y1),
-            x_ticks,
-            x_minor,
-            y_ticks: style::nice_ticks(y0, y1, 6),
-            x_desc: if log {
-                "learning rate (log scale)".into()
-            } else {
-                "learning rate".into()
-            },
-            y_desc: self.y_desc(),
-            caption: None,
-            x_fmt: &x_fmt,
-            y_fmt: &y_fmt,
-        };
-        let mut chart = style::chart(&area, &axes, s)?;
-
-        // Where each sweep stopped: a dotted rule, a cross on the x axis.
-        for (i, (sweep, points)) in self.sweeps.iter().zip(&curves).enumerate() {
-            let Some(k) = sweep.stopped_at else { continue };
-            let Some(&(x, _)) = points.get(k) else {
-                continue;
-            };
-            if !(x >= x0 && x <= x1) {
-                continue;
-            }
-            let color = style::color(i);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(x, y0), (x, y1)],
-                    s.px(2.0),
-                    s.px(4.0),
-                    color.mix(0.7).stroke_width(s.upx(1.0)),
-                ))
-                .map_err(style::draw_err)?;
-            style::marker(
-                chart.plotting_area(),
-                (x, y0),
-                Shape::Cross,
-                style::MUTED,
-                s.px(6.0),
-                s,
-            )?;
-        }
-
-        let (pw, _) = chart.plotting_area().dim_in_pixel();
-        // The raw losses faint behind the curves drawn.
-        for (i, sweep) in self.sweeps.iter().enumerate() {
-            let points = style::decimate(&self.points(&sweep.raw), pw as usize);
-            let faint = style::color(i).mix(0.3).stroke_width(s.upx(1.0));
-            for run in style::clip(&points, (x0, x1), (y0, y1)) {
-                chart
-                    .draw_series(LineSeries::new(run, faint))
-                    .map_err(style::draw_err)?;
-            }
-        }
-        for (i, points) in curves.iter().enumerate() {
-            let points = style::decimate(points, pw as usize);
-            for run in style::clip(&points, (x0, x1), (y0, y1)) {
-                chart
-                    .draw_series(LineSeries::new(run, s.line(style::color(i))))
-                    .map_err(style::draw_err)?;
-            }
-        }
-
-        // Suggestions: a marker on the curve (at the nearest finite value
-        // when the curve has none there), kept inside the box.
-        for (i, (sweep, points)) in self.sweeps.iter().zip(&curves).enumerate() {
-            for (j, sug) in sweep.suggestions.iter().enumerate() {
-                let x = self.x_of(sug.lr);
-                if !(x >= x0 && x <= x1) {
-                    continue;
-                }
-                let y = interpolate(points, x);
-                let y = if y.is_finite() { y } else { nearest(points, x) };
-                let y = if y.is_finite() { y.clamp(y0, y1) } else { y0 };
-                let (shape, color) = self.suggestion_style(i, j, &sug.method);
-                style::marker(chart.plotting_area(), (x, y), shape, color, s.px(6.0), s)?;
-            }
-        }
-        style::draw_legend(&side, s.px(6.0), None, &legend, s)
-    }
-}
-
-/// Decade ticks (integer log10 values) and the minor ticks between them.
-fn decades(x0: f64, x1: f64) -> (Vec<f64>, Vec<f64>) {
-    let (a, b) = (x0.ceil() as i64, x1.floor() as i64);
-    let mut major: Vec<f64> = (a..=b).map(|k| k as f64).collect();
-    let mut minor = Vec::new();
-    for k in (x0.floor() as i64)..=(x1.floor() as i64) {
-        for m in 2..10 {
-            let v = k as f64 + f64::from(m).log10();
-            if v >= x0 && v <= x1 {
-                minor.push(v);
-            }
-        }
-    }
-    if major.len() < 2 {
-        // Less than a decade: label round values inside it instead.
-        major = style::nice_ticks(x0, x1, 4);
-        minor.clear();
-    }
-    (major, minor)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::draw::{decades, interpolate, nearest};
     use super::*;
     use clr_core::Smoothing;
 

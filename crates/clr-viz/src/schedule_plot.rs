@@ -4,9 +4,12 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::axes::{self, Axes};
 use crate::error::Error;
 use crate::figure::sealed::Draw;
-use crate::style::{self, Axes, Entry, Glyph, Scale};
+use crate::legend::{self, Entry, Glyph};
+use crate::lines;
+use crate::style::{self, Scale};
 use crate::terminal::{self, Panel, Series, VLine};
 
 /// What a marked step is.
@@ -211,7 +214,7 @@ impl SchedulePlot {
                 .zip(values)
                 .map(|(&s, &v)| (s as f64, v))
                 .collect();
-            let y = style::padded_range(values.iter().copied(), 0.0).unwrap_or((0.0, 1.0));
+            let y = axes::padded_range(values.iter().copied(), 0.0).unwrap_or((0.0, 1.0));
             let vlines: Vec<VLine> = self
                 .boundaries
                 .iter()
@@ -230,7 +233,7 @@ impl SchedulePlot {
                 }],
                 vlines,
                 x_label: &|v: f64| terminal::compact_int(v),
-                y_label: &|v: f64| style::tick_format(y.0, y.1)(&v),
+                y_label: &|v: f64| axes::tick_format(y.0, y.1)(&v),
             };
             out.push_str(&panel.render(cols, panel_rows));
         }
@@ -261,34 +264,34 @@ impl Draw for SchedulePlot {
         let top = style::draw_title(root, &self.title, s)?;
         let (_, body) = root.split_vertically(top);
         let legend = self.legend();
-        let legend_w = style::legend_width(&body, None, &legend, s);
+        let legend_w = legend::legend_width(&body, None, &legend, s);
         let (w, _) = body.dim_in_pixel();
         let (charts, side) = body.split_horizontally(w.saturating_sub(legend_w));
         let panels = self.panels();
         let areas = charts.split_evenly((1, panels.len()));
         let (x0, x1) = self.x_range();
-        let x_ticks = style::integer_ticks(x0, x1, 6);
+        let x_ticks = axes::integer_ticks(x0, x1, 6);
         let x_fmt = |v: &f64| format!("{v:.0}");
         for ((name, values, color), area) in panels.into_iter().zip(&areas) {
             let area = area.margin(0, s.px(8.0), s.px(10.0), s.px(6.0));
             let (y0, y1) =
-                style::padded_range(values.iter().copied(), 0.05).ok_or(Error::Empty {
+                axes::padded_range(values.iter().copied(), 0.05).ok_or(Error::Empty {
                     what: "no finite value in the schedule",
                 })?;
-            let y_fmt = style::tick_format(y0, y1);
+            let y_fmt = axes::tick_format(y0, y1);
             let axes = Axes {
                 x: (x0, x1),
                 y: (y0, y1),
                 x_ticks: x_ticks.clone(),
                 x_minor: Vec::new(),
-                y_ticks: style::nice_ticks(y0, y1, 6),
+                y_ticks: axes::nice_ticks(y0, y1, 6),
                 x_desc: "iteration".into(),
                 y_desc: name.into(),
                 caption: None,
                 x_fmt: &x_fmt,
                 y_fmt: &y_fmt,
             };
-            let mut chart = style::chart(&area, &axes, s)?;
+            let mut chart = axes::chart(&area, &axes, s)?;
             for b in &self.boundaries {
                 let x = b.step as f64;
                 if x < x0 || x > x1 {
@@ -317,14 +320,14 @@ impl Draw for SchedulePlot {
                 .map(|(&st, &v)| (st as f64, v))
                 .collect();
             let (pw, _) = chart.plotting_area().dim_in_pixel();
-            let points = style::decimate(&points, pw as usize);
-            for run in style::clip(&points, (x0, x1), (y0, y1)) {
+            let points = lines::decimate(&points, pw as usize);
+            for run in lines::clip(&points, (x0, x1), (y0, y1)) {
                 chart
                     .draw_series(LineSeries::new(run, s.line(style::color(color))))
                     .map_err(style::draw_err)?;
             }
         }
         let chart_top = s.px(6.0) + s.px(28.0);
-        style::draw_legend(&side, chart_top, None, &legend, s)
+        legend::draw_legend(&side, chart_top, None, &legend, s)
     }
 }

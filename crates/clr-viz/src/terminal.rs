@@ -98,7 +98,7 @@ impl Panel<'_> {
         for s in &self.series {
             // Cut where a curve leaves the box (textplots would drop the
             // outside points and join across the gap).
-            for run in crate::style::clip(&s.points, (x0, x1), (y0, y1)) {
+            for run in crate::lines::clip(&s.points, (x0, x1), (y0, y1)) {
                 let points = run.iter().map(|&(x, y)| (x as f32, y as f32)).collect();
                 data.push((points, s.color, false));
             }

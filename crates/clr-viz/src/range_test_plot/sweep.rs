@@ -3,8 +3,8 @@
 
 use clr_core::Smoothing;
 
+use crate::axes;
 use crate::error::Error;
-use crate::style;
 
 /// Which curve of each sweep is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -112,7 +112,7 @@ impl Sweep {
 /// when the optimizer's own was kept.
 pub fn wd_label(weight_decay: Option<f64>) -> String {
     match weight_decay {
-        Some(wd) => format!("wd={}", style::sci(wd)),
+        Some(wd) => format!("wd={}", axes::sci(wd)),
         None => "wd=default".to_owned(),
     }
 }
