@@ -25,6 +25,7 @@
 
 pub mod error;
 pub mod output;
+pub mod parse;
 pub mod schedule;
 pub mod suggest;
 

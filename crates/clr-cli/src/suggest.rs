@@ -21,7 +21,7 @@ use clap::Args;
 use clr_core::suggest::Suggestions;
 
 use crate::error::CliError;
-use crate::schedule::count;
+use crate::parse::count;
 
 /// What `clr suggest --help` adds after the options.
 pub const SUGGEST_HELP: &str = "\
