@@ -11,11 +11,12 @@
 //! cargo run --release --example adamw_candle
 //! ```
 
+use std::error::Error;
 use std::path::Path;
 
+use clr::{Constant, Cycle, HyperSchedule, OneCycleLr, RangeTestConfig, Smoothing};
 use clr_candle::candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
-use clr_candle::clr_core::{Constant, Cycle, HyperSchedule, OneCycleLr, RangeTestConfig};
-use clr_candle::{Error, Fit, RangeTestRunner, Rebuild};
+use clr_candle::{Fit, RangeTestRunner, Rebuild};
 use clr_viz::{Figure, HistoryPlot, SchedulePlot};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -26,17 +27,18 @@ use seed_demo::{seed_data, Batches, Mlp};
 
 const EPOCHS: u64 = 30;
 
-fn main() -> Result<(), Error> {
+fn main() -> Result<(), Box<dyn Error>> {
     let mut rng = StdRng::seed_from_u64(99);
     let [x_train, y_train, x_val, y_val] = seed_data(&mut rng)?;
-    let varmap = VarMap::new();
+    let mut varmap = VarMap::new();
     let model = Mlp::new(&varmap, &mut rng)?;
     let params = ParamsAdamW {
         lr: 1e-3,
         weight_decay: 1e-4,
         ..ParamsAdamW::default()
     };
-    let mut adam = Rebuild::new(|| AdamW::new(varmap.all_vars(), params.clone()))?;
+    let vars = varmap.all_vars();
+    let mut adam = Rebuild::new(|| AdamW::new(vars.clone(), params.clone()))?;
     let mut batches = Batches::new(&x_train, &y_train, 7);
     let batches_per_epoch = batches.per_epoch();
 
@@ -45,14 +47,14 @@ fn main() -> Result<(), Error> {
         lr_range: (1e-5, 1.0),
         steps: 100,
         batches_per_step: 1,
-        smoothing: clr_candle::clr_core::Smoothing::FASTAI,
+        smoothing: Smoothing::FASTAI,
         ..RangeTestConfig::default()
     };
-    let found = RangeTestRunner::new(config, |i| {
+    let found = RangeTestRunner::new(config, |_, i| {
         let (x, y) = batches.get(i)?;
-        model.mse(&x, &y, true)
+        Ok(model.mse(&x, &y, true)?)
     })
-    .run(&varmap, &mut adam)?;
+    .run(&mut varmap, &mut adam)?;
     // fastai passes the valley to fit_one_cycle as lr_max.
     let valley = found.suggestions[0].valley.unwrap_or(1e-2);
     let max_lr = valley.clamp(1e-4, 1e-1);
@@ -67,11 +69,13 @@ fn main() -> Result<(), Error> {
     let mut adam = adam.into_inner();
     let mut fit = Fit::new(schedule, cycle)?
         .label("adamw one-cycle")
-        .validation(|_| model.eval_mse(&x_val, &y_val));
-    let history = fit.run(&mut adam, |b| {
-        let (x, y) = batches.get(b.index)?;
-        model.mse(&x, &y, true)
-    })?;
+        .validation(|_, _| Ok(model.eval_mse(&x_val, &y_val)?));
+    let history = fit
+        .run(&mut varmap, &mut adam, |_, b| {
+            let (x, y) = batches.get(b.index)?;
+            Ok(model.mse(&x, &y, true)?)
+        })?
+        .history;
 
     println!("\nepoch   lr         beta1    loss      val_loss");
     let column = |name: &str| history.get(name).unwrap_or(&[]).to_vec();
@@ -98,14 +102,8 @@ fn main() -> Result<(), Error> {
     );
 
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/clr-adamw");
-    std::fs::create_dir_all(&dir).map_err(|e| Error::user(format!("{}: {e}", dir.display())))?;
-    let n = cycle.iterations();
-    let lrs: Vec<f64> = (0..n).map(|i| schedule.hypers(i).lr).collect();
-    let betas: Vec<f64> = (0..n)
-        .map(|i| schedule.hypers(i).momentum.unwrap_or(f64::NAN))
-        .collect();
-    let plot = SchedulePlot::from_lr(&lrs)
-        .momentum(&betas)?
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let plot = SchedulePlot::from_schedule(&schedule, cycle.iterations())
         .title("AdamW one-cycle: lr and beta1 per iteration");
     let losses = HistoryPlot::new(&history).title("AdamW one-cycle");
     for ext in ["png", "svg"] {

@@ -13,19 +13,18 @@
 //! cargo run --release --example quickstart
 //! ```
 
+use std::error::Error as StdError;
 use std::path::{Path, PathBuf};
 
-use clr_candle::candle_core::Tensor;
-use clr_candle::candle_nn::VarMap;
-use clr_candle::clr_core::{
+use clr::train::{Evaluation, History, RangeTestOutcome};
+use clr::{
     Amplitude, Bundle, Constant, Cycle, HyperSchedule, KerasClr, KerasOneCycle, RangeTestConfig,
     SweepStop,
 };
-use clr_candle::{
-    Error, Evaluation, Fit, MomentumSgd, RangeTestOutcome, RangeTestRunner, SgdParams,
-    VarMapSnapshot,
-};
-use clr_viz::{Boundary, Figure, History, HistoryPlot, RangeTestPlot, SchedulePlot};
+use clr_candle::candle_core::Tensor;
+use clr_candle::candle_nn::VarMap;
+use clr_candle::{Error, Fit, MomentumSgd, RangeTestRunner, SgdParams, VarMapSnapshot};
+use clr_viz::{Boundary, Figure, HistoryPlot, RangeTestPlot, SchedulePlot};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -100,7 +99,7 @@ impl Run {
 /// What the demo found.
 pub struct Report {
     /// The range test.
-    pub range_test: RangeTestOutcome,
+    pub range_test: RangeTestOutcome<f64>,
     /// The three trainings, in the order one-cycle, CLR, constant.
     pub runs: Vec<Run>,
     /// The files written.
@@ -126,28 +125,31 @@ fn train<S: HyperSchedule<f64>>(
     schedule: S,
     cycle: Cycle,
     settings: &Settings,
-    (varmap, model, start): (&VarMap, &Mlp, &VarMapSnapshot),
+    (varmap, model, start): (&mut VarMap, &Mlp, &VarMapSnapshot),
     data: &[Tensor; 4],
 ) -> Result<Run, Error> {
     start.restore(varmap)?;
     let mut opt = sgd(varmap)?;
     let mut batches = Batches::new(&data[0], &data[1], SEED + 1);
-    let history = Fit::new(schedule, cycle)?
+    let outcome = Fit::new(schedule, cycle)?
         .quiet(settings.quiet)
         .label(name)
-        .validation(|_| Ok(Evaluation::new(model.eval_mse(&data[2], &data[3])?)))
-        .run(&mut opt, |batch| {
+        .validation(|_, _| Ok(Evaluation::new(model.eval_mse(&data[2], &data[3])?)))
+        .run(varmap, &mut opt, |_, batch| {
             let (x, y) = batches.get(batch.index)?;
-            model.mse(&x, &y, true)
+            Ok(model.mse(&x, &y, true)?)
         })?;
-    Ok(Run { name, history })
+    Ok(Run {
+        name,
+        history: outcome.history,
+    })
 }
 
 /// The whole demo.
-pub fn run(settings: &Settings) -> Result<Report, Error> {
+pub fn run(settings: &Settings) -> Result<Report, Box<dyn StdError>> {
     let mut rng = StdRng::seed_from_u64(SEED);
     let data = seed_data(&mut rng)?;
-    let varmap = VarMap::new();
+    let mut varmap = VarMap::new();
     let model = Mlp::new(&varmap, &mut rng)?;
     let start = VarMapSnapshot::take(&varmap)?;
     let bpe = Batches::new(&data[0], &data[1], 0).per_epoch();
@@ -161,12 +163,12 @@ pub fn run(settings: &Settings) -> Result<Report, Error> {
     };
     let mut opt = sgd(&varmap)?;
     let mut batches = Batches::new(&data[0], &data[1], SEED + 2);
-    let range_test = RangeTestRunner::new(config, |i| {
+    let range_test = RangeTestRunner::new(config, |_, i| {
         let (x, y) = batches.get(i)?;
-        model.mse(&x, &y, true)
+        Ok(model.mse(&x, &y, true)?)
     })
     .quiet(settings.quiet)
-    .run(&varmap, &mut opt)?;
+    .run(&mut varmap, &mut opt)?;
 
     // 2. Three policies from the same weights.
     let (lo, hi) = (1e-2 / 5.0, 1e-2);
@@ -181,23 +183,29 @@ pub fn run(settings: &Settings) -> Result<Report, Error> {
         .amplitude(Amplitude::Decay(1.0 / 3.0))
         .build_fixed()?;
     let constant = Bundle::lr_only(Constant::new(5e-3)?);
-    let model_parts = (&varmap, &model, &start);
     let runs = vec![
         train(
             "one-cycle",
             one_cycle,
             one_cycle_len,
             settings,
-            model_parts,
+            (&mut varmap, &model, &start),
             &data,
         )?,
-        train("clr", clr, clr_len, settings, model_parts, &data)?,
+        train(
+            "clr",
+            clr,
+            clr_len,
+            settings,
+            (&mut varmap, &model, &start),
+            &data,
+        )?,
         train(
             "constant",
             constant,
             Cycle::new(e_const, bpe)?,
             settings,
-            model_parts,
+            (&mut varmap, &model, &start),
             &data,
         )?,
     ];
@@ -205,42 +213,36 @@ pub fn run(settings: &Settings) -> Result<Report, Error> {
     // 3. Plots and histories.
     let mut files = Vec::new();
     if let Some(dir) = &settings.out_dir {
-        std::fs::create_dir_all(dir).map_err(|e| Error::user(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut save = |name: &str, figure: &dyn Fn(&Path) -> Result<(), clr_viz::Error>| {
             for ext in ["png", "svg"] {
                 let path = dir.join(format!("{name}.{ext}"));
                 figure(&path)?;
                 files.push(path);
             }
-            Ok::<(), Error>(())
+            Ok::<(), clr_viz::Error>(())
         };
         let rt = RangeTestPlot::from_result(&range_test.result)?
             .title("LR range test (SGD, momentum 0.95)");
         save("range_test", &|p| rt.save(p))?;
 
         let n = one_cycle_len.iterations();
-        let lr: Vec<f64> = (0..n).map(|i| one_cycle.hypers(i).lr).collect();
-        let momentum: Vec<f64> = (0..n)
-            .map(|i| one_cycle.hypers(i).momentum.unwrap_or(f64::NAN))
-            .collect();
-        let peak = lr
-            .iter()
-            .enumerate()
-            .fold(0, |best, (i, v)| if *v > lr[best] { i } else { best });
-        let schedule = SchedulePlot::from_lr(&lr)
-            .momentum(&momentum)?
-            .boundaries(&[Boundary::phase(peak as u64)])
+        let schedule = SchedulePlot::from_schedule(&one_cycle, n);
+        let peak = (0..n).fold(0, |best, i| {
+            if one_cycle.hypers(i).lr > one_cycle.hypers(best).lr {
+                i
+            } else {
+                best
+            }
+        });
+        let schedule = schedule
+            .boundaries(&[Boundary::phase(peak)])
             .title(format!("One cycle: {e_one} epochs of {bpe} batches"));
         save("schedule", &|p| schedule.save(p))?;
 
         let n = clr_len.iterations();
-        let lr: Vec<f64> = (0..n).map(|i| clr.hypers(i).lr).collect();
-        let momentum: Vec<f64> = (0..n)
-            .map(|i| clr.hypers(i).momentum.unwrap_or(f64::NAN))
-            .collect();
         let starts: Vec<Boundary> = (1..3).map(|c| Boundary::cycle(c * n / 3)).collect();
-        let schedule = SchedulePlot::from_lr(&lr)
-            .momentum(&momentum)?
+        let schedule = SchedulePlot::from_schedule(&clr, n)
             .boundaries(&starts)
             .title(format!(
                 "CLR: 3 cycles over {e_clr} epochs, amplitude x1/3 per cycle"
@@ -271,7 +273,7 @@ pub fn run(settings: &Settings) -> Result<Report, Error> {
     })
 }
 
-fn main() -> Result<(), Error> {
+fn main() -> Result<(), Box<dyn StdError>> {
     let started = std::time::Instant::now();
     let report = run(&Settings::full())?;
 

@@ -18,11 +18,12 @@
 //! cargo run --release --example range_test_candle
 //! ```
 
+use std::error::Error;
 use std::path::Path;
 
+use clr::{RangeTestConfig, SweepStop};
 use clr_candle::candle_nn::VarMap;
-use clr_candle::clr_core::{RangeTestConfig, SweepStop};
-use clr_candle::{Error, MomentumSgd, RangeTestRunner, SgdParams, VarMapSnapshot};
+use clr_candle::{MomentumSgd, RangeTestRunner, SgdParams, VarMapSnapshot};
 use clr_viz::{wd_label, Figure, RangeTestPlot};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -33,10 +34,10 @@ use seed_demo::{seed_data, Mlp, BATCH};
 
 const VAL_BATCH: usize = 40;
 
-fn main() -> Result<(), Error> {
+fn main() -> Result<(), Box<dyn Error>> {
     let mut rng = StdRng::seed_from_u64(99);
     let [x_train, y_train, x_val, y_val] = seed_data(&mut rng)?;
-    let varmap = VarMap::new();
+    let mut varmap = VarMap::new();
     let model = Mlp::new(&varmap, &mut rng)?;
     let mut sgd = MomentumSgd::new(
         varmap.all_vars(),
@@ -58,14 +59,14 @@ fn main() -> Result<(), Error> {
         ..RangeTestConfig::default()
     };
     let batches_per_epoch = (x_train.dims()[0] / BATCH) as u64;
-    let runner = RangeTestRunner::new(config, |i| {
+    let runner = RangeTestRunner::new(config, |_, i| {
         // The training set in order, epoch after epoch (the seed's generator).
         let start = (i % batches_per_epoch) as usize * BATCH;
-        model.mse(
+        Ok(model.mse(
             &x_train.narrow(0, start, BATCH)?,
             &y_train.narrow(0, start, BATCH)?,
             true,
-        )
+        )?)
     });
     println!(
         "find_n_epoch: {} epochs of {batches_per_epoch} batches for the whole grid",
@@ -73,7 +74,7 @@ fn main() -> Result<(), Error> {
     );
     let mut next_val = 0;
     let outcome = runner
-        .validation(|batches| {
+        .validation(|_, batches| {
             // `batches` validation batches of 40, in turn (the seed's batches_per_val).
             let mut sum = 0.0;
             for _ in 0..batches {
@@ -86,7 +87,7 @@ fn main() -> Result<(), Error> {
             }
             Ok(sum / batches as f64)
         })
-        .run(&varmap, &mut sgd)?;
+        .run(&mut varmap, &mut sgd)?;
 
     println!("\nweight decay   stopped at        lowest val_loss   valley    minimum");
     let lrs = &outcome.result.lrs;
@@ -123,7 +124,7 @@ fn main() -> Result<(), Error> {
     );
 
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/clr-range-test");
-    std::fs::create_dir_all(&dir).map_err(|e| Error::user(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let plot = RangeTestPlot::from_result(&outcome.result)?
         .methods(&["valley"])
         .title("LR x weight decay range test (validation loss)");

@@ -126,22 +126,22 @@ pub struct Row {
 /// the validation loss per epoch.
 fn train<S: HyperSchedule<f64>>(
     data: &Data,
-    model: &nn::SequentialT,
+    (vs, model): (&mut VarStore, &nn::SequentialT),
     optimizer: &mut TchOptimizer,
     schedule: S,
     epochs: u64,
 ) -> Result<Vec<f64>, Error> {
     let cycle = Cycle::new(epochs, data.batches_per_epoch())?;
     let mut order = Tensor::arange(data.train_len(), (Kind::Int64, Device::Cpu));
-    let history = Fit::new(schedule, cycle)?
-        .validation(|_epoch| data.val_loss(model))
-        .run(optimizer, |batch| {
+    let outcome = Fit::new(schedule, cycle)?
+        .validation(|_, _epoch| Ok(data.val_loss(model)?))
+        .run(vs, optimizer, |_, batch| {
             if batch.index == 0 {
                 order = Tensor::randperm(data.train_len(), (Kind::Int64, Device::Cpu));
             }
             Ok(data.train_loss(model, &order, batch.index))
         })?;
-    Ok(history.get("val_loss").unwrap_or_default().to_vec())
+    Ok(outcome.history.get("val_loss").unwrap_or_default().to_vec())
 }
 
 /// Runs the three policies for `epochs` = (one-cycle, CLR, constant)
@@ -153,7 +153,7 @@ pub fn run(epochs: [u64; 3]) -> Result<(f64, Vec<Row>), Error> {
     tch::set_num_threads(1);
     tch::manual_seed(99);
     let data = Data::seed();
-    let vs = VarStore::new(Device::Cpu);
+    let mut vs = VarStore::new(Device::Cpu);
     let model = mlp(&vs);
     let start = VarStoreSnapshot::take(&vs)?;
     let initial = tch::no_grad(|| data.val_loss(&model))?;
@@ -175,7 +175,13 @@ pub fn run(epochs: [u64; 3]) -> Result<(f64, Vec<Row>), Error> {
         .build()?;
     policy(
         "one-cycle",
-        train(&data, &model, &mut optimizer, one_cycle, one_cycle_epochs)?,
+        train(
+            &data,
+            (&mut vs, &model),
+            &mut optimizer,
+            one_cycle,
+            one_cycle_epochs,
+        )?,
     );
 
     start.restore(&vs)?;
@@ -186,7 +192,7 @@ pub fn run(epochs: [u64; 3]) -> Result<(f64, Vec<Row>), Error> {
         .build_fixed()?;
     policy(
         "clr",
-        train(&data, &model, &mut optimizer, clr, clr_epochs)?,
+        train(&data, (&mut vs, &model), &mut optimizer, clr, clr_epochs)?,
     );
 
     start.restore(&vs)?;
@@ -194,7 +200,13 @@ pub fn run(epochs: [u64; 3]) -> Result<(f64, Vec<Row>), Error> {
     let constant = Bundle::new(Constant::new(5e-3)?, Constant::new(0.95)?);
     policy(
         "constant",
-        train(&data, &model, &mut optimizer, constant, constant_epochs)?,
+        train(
+            &data,
+            (&mut vs, &model),
+            &mut optimizer,
+            constant,
+            constant_epochs,
+        )?,
     );
     Ok((initial, rows))
 }

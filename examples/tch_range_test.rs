@@ -28,7 +28,7 @@ fn main() -> Result<(), Error> {
     tch::set_num_threads(1); // a tiny network: see tch_one_cycle.rs
     tch::manual_seed(99);
     let data = Data::seed();
-    let vs = VarStore::new(Device::Cpu);
+    let mut vs = VarStore::new(Device::Cpu);
     let model = demo::mlp(&vs);
     let before = VarStoreSnapshot::take(&vs)?;
     let sgd = nn::Sgd {
@@ -49,14 +49,14 @@ fn main() -> Result<(), Error> {
     };
     let valid_len = data.x_valid.size()[0];
     let mut order = Tensor::arange(data.train_len(), (Kind::Int64, Device::Cpu));
-    let mut runner = RangeTestRunner::new(config, |index| {
+    let mut runner = RangeTestRunner::new(config, |_, index| {
         let batch = index % bpe;
         if batch == 0 {
             order = Tensor::randperm(data.train_len(), (Kind::Int64, Device::Cpu));
         }
         Ok(data.train_loss(&model, &order, batch))
     })
-    .validation(|batches| {
+    .validation(|_, batches| {
         // The mean of `batches` validation batches of BATCH samples, in eval mode.
         let mut sum = 0.0;
         for b in 0..batches as i64 {
@@ -71,7 +71,7 @@ fn main() -> Result<(), Error> {
         runner.config().steps,
         runner.n_epochs(bpe)?
     );
-    let outcome = runner.run(&vs, &mut optimizer)?;
+    let outcome = runner.run(&mut vs, &mut optimizer)?;
     assert!(
         before.is_identical(&vs)?,
         "the range test restores the model"
@@ -118,9 +118,9 @@ fn main() -> Result<(), Error> {
         .momentum_range(0.95, 0.85)
         .build()?
         .with_weight_decay(Constant::new(wd)?);
-    let history = Fit::new(schedule, cycle)?
-        .validation(|_| data.val_loss(&model))
-        .run(&mut optimizer, |batch| {
+    let outcome = Fit::new(schedule, cycle)?
+        .validation(|_, _| Ok(data.val_loss(&model)?))
+        .run(&mut vs, &mut optimizer, |_, batch| {
             if batch.index == 0 {
                 order = Tensor::randperm(data.train_len(), (Kind::Int64, Device::Cpu));
             }
@@ -128,7 +128,7 @@ fn main() -> Result<(), Error> {
         })?;
     println!(
         "val_loss after 40 epochs: {:.5}",
-        history.last("val_loss").unwrap_or(f64::NAN)
+        outcome.history.last("val_loss").unwrap_or(f64::NAN)
     );
     Ok(())
 }

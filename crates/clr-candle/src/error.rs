@@ -1,11 +1,12 @@
 //! [`Error`]: everything `clr-candle` can fail with: Candle's errors,
-//! `clr-core`'s, the failures every adapter shares ([`AdapterError`]) and
+//! `clr-core`'s, the failures every adapter shares (`clr-train`'s
+//! [`AdapterError`]) and
 //! the one only Candle has (an optimizer without a slot for a scheduled
 //! value).
 
 use std::fmt;
 
-pub use clr_core::train::AdapterError;
+pub use clr_train::AdapterError;
 
 /// Everything `clr-candle` can fail with. Nothing in this crate panics on
 /// bad input: a hyper-parameter an optimizer cannot take, a missing
@@ -25,8 +26,6 @@ pub enum Error {
     /// number, a snapshot or optimizer state that does not fit, a missing
     /// validation closure, an error of the user's closures.
     Adapter(AdapterError),
-    /// A plot or history file could not be written.
-    Viz(clr_viz::Error),
     /// The schedule gives a hyper-parameter this optimizer has no slot for
     /// (momentum for candle-nn's `SGD`, say).
     Unsupported {
@@ -50,7 +49,7 @@ impl Error {
     }
 
     /// Wraps any error of the user's closures ([`AdapterError::User`]).
-    pub fn user(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub fn user(error: impl Into<clr_train::BoxError>) -> Self {
         Error::Adapter(AdapterError::user(error))
     }
 }
@@ -61,7 +60,6 @@ impl fmt::Display for Error {
             Error::Candle(e) => write!(f, "candle: {e}"),
             Error::Core(e) => write!(f, "{e}"),
             Error::Adapter(e) => write!(f, "{e}"),
-            Error::Viz(e) => write!(f, "{e}"),
             Error::Unsupported {
                 optimizer,
                 param,
@@ -81,7 +79,6 @@ impl std::error::Error for Error {
             Error::Candle(e) => Some(e),
             Error::Core(e) => Some(e),
             Error::Adapter(e) => Some(e),
-            Error::Viz(e) => Some(e),
             Error::Unsupported { .. } => None,
         }
     }
@@ -102,12 +99,6 @@ impl From<clr_core::Error> for Error {
 impl From<AdapterError> for Error {
     fn from(e: AdapterError) -> Self {
         Error::Adapter(e)
-    }
-}
-
-impl From<clr_viz::Error> for Error {
-    fn from(e: clr_viz::Error) -> Self {
-        Error::Viz(e)
     }
 }
 

@@ -32,18 +32,23 @@
 //! # Ok::<(), clr_candle::Error>(())
 //! ```
 
-use candle_core::backprop::GradStore;
-use candle_nn::{AdamW, Optimizer, ParamsAdamW, SGD};
-use clr_core::train::ScheduledOptimizer;
-use clr_core::Hypers;
+use std::collections::HashMap;
 
-use crate::error::{AdapterError, Error};
+use candle_core::backprop::GradStore;
+use candle_core::Tensor;
+use candle_nn::{AdamW, Optimizer, ParamsAdamW, SGD};
+use clr_core::{Hypers, ScheduledOptimizer};
+use clr_train::AdapterError;
+
+use crate::checkpoint::VarNames;
+use crate::error::Error;
 use crate::sgd::{MomentumSgd, SgdParams};
 
-/// The marker of this crate's [`ScheduledOptimizer`] implementations: they
-/// are `ScheduledOptimizer<f64, Candle>`, which lets this crate implement
-/// the core trait for candle-nn's own optimizers (see
-/// [`clr_core::train::ScheduledOptimizer`]).
+/// The marker naming this adapter: [`Fit`](crate::Fit) is
+/// `clr_train::Fit<Candle, …>`, and this crate's [`ScheduledOptimizer`]
+/// implementations are `ScheduledOptimizer<f64, Candle>`, which lets it
+/// implement the core trait for candle-nn's own optimizers (see
+/// [`clr_core::ScheduledOptimizer`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Candle;
 
@@ -52,14 +57,68 @@ pub struct Candle;
 ///
 /// The name avoids [`candle_nn::Optimizer::step`], so both traits can be in
 /// scope together.
+///
+/// Its state goes into [`Fit`](crate::Fit)'s checkpoints as named tensors:
+/// [`state_tensors`](Self::state_tensors) and
+/// [`load_state_tensors`](Self::load_state_tensors), whose defaults say
+/// the state cannot be read ([`AdapterError::StateUnreadable`]).
 pub trait CandleStep: ScheduledOptimizer<f64, Candle, Error = Error> {
     /// One update with `grads` (from `loss.backward()`).
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error>;
+
+    /// Appends what the optimizer keeps between steps to `out`, each
+    /// tensor named `prefix` + a name of its own that holds its variable's
+    /// name in the `VarMap` (`names`).
+    fn state_tensors(
+        &self,
+        _names: &VarNames,
+        _prefix: &str,
+        _out: &mut Vec<(String, Tensor)>,
+    ) -> Result<(), Error> {
+        Err(unreadable(self.name()))
+    }
+
+    /// Takes the tensors [`state_tensors`](Self::state_tensors) wrote out
+    /// of `tensors` and puts them back; what it does not know is left.
+    fn load_state_tensors(
+        &mut self,
+        _names: &VarNames,
+        _prefix: &str,
+        _tensors: &mut HashMap<String, Tensor>,
+    ) -> Result<(), Error> {
+        Err(unreadable(self.name()))
+    }
+}
+
+/// The error of an optimizer whose state cannot be read.
+fn unreadable(optimizer: &'static str) -> Error {
+    Error::from(AdapterError::StateUnreadable {
+        optimizer,
+        reason: "its state between steps is private to it, so a run resumed from a \
+                 checkpoint would start it afresh; use an optimizer whose state can be \
+                 saved (MomentumSgd, candle_nn::SGD)",
+    })
 }
 
 impl<O: CandleStep + ?Sized> CandleStep for &mut O {
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
         (**self).optimizer_step(grads)
+    }
+    fn state_tensors(
+        &self,
+        names: &VarNames,
+        prefix: &str,
+        out: &mut Vec<(String, Tensor)>,
+    ) -> Result<(), Error> {
+        (**self).state_tensors(names, prefix, out)
+    }
+    fn load_state_tensors(
+        &mut self,
+        names: &VarNames,
+        prefix: &str,
+        tensors: &mut HashMap<String, Tensor>,
+    ) -> Result<(), Error> {
+        (**self).load_state_tensors(names, prefix, tensors)
     }
 }
 
@@ -114,9 +173,27 @@ impl ScheduledOptimizer<f64, Candle> for SGD {
     }
 }
 
+/// Plain SGD keeps nothing between steps (its learning rate is the
+/// schedule's): its state is empty.
 impl CandleStep for SGD {
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
         Ok(self.step(grads)?)
+    }
+    fn state_tensors(
+        &self,
+        _names: &VarNames,
+        _prefix: &str,
+        _out: &mut Vec<(String, Tensor)>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+    fn load_state_tensors(
+        &mut self,
+        _names: &VarNames,
+        _prefix: &str,
+        _tensors: &mut HashMap<String, Tensor>,
+    ) -> Result<(), Error> {
+        Ok(())
     }
 }
 
@@ -161,6 +238,8 @@ impl ScheduledOptimizer<f64, Candle> for AdamW {
     }
 }
 
+/// candle-nn keeps AdamW's moments and step count private: its state
+/// cannot go into a checkpoint ([`AdapterError::StateUnreadable`]).
 impl CandleStep for AdamW {
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
         Ok(self.step(grads)?)
@@ -195,9 +274,26 @@ impl ScheduledOptimizer<f64, Candle> for MomentumSgd {
     }
 }
 
+/// Its momentum buffers, `momentum_buffer.<variable>`.
 impl CandleStep for MomentumSgd {
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
         self.step(grads)
+    }
+    fn state_tensors(
+        &self,
+        names: &VarNames,
+        prefix: &str,
+        out: &mut Vec<(String, Tensor)>,
+    ) -> Result<(), Error> {
+        self.buffer_tensors(names, prefix, out)
+    }
+    fn load_state_tensors(
+        &mut self,
+        names: &VarNames,
+        prefix: &str,
+        tensors: &mut HashMap<String, Tensor>,
+    ) -> Result<(), Error> {
+        self.load_buffer_tensors(names, prefix, tensors)
     }
 }
 
@@ -208,7 +304,7 @@ impl CandleStep for MomentumSgd {
 ///
 /// ```
 /// use candle_core::{DType, Device, Var};
-/// use clr_candle::{apply_all, MomentumSgd, ParamGroups, ScheduledOptimizer, SgdParams};
+/// use clr_candle::{MomentumSgd, ParamGroups, ScheduledOptimizer, SgdParams};
 /// use clr_core::Hypers;
 ///
 /// let body = Var::zeros(4, DType::F32, &Device::Cpu)?;
@@ -219,7 +315,7 @@ impl CandleStep for MomentumSgd {
 ///     MomentumSgd::new(vec![head], params)?,
 /// ]);
 /// let h = Hypers { lr: 0.01, momentum: Some(0.95), weight_decay: None };
-/// apply_all(&mut groups, &h, &[0.1, 1.0])?; // the body trains 10x slower
+/// groups.apply_all(&h, &[0.1, 1.0])?; // the body trains 10x slower
 /// assert_eq!(groups.lr(0)?, 0.01 * 0.1);
 /// assert_eq!(groups.lr(1)?, 0.01);
 /// # Ok::<(), clr_candle::Error>(())
@@ -288,10 +384,33 @@ impl<O: CandleStep> ScheduledOptimizer<f64, Candle> for ParamGroups<O> {
     }
 }
 
+/// Each optimizer's state under `<i>.`, its index.
 impl<O: CandleStep> CandleStep for ParamGroups<O> {
     fn optimizer_step(&mut self, grads: &GradStore) -> Result<(), Error> {
         self.optimizers
             .iter_mut()
             .try_for_each(|o| o.optimizer_step(grads))
+    }
+    fn state_tensors(
+        &self,
+        names: &VarNames,
+        prefix: &str,
+        out: &mut Vec<(String, Tensor)>,
+    ) -> Result<(), Error> {
+        self.optimizers
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, o)| o.state_tensors(names, &format!("{prefix}{i}."), out))
+    }
+    fn load_state_tensors(
+        &mut self,
+        names: &VarNames,
+        prefix: &str,
+        tensors: &mut HashMap<String, Tensor>,
+    ) -> Result<(), Error> {
+        self.optimizers
+            .iter_mut()
+            .enumerate()
+            .try_for_each(|(i, o)| o.load_state_tensors(names, &format!("{prefix}{i}."), tensors))
     }
 }

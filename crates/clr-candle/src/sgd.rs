@@ -32,10 +32,14 @@
 //! # Ok::<(), clr_candle::Error>(())
 //! ```
 
+use std::collections::HashMap;
+
 use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
+use clr_train::AdapterError;
 
-use crate::error::{AdapterError, Error};
+use crate::checkpoint::VarNames;
+use crate::error::Error;
 
 const NAME: &str = "MomentumSgd";
 
@@ -199,6 +203,51 @@ impl MomentumSgd {
             .map(|b| b.as_ref().map(Tensor::copy).transpose())
             .collect::<Result<_, _>>()?;
         self.params = state.params;
+        Ok(())
+    }
+
+    /// Appends the momentum buffers to `out` as
+    /// `<prefix>momentum_buffer.<variable's name>` (a variable without one
+    /// yet has none), for checkpoints.
+    pub(crate) fn buffer_tensors(
+        &self,
+        names: &VarNames,
+        prefix: &str,
+        out: &mut Vec<(String, Tensor)>,
+    ) -> Result<(), Error> {
+        for (var, buffer) in self.vars.iter().zip(&self.buffers) {
+            let name = names.name(var, NAME)?;
+            if let Some(buffer) = buffer {
+                out.push((format!("{prefix}momentum_buffer.{name}"), buffer.copy()?));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the buffers [`buffer_tensors`](Self::buffer_tensors) wrote out
+    /// of `tensors` (a variable without one has none); all are checked
+    /// against their variables before any is set.
+    pub(crate) fn load_buffer_tensors(
+        &mut self,
+        names: &VarNames,
+        prefix: &str,
+        tensors: &mut HashMap<String, Tensor>,
+    ) -> Result<(), Error> {
+        let mut buffers = Vec::with_capacity(self.vars.len());
+        for var in &self.vars {
+            let key = format!("{prefix}momentum_buffer.{}", names.name(var, NAME)?);
+            let buffer = tensors.remove(&key);
+            if let Some(b) = &buffer {
+                if b.shape() != var.shape() || b.dtype() != var.dtype() {
+                    return Err(Error::from(AdapterError::StateMismatch {
+                        optimizer: NAME,
+                        reason: "a momentum buffer's shape or type differs from its variable's",
+                    }));
+                }
+            }
+            buffers.push(buffer);
+        }
+        self.buffers = buffers;
         Ok(())
     }
 

@@ -22,26 +22,24 @@
 //! # Ok::<(), clr_candle::Error>(())
 //! ```
 
-use candle_core::{DType, Tensor};
-use candle_nn::{VarMap, SGD};
+use std::collections::HashMap;
+use std::path::Path;
 
-use crate::error::{AdapterError, Error};
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{VarMap, SGD};
+use clr_core::ScheduledOptimizer;
+use clr_train::AdapterError;
+
+use crate::checkpoint::{self, poisoned, VarNames};
+use crate::error::Error;
 use crate::optim::{Candle, CandleStep, ParamGroups};
 use crate::sgd::{MomentumSgd, SgdState};
-use clr_core::train::ScheduledOptimizer;
 
 /// Deep copies of every variable of a [`VarMap`], by name.
 #[derive(Debug, Clone)]
 pub struct VarMapSnapshot {
     /// Sorted by name.
     tensors: Vec<(String, Tensor)>,
-}
-
-fn poisoned() -> Error {
-    Error::from(AdapterError::Snapshot {
-        name: "<VarMap>".into(),
-        reason: "the VarMap's lock is poisoned (a thread panicked while holding it)",
-    })
 }
 
 impl VarMapSnapshot {
@@ -57,12 +55,33 @@ impl VarMapSnapshot {
         Ok(VarMapSnapshot { tensors })
     }
 
+    /// Writes the copies to `path` as safetensors, keyed by name (what
+    /// [`Fit`](crate::Fit)'s checkpoints hold).
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
+        checkpoint::write(path, self.tensors.clone())
+    }
+
+    /// Reads copies [`save`](Self::save)d to `path`, onto `device`.
+    pub fn load(path: &Path, device: &Device) -> Result<Self, Error> {
+        let mut tensors: Vec<(String, Tensor)> =
+            checkpoint::read(path, device)?.into_iter().collect();
+        tensors.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(VarMapSnapshot { tensors })
+    }
+
     /// Puts every copied value back into its variable, bit for bit.
     ///
-    /// Every variable of `varmap` must be in the snapshot with its shape and
-    /// type; this is checked for all of them before any is written.
+    /// The snapshot must hold exactly the variables of `varmap`, each with
+    /// its shape and type; this is checked for all of them before any is
+    /// written.
     pub fn restore(&self, varmap: &VarMap) -> Result<(), Error> {
         let data = varmap.data().lock().map_err(|_| poisoned())?;
+        if let Some((name, _)) = self.tensors.iter().find(|(n, _)| !data.contains_key(n)) {
+            return Err(Error::from(AdapterError::Snapshot {
+                name: name.clone(),
+                reason: "it is in the snapshot but not in the VarMap",
+            }));
+        }
         let mut pairs = Vec::with_capacity(data.len());
         for (name, var) in data.iter() {
             let saved = self.get(name).ok_or_else(|| {
@@ -309,8 +328,26 @@ impl<O: CandleStep, F> ScheduledOptimizer<f64, Candle> for Rebuild<O, F> {
     }
 }
 
+/// The optimizer's own state in checkpoints (none for candle-nn's `AdamW`,
+/// whose moments are private: an error).
 impl<O: CandleStep, F> CandleStep for Rebuild<O, F> {
     fn optimizer_step(&mut self, grads: &candle_core::backprop::GradStore) -> Result<(), Error> {
         self.inner.optimizer_step(grads)
+    }
+    fn state_tensors(
+        &self,
+        names: &VarNames,
+        prefix: &str,
+        out: &mut Vec<(String, Tensor)>,
+    ) -> Result<(), Error> {
+        self.inner.state_tensors(names, prefix, out)
+    }
+    fn load_state_tensors(
+        &mut self,
+        names: &VarNames,
+        prefix: &str,
+        tensors: &mut HashMap<String, Tensor>,
+    ) -> Result<(), Error> {
+        self.inner.load_state_tensors(names, prefix, tensors)
     }
 }

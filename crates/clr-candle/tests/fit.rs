@@ -1,12 +1,27 @@
-//! `Fit`: what the step closure is given, what the history records, where
-//! the run stops, and its errors.
+//! `Fit` on Candle: what the step closure is given, what the history
+//! records, where the run stops, its errors, `f32` schedules and guards.
 
 use candle_core::{DType, Device, Tensor, Var};
-use clr_candle::{AdapterError, Batch, Error, Evaluation, Fit, MomentumSgd, SgdParams, StepOutput};
-use clr_core::{Cycle, HyperSchedule, KerasOneCycle, PastEnd, Scheduler};
+use candle_nn::VarMap;
+use clr_candle::{AdapterError, Error, Fit, MomentumSgd, SgdParams};
+use clr_core::{Cycle, HyperSchedule, KerasOneCycle, OneCycleLr, PastEnd, Scheduler};
+use clr_train::{Batch, BoxError, Evaluation, FitStop, StepOutput};
 
-fn setup() -> (Var, MomentumSgd) {
-    let w = Var::new(&[1.0_f32, -2.0, 0.5], &Device::Cpu).unwrap();
+/// A variable `name` of `varmap` holding `values`.
+fn var_in(varmap: &VarMap, name: &str, values: &[f32]) -> Var {
+    let init = candle_nn::Init::Const(0.0);
+    varmap
+        .get(values.len(), name, init, DType::F32, &Device::Cpu)
+        .unwrap();
+    let var = varmap.data().lock().unwrap()[name].clone();
+    var.set(&Tensor::new(values, &Device::Cpu).unwrap())
+        .unwrap();
+    var
+}
+
+fn setup() -> (VarMap, Var, MomentumSgd) {
+    let varmap = VarMap::new();
+    let w = var_in(&varmap, "w", &[1.0, -2.0, 0.5]);
     let sgd = MomentumSgd::new(
         vec![w.clone()],
         SgdParams {
@@ -15,7 +30,7 @@ fn setup() -> (Var, MomentumSgd) {
         },
     )
     .unwrap();
-    (w, sgd)
+    (varmap, w, sgd)
 }
 
 fn loss(w: &Var) -> Result<Tensor, Error> {
@@ -31,20 +46,22 @@ fn one_cycle(steps: u64) -> KerasOneCycle<f64> {
 
 #[test]
 fn batches_history_and_stop_at_the_end_of_the_cycle() {
-    let (w, mut sgd) = setup();
+    let (mut varmap, w, mut sgd) = setup();
     let cycle = Cycle::new(4, 5).unwrap();
     let schedule = one_cycle(cycle.iterations());
     let mut seen: Vec<Batch> = Vec::new();
     let mut fit = Fit::new(schedule, cycle)
         .unwrap()
         .quiet(true)
-        .validation(|epoch| Ok(Evaluation::new(epoch as f64).metric("mae", 2.0 * epoch as f64)));
-    let history = fit
-        .run(&mut sgd, |batch| {
+        .validation(|_, epoch| Ok(Evaluation::new(epoch as f64).metric("mae", 2.0 * epoch as f64)));
+    let outcome = fit
+        .run(&mut varmap, &mut sgd, |_, batch| {
             seen.push(batch);
             Ok(StepOutput::new(loss(&w)?).metric("acc", batch.index as f64))
         })
         .unwrap();
+    assert_eq!(outcome.stop, FitStop::Finished);
+    let history = &outcome.history;
 
     assert_eq!(seen.len(), 20, "stopped at the end of the cycle");
     for (i, b) in seen.iter().enumerate() {
@@ -82,19 +99,19 @@ fn batches_history_and_stop_at_the_end_of_the_cycle() {
     // Run again, it goes on from where it stopped: the end of the cycle.
     let mut iterations = Vec::new();
     let again = fit
-        .run(&mut sgd, |b| {
+        .run(&mut varmap, &mut sgd, |_, b| {
             iterations.push(b.iteration);
-            loss(&w)
+            Ok(loss(&w)?)
         })
         .unwrap();
     assert!(iterations.is_empty());
-    assert_eq!(again, history);
+    assert_eq!(&again.history, history);
     // Past a cycle that stops at its end is refused, not cut short (issue 22).
     let e = Fit::new(schedule, cycle)
         .unwrap()
         .quiet(true)
         .epochs(10)
-        .run(&mut sgd, |_| loss(&w))
+        .run(&mut varmap, &mut sgd, |_, _| Ok(loss(&w)?))
         .unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -108,6 +125,12 @@ fn bits(w: &Var) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
+/// Each batch its own target, so that skipping or repeating one shows.
+fn batch_loss(w: &Var, b: &Batch) -> Result<Tensor, BoxError> {
+    let target = Tensor::new(&[b.index as f32, 1.0, -(b.epoch as f32)], &Device::Cpu)?;
+    Ok((w.as_tensor() - target)?.sqr()?.sum_all()?)
+}
+
 /// A `Fit` given a resumed `Scheduler` goes on from the scheduler's
 /// iteration, at the right epoch and batch (issue 22): with the weights and
 /// `MomentumSgd`'s state saved where a run broke down, the resumed run ends
@@ -116,25 +139,20 @@ fn bits(w: &Var) -> Vec<u32> {
 fn a_resumed_fit_ends_with_the_uninterrupted_weights() {
     let cycle = Cycle::new(4, 5).unwrap();
     let schedule = one_cycle(cycle.iterations());
-    // Each batch its own target, so that skipping or repeating one shows.
-    let batch_loss = |w: &Var, b: &Batch| -> Result<Tensor, Error> {
-        let target = Tensor::new(&[b.index as f32, 1.0, -(b.epoch as f32)], &Device::Cpu)?;
-        Ok((w.as_tensor() - target)?.sqr()?.sum_all()?)
-    };
-    let (w, mut sgd) = setup();
+    let (mut varmap, w, mut sgd) = setup();
     Fit::new(schedule, cycle)
         .unwrap()
         .quiet(true)
-        .run(&mut sgd, |b| batch_loss(&w, &b))
+        .run(&mut varmap, &mut sgd, |_, b| batch_loss(&w, &b))
         .unwrap();
     let whole = bits(&w);
 
     for crash in [13, 10] {
-        let (w, mut sgd) = setup();
+        let (mut varmap, w, mut sgd) = setup();
         let mut fit = Fit::new(schedule, cycle).unwrap().quiet(true);
-        let e = fit.run(&mut sgd, |b| {
+        let e = fit.run(&mut varmap, &mut sgd, |_, b| {
             if b.iteration == crash {
-                return Err(Error::user("crash"));
+                return Err("crash".into());
             }
             batch_loss(&w, &b)
         });
@@ -145,7 +163,8 @@ fn a_resumed_fit_ends_with_the_uninterrupted_weights() {
         assert_eq!(state.iteration, crash);
 
         // A new process: the same model and configuration, loaded.
-        let w = Var::from_tensor(&saved_w).unwrap();
+        let (mut varmap, w, _) = setup();
+        w.set(&saved_w).unwrap();
         let mut sgd = MomentumSgd::new(vec![w.clone()], SgdParams::default()).unwrap();
         sgd.load_state(&saved_sgd).unwrap();
         let scheduler = Scheduler::new(schedule, cycle)
@@ -153,23 +172,23 @@ fn a_resumed_fit_ends_with_the_uninterrupted_weights() {
             .stop_at_end()
             .resume(state);
         let mut trained = Vec::new();
-        let history = Fit::with_scheduler(scheduler)
+        let outcome = Fit::with_scheduler(scheduler)
             .quiet(true)
-            .run(&mut sgd, |b| {
+            .run(&mut varmap, &mut sgd, |_, b| {
                 trained.push(b.iteration);
                 batch_loss(&w, &b)
             })
             .unwrap();
         assert_eq!(trained, (crash..20).collect::<Vec<_>>());
         // Its history: the epochs it trained (the one resumed midway included).
-        assert_eq!(history.epochs(), (crash / 5..4).collect::<Vec<_>>());
+        assert_eq!(outcome.history.epochs(), (crash / 5..4).collect::<Vec<_>>());
         assert_eq!(bits(&w), whole, "crash at {crash}");
     }
 }
 
 #[test]
 fn restart_policy_runs_past_the_cycle() {
-    let (w, mut sgd) = setup();
+    let (mut varmap, w, mut sgd) = setup();
     let cycle = Cycle::new(2, 3).unwrap();
     let schedule = one_cycle(cycle.iterations());
     let scheduler = Scheduler::new(schedule, cycle)
@@ -177,31 +196,33 @@ fn restart_policy_runs_past_the_cycle() {
         .past_end(PastEnd::Restart)
         .unwrap();
     let mut hypers = Vec::new();
-    let history = Fit::with_scheduler(scheduler)
+    let outcome = Fit::with_scheduler(scheduler)
         .quiet(true)
         .epochs(4)
-        .run(&mut sgd, |b| {
+        .run(&mut varmap, &mut sgd, |_, b| {
             hypers.push(b.hypers);
-            loss(&w)
+            Ok(loss(&w)?)
         })
         .unwrap();
-    assert_eq!(history.len(), 4);
+    assert_eq!(outcome.history.len(), 4);
     assert_eq!(hypers.len(), 12);
     assert_eq!(
         hypers[6..],
         hypers[..6],
         "the second cycle repeats the first"
     );
-    assert!(history.get("val_loss").is_none());
+    assert!(outcome.history.get("val_loss").is_none());
 }
 
 #[test]
 fn errors_stop_the_run() {
-    let (w, mut sgd) = setup();
+    let (mut varmap, w, mut sgd) = setup();
     let cycle = Cycle::new(2, 3).unwrap();
     let mut fit = Fit::new(one_cycle(6), cycle).unwrap().quiet(true);
 
-    let e = fit.run(&mut sgd, |_| Ok(w.as_tensor().sqr()?)).unwrap_err();
+    let e = fit
+        .run(&mut varmap, &mut sgd, |_, _| Ok(w.as_tensor().sqr()?))
+        .unwrap_err();
     assert!(
         matches!(&e, Error::Adapter(AdapterError::LossShape { shape }) if shape == &[3]),
         "{e}"
@@ -213,10 +234,10 @@ fn errors_stop_the_run() {
 
     let mut calls = 0;
     let e = fit
-        .run(&mut sgd, |b| {
+        .run(&mut varmap, &mut sgd, |_, b| {
             calls += 1;
             if b.iteration == 4 {
-                return Err(Error::user("bad batch"));
+                return Err("bad batch".into());
             }
             // A loss of shape [1] is a single number too.
             Ok(loss(&w)?.reshape(1)?)
@@ -230,22 +251,113 @@ fn errors_stop_the_run() {
     let e = Fit::new(one_cycle(6), cycle)
         .unwrap()
         .quiet(true)
-        .validation(|_| Err::<f64, _>(Error::user("no validation data")))
-        .run(&mut sgd, |_| loss(&w))
+        .validation(|_, _| Err::<f64, _>("no validation data".into()))
+        .run(&mut varmap, &mut sgd, |_, _| Ok(loss(&w)?))
         .unwrap_err();
     assert_eq!(e.to_string(), "no validation data");
+    // The adapter's own error comes back as itself, not boxed.
+    let e = Fit::new(one_cycle(6), cycle)
+        .unwrap()
+        .quiet(true)
+        .run(&mut varmap, &mut sgd, |_, _| -> Result<Tensor, BoxError> {
+            Err(Error::from(candle_core::Error::Msg("device lost".into())).into())
+        })
+        .unwrap_err();
+    assert!(matches!(e, Error::Candle(_)), "{e}");
 }
 
 #[test]
 fn f64_models_train_too() {
-    let w = Var::new(&[3.0_f64], &Device::Cpu).unwrap();
-    let mut sgd = MomentumSgd::new(vec![w.clone()], SgdParams::default()).unwrap();
+    let mut varmap = VarMap::new();
+    let w = varmap
+        .get(
+            1,
+            "w",
+            candle_nn::Init::Const(3.0),
+            DType::F64,
+            &Device::Cpu,
+        )
+        .unwrap();
+    let mut sgd = MomentumSgd::new(varmap.all_vars(), SgdParams::default()).unwrap();
     let cycle = Cycle::new(3, 10).unwrap();
-    let history = Fit::new(one_cycle(30), cycle)
+    let outcome = Fit::new(one_cycle(30), cycle)
         .unwrap()
         .quiet(true)
-        .run(&mut sgd, |_| Ok(w.as_tensor().sqr()?.sum_all()?))
+        .run(&mut varmap, &mut sgd, |_, _| Ok(w.sqr()?.sum_all()?))
         .unwrap();
     assert_eq!(w.dtype(), DType::F64);
-    assert!(history.last("loss").unwrap() < 9.0);
+    assert!(outcome.history.last("loss").unwrap() < 9.0);
+}
+
+/// An `f32` schedule trains a Candle model (issue 24: `OneCycleLr<f32>`
+/// was refused for want of `HyperSchedule<f64>`); the optimizer gets its
+/// values widened exactly.
+#[test]
+fn f32_schedules_work_with_the_adapter() {
+    let (mut varmap, w, mut sgd) = setup();
+    let cycle = Cycle::new(3, 4).unwrap();
+    let schedule = OneCycleLr::builder(0.05_f32, cycle.iterations())
+        .build()
+        .unwrap();
+    let mut lrs = Vec::new();
+    let outcome = Fit::new(schedule, cycle)
+        .unwrap()
+        .quiet(true)
+        .run(&mut varmap, &mut sgd, |_, b| {
+            lrs.push(b.hypers.lr);
+            Ok(loss(&w)?)
+        })
+        .unwrap();
+    assert_eq!(outcome.history.len(), 3);
+    let want: Vec<f64> = (0..12).map(|i| f64::from(schedule.hypers(i).lr)).collect();
+    assert_eq!(lrs, want);
+    assert_eq!(sgd.params().lr, want[11]);
+}
+
+/// `terminate_on_nan`: a loss that turns NaN stops the run before the
+/// optimizer steps with it, and the outcome says where.
+#[test]
+fn a_nan_loss_stops_the_run_when_asked() {
+    let (mut varmap, w, mut sgd) = setup();
+    let cycle = Cycle::new(4, 5).unwrap();
+    let outcome = Fit::new(one_cycle(20), cycle)
+        .unwrap()
+        .quiet(true)
+        .terminate_on_nan(true)
+        .run(&mut varmap, &mut sgd, |_, b| {
+            let l = loss(&w)?;
+            Ok(if b.iteration == 6 { (l * f64::NAN)? } else { l })
+        })
+        .unwrap();
+    let FitStop::NonFiniteLoss { batch, loss } = outcome.stop else {
+        panic!("{:?}", outcome.stop);
+    };
+    assert_eq!(batch.iteration, 6);
+    assert!(loss.is_nan());
+    assert!(bits(&w).iter().all(|b| f32::from_bits(*b).is_finite()));
+}
+
+/// A finite loss whose gradient is infinite (`sqrt` at 0) makes the
+/// weights infinite: the guard stops after that step.
+#[test]
+fn non_finite_weights_stop_the_run_when_asked() {
+    let (mut varmap, w, mut sgd) = setup();
+    let cycle = Cycle::new(4, 5).unwrap();
+    let outcome = Fit::new(one_cycle(20), cycle)
+        .unwrap()
+        .quiet(true)
+        .terminate_on_nan(true)
+        .run(&mut varmap, &mut sgd, |_, b| {
+            if b.iteration != 2 {
+                return Ok(loss(&w)?);
+            }
+            let t = w.as_tensor();
+            Ok((t - t.detach())?.sqrt()?.sum_all()?)
+        })
+        .unwrap();
+    assert!(
+        matches!(outcome.stop, FitStop::NonFiniteWeights { batch } if batch.iteration == 2),
+        "{:?}",
+        outcome.stop
+    );
 }

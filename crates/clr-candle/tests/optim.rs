@@ -4,10 +4,10 @@
 
 use candle_core::backprop::GradStore;
 use candle_core::{DType, Device, Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW, SGD};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap, SGD};
 use clr_candle::{
-    apply_all, AdapterError, Candle, CandleStep, Error, Fit, MomentumSgd, ParamGroups,
-    ScheduledOptimizer, SgdParams,
+    AdapterError, Candle, CandleStep, Error, Fit, MomentumSgd, ParamGroups, ScheduledOptimizer,
+    SgdParams,
 };
 use clr_core::{
     Bundle, Constant, Cycle, HyperSchedule, Hypers, KerasOneCycle, OneCycleLr, Schedule,
@@ -68,8 +68,11 @@ fn drive<O: CandleStep, S: HyperSchedule<f64>>(
     let mut fit = Fit::new(schedule, Cycle::new(3, 4).unwrap())
         .unwrap()
         .quiet(true);
-    let history = fit.run(&mut probe, |_| loss(w)).unwrap();
-    assert_eq!(history.len(), 3);
+    // The weights are bare variables: the VarMap, unused here, is empty.
+    let outcome = fit
+        .run(&mut VarMap::new(), &mut probe, |_, _| Ok(loss(w)?))
+        .unwrap();
+    assert_eq!(outcome.history.len(), 3);
     probe.seen
 }
 
@@ -161,7 +164,9 @@ fn candle_sgd_refuses_momentum_and_weight_decay() {
     let mut fit = Fit::new(schedule, Cycle::new(3, 4).unwrap())
         .unwrap()
         .quiet(true);
-    let e = fit.run(&mut sgd, |_| loss(&w)).unwrap_err();
+    let e = fit
+        .run(&mut VarMap::new(), &mut sgd, |_, _| Ok(loss(&w)?))
+        .unwrap_err();
     match e {
         Error::Unsupported {
             optimizer,
@@ -283,7 +288,7 @@ fn out_of_range_values_and_groups_are_errors() {
         }))
     ));
     assert!(matches!(
-        apply_all(&mut adam, &h, &[1.0, 2.0]),
+        adam.apply_all(&h, &[1.0, 2.0]),
         Err(Error::Core(clr_core::Error::Invalid {
             param: "lr_factors",
             expected: clr_core::Expected::Count(1),
@@ -291,7 +296,7 @@ fn out_of_range_values_and_groups_are_errors() {
         }))
     ));
     assert!(matches!(
-        apply_all(&mut adam, &h, &[f64::INFINITY]),
+        adam.apply_all(&h, &[f64::INFINITY]),
         Err(Error::Core(clr_core::Error::Invalid {
             param: "lr_factors",
             expected: clr_core::Expected::NonNegative,
@@ -324,7 +329,7 @@ fn param_groups_get_their_factors_and_roll_back_together() {
         momentum: Some(0.85),
         weight_decay: None,
     };
-    apply_all(&mut groups, &h, &[0.25, 1.0]).unwrap();
+    groups.apply_all(&h, &[0.25, 1.0]).unwrap();
     assert_eq!(groups.optimizers()[0].learning_rate(), 0.01 * 0.25);
     assert_eq!(groups.optimizers()[1].learning_rate(), 0.01);
     assert_eq!(groups.current(1).unwrap().momentum, Some(0.85));
@@ -334,7 +339,7 @@ fn param_groups_get_their_factors_and_roll_back_together() {
         momentum: Some(0.0),
         weight_decay: None,
     };
-    assert!(apply_all(&mut groups, &zero, &[]).is_err());
+    assert!(groups.apply_all(&zero, &[]).is_err());
     assert_eq!(groups.current(0).unwrap().lr, 0.01 * 0.25);
     assert_eq!(groups.current(0).unwrap().momentum, Some(0.85));
     assert!(matches!(
@@ -390,8 +395,10 @@ fn fit_lr_factors_reach_each_group_every_step() {
         .unwrap()
         .quiet(true)
         .lr_factors(vec![0.1, 1.0]);
-    fit.run(&mut probe, |_| Ok((loss(&a)? + loss(&b)?)?))
-        .unwrap();
+    fit.run(&mut VarMap::new(), &mut probe, |_, _| {
+        Ok((loss(&a)? + loss(&b)?)?)
+    })
+    .unwrap();
     assert_eq!(probe.seen.len(), 8);
     for (step, h) in probe.seen.iter().enumerate() {
         let want = lr.lr().at(step as u64);
@@ -404,7 +411,7 @@ fn fit_lr_factors_reach_each_group_every_step() {
         .quiet(true)
         .lr_factors(vec![1.0]);
     assert!(matches!(
-        fit.run(&mut probe, |_| loss(&a)),
+        fit.run(&mut VarMap::new(), &mut probe, |_, _| Ok(loss(&a)?)),
         Err(Error::Core(clr_core::Error::Invalid {
             param: "lr_factors",
             expected: clr_core::Expected::Count(2),

@@ -122,9 +122,9 @@ fn buffers(opt: &MomentumSgd) -> Vec<Vec<u32>> {
 fn check_restored(
     config: RangeTestConfig<f64>,
     poison_from: Option<u64>,
-) -> clr_candle::RangeTestOutcome {
+) -> clr_train::RangeTestOutcome<f64> {
     let (x, y) = data();
-    let varmap = VarMap::new();
+    let mut varmap = VarMap::new();
     let net = Net::new(&varmap);
     let mut opt = sgd(&varmap);
     warm_up(&net, &mut opt, &x, &y);
@@ -136,8 +136,8 @@ fn check_restored(
     // Whether the variables were as before the test, at every micro-batch.
     let identical = RefCell::new(Vec::new());
     let validating = config.validation_batches.is_some();
-    let mut runner = RangeTestRunner::new(config, |batch| {
-        identical.borrow_mut().push(before.is_identical(&varmap)?);
+    let mut runner = RangeTestRunner::new(config, |varmap, batch| {
+        identical.borrow_mut().push(before.is_identical(varmap)?);
         let loss = batch_loss(&net, &x, &y, batch)?;
         match poison_from {
             Some(k) if batch >= k => Ok((loss * f64::NAN)?),
@@ -147,11 +147,11 @@ fn check_restored(
     .quiet(true);
     let outcome = if validating {
         runner
-            .validation(|_| val_loss(&net, &x, &y))
-            .run(&varmap, &mut opt)
+            .validation(|_, _| Ok(val_loss(&net, &x, &y)?))
+            .run(&mut varmap, &mut opt)
             .unwrap()
     } else {
-        runner.run(&varmap, &mut opt).unwrap()
+        runner.run(&mut varmap, &mut opt).unwrap()
     };
     // Each sweep starts from the variables as they were, and training
     // (batch norm's running statistics at least) changes them at every
@@ -260,7 +260,7 @@ fn restores_between_weight_decays_with_validation_and_accumulation() {
 #[test]
 fn restores_when_the_closure_fails() {
     let (x, y) = data();
-    let varmap = VarMap::new();
+    let mut varmap = VarMap::new();
     let net = Net::new(&varmap);
     let mut opt = sgd(&varmap);
     let before = VarMapSnapshot::take(&varmap).unwrap();
@@ -270,14 +270,14 @@ fn restores_when_the_closure_fails() {
         lr_range: (1e-4, 1e-2),
         ..RangeTestConfig::default()
     };
-    let e = RangeTestRunner::new(config, |batch| {
+    let e = RangeTestRunner::new(config, |_, batch| {
         if batch == 5 {
-            return Err(Error::user("out of data"));
+            return Err("out of data".into());
         }
-        batch_loss(&net, &x, &y, batch)
+        Ok(batch_loss(&net, &x, &y, batch)?)
     })
     .quiet(true)
-    .run(&varmap, &mut opt)
+    .run(&mut varmap, &mut opt)
     .unwrap_err();
     assert_eq!(e.to_string(), "out of data");
     assert!(before.is_identical(&varmap).unwrap());
@@ -286,15 +286,15 @@ fn restores_when_the_closure_fails() {
 
 #[test]
 fn validation_is_required_when_configured() {
-    let varmap = VarMap::new();
+    let mut varmap = VarMap::new();
     let _net = Net::new(&varmap);
     let mut opt = sgd(&varmap);
     let config = RangeTestConfig::<f64> {
         validation_batches: Some(3),
         ..RangeTestConfig::default()
     };
-    let e = RangeTestRunner::new(config, |_| Err(Error::user("never called")))
-        .run(&varmap, &mut opt)
+    let e = RangeTestRunner::new(config, |_, _| Err("never called".into()))
+        .run(&mut varmap, &mut opt)
         .unwrap_err();
     assert!(
         matches!(e, Error::Adapter(AdapterError::NoValidation { batches: 3 })),
@@ -305,14 +305,15 @@ fn validation_is_required_when_configured() {
 #[test]
 fn adamw_is_rebuilt_between_sweeps() {
     let (x, y) = data();
-    let varmap = VarMap::new();
+    let mut varmap = VarMap::new();
     let net = Net::new(&varmap);
     let params = ParamsAdamW {
         lr: 1e-3,
         weight_decay: 0.0,
         ..ParamsAdamW::default()
     };
-    let mut adam = Rebuild::new(|| AdamW::new(varmap.all_vars(), params.clone())).unwrap();
+    let vars = varmap.all_vars();
+    let mut adam = Rebuild::new(|| AdamW::new(vars.clone(), params.clone())).unwrap();
     let before = VarMapSnapshot::take(&varmap).unwrap();
     let config = RangeTestConfig {
         lr_range: (1e-4, 1e-1),
@@ -322,12 +323,12 @@ fn adamw_is_rebuilt_between_sweeps() {
         ..RangeTestConfig::default()
     };
     let mut starts = 0;
-    let outcome = RangeTestRunner::new(config, |b| {
-        starts += usize::from(before.is_identical(&varmap)?);
-        batch_loss(&net, &x, &y, b)
+    let outcome = RangeTestRunner::new(config, |varmap, b| {
+        starts += usize::from(before.is_identical(varmap)?);
+        Ok(batch_loss(&net, &x, &y, b)?)
     })
     .quiet(true)
-    .run(&varmap, &mut adam)
+    .run(&mut varmap, &mut adam)
     .unwrap();
     assert!(before.is_identical(&varmap).unwrap());
     assert_eq!(starts, 2, "both sweeps start from the same variables");

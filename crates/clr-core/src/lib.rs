@@ -33,12 +33,15 @@
 //! - Combinators: [`Constant`], [`Sequence`], [`Scaled`], [`Clamped`], [`Repeat`].
 //! - [`HyperSchedule`]: learning rate, momentum and weight decay per step;
 //!   [`Hypers::scale_lr`] and [`even_mults`] for discriminative learning rates.
+//! - [`Scheduler`] and [`RangeTest`]: the training loop's and the range
+//!   test's state machines; [`ScheduledOptimizer`], what a framework
+//!   adapter implements for its optimizers (the loops that drive them are
+//!   the `clr-train` crate's).
 //!
 //! # Features
 //! - `serde`: (de)serialize every configuration and schedule.
-//! - `alloc`, `std`: needed by training records only; the schedules need neither.
-//! - `progress`: a progress bar (indicatif) for the adapters' shared
-//!   [`train::Fit`] and [`range_test::RangeTestRunner`]; implies `std`.
+//! - `alloc`, `std`: needed by training records, the range test and
+//!   [`ScheduledOptimizer`] only; the schedules need neither.
 //! - `proptest`: strategies for valid configurations and invariant checkers.
 
 #![no_std]
@@ -56,6 +59,8 @@ mod cyclic;
 mod error;
 mod hyper;
 mod one_cycle;
+#[cfg(feature = "alloc")]
+mod optimizer;
 mod phase;
 /// proptest strategies for valid configurations and invariant checkers.
 #[cfg(feature = "proptest")]
@@ -69,8 +74,6 @@ mod scheduler;
 mod stepper;
 pub mod suggest;
 mod sweep;
-#[cfg(feature = "alloc")]
-pub mod train;
 
 pub use anneal::Anneal;
 pub use combine::{Clamped, Constant, Repeat, Scaled, Sequence};
@@ -84,6 +87,8 @@ pub use one_cycle::{
     combined_cos, AnnealStrategy, FitOneCycle, FitOneCycleBuilder, KerasOneCycle,
     KerasOneCycleBuilder, Length, OneCycleLr, OneCycleLrBuilder,
 };
+#[cfg(feature = "alloc")]
+pub use optimizer::{check_factors, ScheduledOptimizer};
 pub use phase::{Phase, Piecewise, Span, MAX_PHASES};
 #[cfg(feature = "alloc")]
 pub use range_test::{

@@ -28,11 +28,9 @@
 //! ```
 
 mod result;
-mod runner;
 mod smoothing;
 
 pub use result::{moving_average, RangeTestOutcome, RangeTestResult, SweepResult, SweepStop};
-pub use runner::{NoRangeValidation, RangeTestRunner};
 pub use smoothing::Smoothing;
 
 use alloc::vec;

@@ -1,11 +1,12 @@
 //! [`Error`]: everything `clr-tch` can fail with: libtorch's errors,
-//! `clr-core`'s, the failures every adapter shares ([`AdapterError`]) and
+//! `clr-core`'s, the failures every adapter shares (`clr-train`'s
+//! [`AdapterError`]) and
 //! those only tch has (a momentum tch sets for all groups at once, a
 //! poisoned `VarStore` lock).
 
 use std::fmt;
 
-pub use clr_core::train::AdapterError;
+pub use clr_train::AdapterError;
 
 /// Everything `clr-tch` can fail with. Nothing in this crate panics on bad
 /// input: a hyper-parameter an optimizer cannot take, a parameter group that
@@ -25,8 +26,6 @@ pub enum Error {
     /// number, a snapshot or optimizer state that does not fit, a missing
     /// validation closure, an error of the user's closures.
     Adapter(AdapterError),
-    /// A plot or history file could not be written.
-    Viz(clr_viz::Error),
     /// A momentum (beta1) for one parameter group of an optimizer whose
     /// momentum tch can only set for all groups at once (Adam, AdamW,
     /// RMSprop), different from the other groups' value. Set it for every
@@ -47,7 +46,7 @@ pub enum Error {
 
 impl Error {
     /// Wraps any error of the user's closures ([`AdapterError::User`]).
-    pub fn user(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub fn user(error: impl Into<clr_train::BoxError>) -> Self {
         Error::Adapter(AdapterError::user(error))
     }
 }
@@ -58,7 +57,6 @@ impl fmt::Display for Error {
             Error::Tch(e) => write!(f, "libtorch: {e}"),
             Error::Core(e) => write!(f, "{e}"),
             Error::Adapter(e) => write!(f, "{e}"),
-            Error::Viz(e) => write!(f, "{e}"),
             Error::SharedMomentum {
                 optimizer,
                 group,
@@ -84,7 +82,6 @@ impl std::error::Error for Error {
             Error::Tch(e) => Some(e),
             Error::Core(e) => Some(e),
             Error::Adapter(e) => Some(e),
-            Error::Viz(e) => Some(e),
             Error::SharedMomentum { .. } | Error::Poisoned => None,
         }
     }
@@ -105,12 +102,6 @@ impl From<clr_core::Error> for Error {
 impl From<AdapterError> for Error {
     fn from(e: AdapterError) -> Self {
         Error::Adapter(e)
-    }
-}
-
-impl From<clr_viz::Error> for Error {
-    fn from(e: clr_viz::Error) -> Self {
-        Error::Viz(e)
     }
 }
 

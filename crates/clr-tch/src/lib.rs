@@ -1,7 +1,7 @@
 //! `clr-tch`: one-cycle, cyclical learning rates and the learning-rate
 //! range test for [tch](https://github.com/LaurentMazare/tch-rs) (libtorch
 //! 2.13) trainers, driven by the schedules and state machines of
-//! [`clr_core`].
+//! [`clr_core`] through the training layer of [`clr_train`].
 //!
 //! ```
 //! use clr_core::{Cycle, KerasOneCycle, RangeTestConfig};
@@ -13,7 +13,7 @@
 //! tch::manual_seed(0);
 //! let x = Tensor::arange(32, (Kind::Float, Device::Cpu)).reshape([32, 1]) / 32.0;
 //! let y = &x * 3.0 - 1.0;
-//! let vs = VarStore::new(Device::Cpu);
+//! let mut vs = VarStore::new(Device::Cpu);
 //! let model = nn::linear(vs.root(), 1, 1, Default::default());
 //! let batch_loss = |batch: u64| {
 //!     let i = 8 * (batch % 4) as i64;
@@ -23,7 +23,9 @@
 //!
 //! // 1. The range test; the model comes back as it was, the optimizer rebuilt.
 //! let config = RangeTestConfig { lr_range: (1e-4, 10.0), steps: 40, batches_per_step: 2, ..Default::default() };
-//! let found = RangeTestRunner::new(config, |b| Ok(batch_loss(b))).quiet(true).run(&vs, &mut sgd)?;
+//! let found = RangeTestRunner::new(config, |_, b| Ok(batch_loss(b)))
+//!     .quiet(true)
+//!     .run(&mut vs, &mut sgd)?;
 //! let lr_max = found.suggestions[0].valley.unwrap_or(0.1).clamp(1e-3, 0.5);
 //!
 //! // 2. One cycle over 20 epochs: lr from lr_max/5 to lr_max and back, momentum 0.95 -> 0.85 -> 0.95.
@@ -31,10 +33,10 @@
 //! let schedule = KerasOneCycle::builder((lr_max / 5.0, lr_max), cycle.iterations())
 //!     .momentum_range(0.95, 0.85)
 //!     .build()?;
-//! let history = Fit::new(schedule, cycle)?
+//! let outcome = Fit::new(schedule, cycle)?
 //!     .quiet(true)
-//!     .run(&mut sgd, |batch| Ok(batch_loss(batch.index)))?;
-//! let loss = history.get("loss").unwrap();
+//!     .run(&mut vs, &mut sgd, |_, batch| Ok(batch_loss(batch.index)))?;
+//! let loss = outcome.history.get("loss").unwrap();
 //! assert!(loss[19] < loss[0]);
 //! # Ok::<(), clr_tch::Error>(())
 //! ```
@@ -47,16 +49,23 @@
 //!   step is [`TchStep`]) — checked first, so nothing panics where
 //!   tch's own setters would (a group index past the last,
 //!   `set_momentum_group` on Adam). Per-group learning-rate factors give
-//!   fastai's discriminative learning rates ([`apply_all`]).
-//! - [`Fit`]: `clr-core`'s training loop ([`clr_core::train::fit`]) over
-//!   epochs and batches, driven by [`clr_core::Scheduler`], with libtorch's
-//!   backward pass and optimizer step, returning a [`clr_viz::History`],
-//!   with a progress bar.
-//! - [`RangeTestRunner`]: the range test ([`clr_core::RangeTest`]) with
-//!   bit-exact restores of the `VarStore` ([`VarStoreSnapshot`]) after every
-//!   weight-decay sweep and at the end. tch cannot save an optimizer's
-//!   moments, so the optimizer is rebuilt from its configuration instead
-//!   ([`OptimizerState`]).
+//!   fastai's discriminative learning rates
+//!   ([`ScheduledOptimizer::apply_all`]).
+//! - [`Tch`], the marker that binds libtorch to `clr-train`: [`Fit`] and
+//!   [`RangeTestRunner`] are `clr-train`'s builders on it (the model is a
+//!   `VarStore`), with checkpoints of the weights by variable name.
+//! - [`VarStoreSnapshot`], [`OptimizerState`]: bit-exact restores of the
+//!   `VarStore` after every weight-decay sweep of a range test and at the
+//!   end; the optimizer is rebuilt from its configuration instead.
+//!
+//! # Optimizer state
+//! tch cannot read a libtorch optimizer's moments or momentum buffers.
+//! A range test therefore rebuilds the optimizer (exact for a fresh one,
+//! the usual case), and a checkpoint of an optimizer that holds such state
+//! ([`TchOptimizer::has_state`]: Adam, AdamW or RMSprop after a step, SGD
+//! after a step with a momentum) is an [`AdapterError::StateUnreadable`],
+//! not a file that would resume differently. Plain SGD checkpoints and
+//! resumes bit-identically.
 //!
 //! # libtorch
 //! tch 0.26 links libtorch 2.13.0. `bash scripts/provision-libtorch.sh`
@@ -64,25 +73,24 @@
 //! into `.cache/libtorch` and prints the `LIBTORCH` and `LD_LIBRARY_PATH`
 //! to export; see the README's "Using clr-tch".
 //!
-//! tch, `clr-core` and `clr-viz` are re-exported ([`tch`], [`clr_core`],
-//! [`clr_viz`]) so versions always match.
+//! tch, `clr-core` and `clr-train` are re-exported ([`tch`], [`clr_core`],
+//! [`clr_train`]) so versions always match. This crate has no feature
+//! flags.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod error;
-pub mod fit;
 pub mod optim;
-pub mod range_test;
 pub mod snapshot;
+pub mod train;
 
 pub use clr_core;
-pub use clr_viz;
+pub use clr_train;
 pub use tch;
 
-pub use clr_core::train::{apply_all, check_factors, ScheduledOptimizer};
+pub use clr_core::ScheduledOptimizer;
 pub use error::{AdapterError, Error};
-pub use fit::{loss_value, Batch, Evaluation, Fit, NoValidation, StepOutput};
 pub use optim::{OptimizerKind, OptimizerSpec, Tch, TchOptimizer, TchStep};
-pub use range_test::{RangeTestOutcome, RangeTestRunner};
 pub use snapshot::{tensor_bytes, OptimizerState, TchOptimizerState, VarStoreSnapshot};
+pub use train::{loss_value, Fit, RangeTestRunner};

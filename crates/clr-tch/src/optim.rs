@@ -65,18 +65,18 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use clr_core::train::{check_factors, ScheduledOptimizer};
-use clr_core::Hypers;
+use clr_core::{check_factors, Hypers, ScheduledOptimizer};
+use clr_train::AdapterError;
 use tch::nn::{self, VarStore, Variables};
 use tch::{COptimizer, Tensor};
 
-use crate::error::{AdapterError, Error};
+use crate::error::Error;
 
 /// The marker naming this adapter: [`Fit`](crate::Fit) is
-/// `clr_core::train::Fit<Tch, …>` and [`RangeTestRunner`](crate::RangeTestRunner)
-/// `clr_core::range_test::RangeTestRunner<Tch, …>`; it implements the
-/// core's [`Adapter`](clr_core::train::Adapter) traits, which tell the
-/// shared builders how libtorch trains.
+/// `clr_train::Fit<Tch, …>` and [`RangeTestRunner`](crate::RangeTestRunner)
+/// `clr_train::RangeTestRunner<Tch, …>`; it implements `clr-train`'s
+/// [`Adapter`](clr_train::Adapter) traits, which tell the shared builders
+/// how libtorch trains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Tch;
 
@@ -86,6 +86,10 @@ pub struct Tch;
 /// Implemented by [`TchOptimizer`]; implement it (and the core's
 /// `ScheduledOptimizer<f64>`, with `Error = clr_tch::Error`) for a
 /// hand-written optimizer.
+///
+/// Its state goes into [`Fit`](crate::Fit)'s checkpoints as named tensors
+/// ([`state_tensors`](Self::state_tensors)); the defaults say it cannot be
+/// read ([`AdapterError::StateUnreadable`]).
 pub trait TchStep: ScheduledOptimizer<f64, Error = Error> {
     /// Clears the gradients of every parameter it updates.
     fn zero_grad(&mut self) -> Result<(), Error>;
@@ -93,6 +97,32 @@ pub trait TchStep: ScheduledOptimizer<f64, Error = Error> {
     /// One update with the gradients the parameters hold (from
     /// `loss.backward()`).
     fn optimizer_step(&mut self) -> Result<(), Error>;
+
+    /// What it keeps between steps, as tensors named after the variables of
+    /// `vs` they belong to.
+    fn state_tensors(&self, _vs: &VarStore) -> Result<Vec<(String, Tensor)>, Error> {
+        Err(unreadable(self.name()))
+    }
+
+    /// Puts back what [`state_tensors`](Self::state_tensors) gave.
+    fn load_state_tensors(
+        &mut self,
+        _vs: &VarStore,
+        _tensors: Vec<(String, Tensor)>,
+    ) -> Result<(), Error> {
+        Err(unreadable(self.name()))
+    }
+}
+
+/// The error of an optimizer whose state cannot be read.
+fn unreadable(optimizer: &'static str) -> Error {
+    Error::from(AdapterError::StateUnreadable {
+        optimizer,
+        reason: "libtorch keeps its moments and momentum buffers where tch cannot read \
+                 them, so a run resumed from a checkpoint would start them afresh; \
+                 checkpoint plain SGD (no momentum), or save the weights alone \
+                 (VarStore::save)",
+    })
 }
 
 impl<O: TchStep + ?Sized> TchStep for &mut O {
@@ -101,6 +131,16 @@ impl<O: TchStep + ?Sized> TchStep for &mut O {
     }
     fn optimizer_step(&mut self) -> Result<(), Error> {
         (**self).optimizer_step()
+    }
+    fn state_tensors(&self, vs: &VarStore) -> Result<Vec<(String, Tensor)>, Error> {
+        (**self).state_tensors(vs)
+    }
+    fn load_state_tensors(
+        &mut self,
+        vs: &VarStore,
+        tensors: Vec<(String, Tensor)>,
+    ) -> Result<(), Error> {
+        (**self).load_state_tensors(vs, tensors)
     }
 }
 
@@ -310,6 +350,10 @@ pub struct TchOptimizer {
     defaults: Hypers<f64>,
     /// Scratch for all-or-nothing updates (no allocation per step).
     before: Vec<Hypers<f64>>,
+    /// Whether libtorch may hold state between steps (moments, momentum
+    /// buffers): set by a step of any kind but SGD, or of SGD with a
+    /// momentum; cleared by [`rebuild`](Self::rebuild).
+    stateful: bool,
 }
 
 impl fmt::Debug for TchOptimizer {
@@ -341,6 +385,7 @@ impl TchOptimizer {
             groups: Vec::new(),
             defaults,
             before: Vec::new(),
+            stateful: false,
         };
         optimizer.sync()?;
         Ok(optimizer)
@@ -356,7 +401,15 @@ impl TchOptimizer {
         self.defaults = self.spec.hypers(self.lr);
         self.added = 0;
         self.groups.clear();
+        self.stateful = false;
         self.sync()
+    }
+
+    /// Whether libtorch may hold state between steps (moments, momentum
+    /// buffers) that tch cannot read: after a step of Adam, AdamW or
+    /// RMSprop, or of SGD with a momentum, until [`rebuild`](Self::rebuild).
+    pub fn has_state(&self) -> bool {
+        self.stateful
     }
 
     /// The configuration it was built from.
@@ -627,6 +680,38 @@ impl TchStep for TchOptimizer {
 
     fn optimizer_step(&mut self) -> Result<(), Error> {
         self.sync()?;
-        Ok(self.opt.step()?)
+        self.opt.step()?;
+        let momentum = |h: &Hypers<f64>| h.momentum.is_some_and(|m| m != 0.0);
+        self.stateful |= self.kind() != OptimizerKind::Sgd || self.groups.iter().any(momentum);
+        Ok(())
+    }
+
+    /// Nothing while [`has_state`](TchOptimizer::has_state) is false (plain
+    /// SGD, or a fresh optimizer); an [`AdapterError::StateUnreadable`]
+    /// once libtorch holds state tch cannot read.
+    fn state_tensors(&self, _vs: &VarStore) -> Result<Vec<(String, Tensor)>, Error> {
+        if self.stateful {
+            return Err(unreadable(self.name()));
+        }
+        Ok(Vec::new())
+    }
+
+    /// The empty state: an optimizer that has state is built afresh
+    /// ([`rebuild`](TchOptimizer::rebuild)), as the saved one was.
+    fn load_state_tensors(
+        &mut self,
+        _vs: &VarStore,
+        tensors: Vec<(String, Tensor)>,
+    ) -> Result<(), Error> {
+        if !tensors.is_empty() {
+            return Err(Error::from(AdapterError::StateMismatch {
+                optimizer: self.name(),
+                reason: "the file holds state, which a libtorch optimizer cannot take",
+            }));
+        }
+        if self.stateful {
+            self.rebuild()?;
+        }
+        Ok(())
     }
 }

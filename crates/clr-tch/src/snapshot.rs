@@ -29,13 +29,15 @@
 //! case of a range test run before training — and otherwise a restart of
 //! the moments.
 
-use tch::nn::VarStore;
-use tch::{Kind, Tensor};
+use std::path::Path;
 
-use crate::error::{AdapterError, Error};
+use clr_core::{Hypers, ScheduledOptimizer};
+use clr_train::AdapterError;
+use tch::nn::VarStore;
+use tch::{Device, Kind, Tensor};
+
+use crate::error::Error;
 use crate::optim::{OptimizerKind, TchOptimizer};
-use clr_core::train::ScheduledOptimizer;
-use clr_core::Hypers;
 
 /// Deep copies of every variable of a [`VarStore`] (trainable or not), by name.
 #[derive(Debug)]
@@ -63,13 +65,37 @@ impl VarStoreSnapshot {
         Ok(VarStoreSnapshot { tensors })
     }
 
+    /// Writes the copies to `path` as safetensors, keyed by name (what
+    /// [`Fit`](crate::Fit)'s checkpoints hold).
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
+        Ok(Tensor::write_safetensors(&self.tensors, path)?)
+    }
+
+    /// Reads copies [`save`](Self::save)d to `path`, onto `device`.
+    pub fn load(path: &Path, device: Device) -> Result<Self, Error> {
+        let mut tensors = Tensor::read_safetensors(path)?
+            .into_iter()
+            .map(|(name, t)| Ok((name, t.f_to_device(device)?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        tensors.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(VarStoreSnapshot { tensors })
+    }
+
     /// Puts every copied value back into its variable, bit for bit, in
     /// place (the optimizer keeps pointing at the same tensors).
     ///
-    /// Every variable of `vs` must be in the snapshot with its shape, type
-    /// and device; this is checked for all of them before any is written.
+    /// The snapshot must hold exactly the variables of `vs`, each with its
+    /// shape, type and device; this is checked for all of them before any
+    /// is written.
     pub fn restore(&self, vs: &VarStore) -> Result<(), Error> {
         let variables = vs.variables_.lock().map_err(|_| Error::Poisoned)?;
+        let known = |name: &String| variables.named_variables.contains_key(name);
+        if let Some((name, _)) = self.tensors.iter().find(|(n, _)| !known(n)) {
+            return Err(Error::from(AdapterError::Snapshot {
+                name: name.clone(),
+                reason: "it is in the snapshot but not in the VarStore",
+            }));
+        }
         let mut pairs = Vec::with_capacity(variables.named_variables.len());
         for (name, var) in &variables.named_variables {
             let saved = self.get(name).ok_or_else(|| {

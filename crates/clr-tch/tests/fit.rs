@@ -8,9 +8,8 @@ use std::cell::RefCell;
 use clr_core::{
     Bundle, Cycle, HyperSchedule, Hypers, Lr, OneCycleLr, Scaled, Scheduler, SchedulerState,
 };
-use clr_tch::{
-    AdapterError, Batch, Error, Evaluation, Fit, OptimizerSpec, StepOutput, TchOptimizer,
-};
+use clr_tch::{AdapterError, Error, Fit, OptimizerSpec, TchOptimizer};
+use clr_train::{Batch, Evaluation, StepOutput};
 use tch::nn::{self, VarStore};
 use tch::{Device, Kind, Tensor};
 
@@ -34,7 +33,7 @@ fn schedule(cycle: Cycle) -> impl HyperSchedule<f64> + Clone {
 /// the parameter before every step with the hyper-parameters of the step.
 fn trace(spec: OptimizerSpec) -> Vec<(Vec<f64>, Hypers<f64>)> {
     let cycle = Cycle::new(3, 4).unwrap();
-    let vs = VarStore::new(Device::Cpu);
+    let mut vs = VarStore::new(Device::Cpu);
     let p = vs.root().add("p", Tensor::from_slice(&P0), true);
     // Built with values the schedule overrides.
     let mut opt = TchOptimizer::new(&vs, spec, 7.0).unwrap();
@@ -42,12 +41,13 @@ fn trace(spec: OptimizerSpec) -> Vec<(Vec<f64>, Hypers<f64>)> {
     let history = Fit::new(schedule(cycle), cycle)
         .unwrap()
         .quiet(true)
-        .validation(|_| Ok(0.0))
-        .run(&mut opt, |batch: Batch| {
+        .validation(|_, _| Ok(0.0))
+        .run(&mut vs, &mut opt, |_, batch: Batch| {
             seen.borrow_mut().push((values(&p), batch.hypers));
             Ok(StepOutput::new((&p * Tensor::from_slice(&G)).sum(Kind::Double)).metric("m", 1.0))
         })
-        .unwrap();
+        .unwrap()
+        .history;
     assert_eq!(history.len(), 3);
     let names: Vec<&str> = history.names().collect();
     assert_eq!(names, ["loss", "m", "val_loss", "momentum", "lr"]);
@@ -127,7 +127,7 @@ fn adam_gets_every_steps_lr_beta1_and_weight_decay() {
 
 #[test]
 fn lr_factors_reach_each_group_and_bad_ones_are_errors() {
-    let vs = VarStore::new(Device::Cpu);
+    let mut vs = VarStore::new(Device::Cpu);
     let a = vs
         .root()
         .set_group(0)
@@ -144,7 +144,7 @@ fn lr_factors_reach_each_group_and_bad_ones_are_errors() {
         .unwrap()
         .quiet(true)
         .lr_factors(vec![0.25, 1.0])
-        .run(&mut opt, |_| Ok(loss()))
+        .run(&mut vs, &mut opt, |_, _| Ok(loss()))
         .unwrap();
     assert_eq!(values(&a), [-2.0 * 0.1 * 0.25]);
     assert_eq!(values(&b), [-2.0 * 0.1]);
@@ -152,7 +152,7 @@ fn lr_factors_reach_each_group_and_bad_ones_are_errors() {
     let err = Fit::new(flat, cycle)
         .unwrap()
         .lr_factors(vec![1.0])
-        .run(&mut opt, |_| Ok(loss()))
+        .run(&mut vs, &mut opt, |_, _| Ok(loss()))
         .unwrap_err();
     assert!(
         matches!(
@@ -169,7 +169,7 @@ fn lr_factors_reach_each_group_and_bad_ones_are_errors() {
     let err = Fit::new(flat, cycle)
         .unwrap()
         .quiet(true)
-        .run(&mut opt, |_| {
+        .run(&mut vs, &mut opt, |_, _| {
             Ok(&a * 2.0 + Tensor::zeros([3], (Kind::Double, Device::Cpu)))
         })
         .unwrap_err();
@@ -181,8 +181,8 @@ fn lr_factors_reach_each_group_and_bad_ones_are_errors() {
     let err = Fit::new(flat, cycle)
         .unwrap()
         .quiet(true)
-        .validation(|_| Err::<Evaluation, _>(Error::user("no data")))
-        .run(&mut opt, |_| Ok(loss()))
+        .validation(|_, _| Err::<Evaluation, _>("no data".into()))
+        .run(&mut vs, &mut opt, |_, _| Ok(loss()))
         .unwrap_err();
     assert_eq!(err.to_string(), "no data");
 }
@@ -205,7 +205,7 @@ fn a_resumed_fit_ends_with_the_uninterrupted_weights() {
     // the batch of iteration `crash` fails; returns the weights, the
     // scheduler's state and the iterations trained.
     let train = |start: Option<(Vec<f64>, SchedulerState)>, crash: Option<u64>| {
-        let vs = VarStore::new(Device::Cpu);
+        let mut vs = VarStore::new(Device::Cpu);
         let p0 = start.as_ref().map_or(P0.to_vec(), |s| s.0.clone());
         let p = vs.root().add("p", Tensor::from_slice(&p0), true);
         let mut opt = TchOptimizer::new(&vs, nn::Sgd::default(), 0.1).unwrap();
@@ -215,9 +215,9 @@ fn a_resumed_fit_ends_with_the_uninterrupted_weights() {
         }
         let mut fit = Fit::with_scheduler(scheduler).quiet(true);
         let mut trained = Vec::new();
-        let result = fit.run(&mut opt, |b: Batch| {
+        let result = fit.run(&mut vs, &mut opt, |_, b: Batch| {
             if Some(b.iteration) == crash {
-                return Err(Error::user("crash"));
+                return Err("crash".into());
             }
             trained.push(b.iteration);
             Ok(loss(&p, &b))

@@ -4,6 +4,7 @@
 //! hyper-parameters it held.
 
 use std::cell::RefCell;
+use std::sync::{Arc, Mutex};
 
 use clr_core::suggest::Suggestions;
 use clr_core::{Hypers, RangeTestConfig, Smoothing, SweepStop};
@@ -28,21 +29,24 @@ fn dump(vs: &VarStore) -> Vec<(String, Vec<u32>)> {
     all
 }
 
-fn has_nan(vs: &VarStore) -> bool {
-    dump(vs)
-        .iter()
-        .any(|(_, bits)| bits.iter().any(|b| f32::from_bits(*b).is_nan()))
+/// Whether a variable holds a NaN.
+fn has_nan(variables: &Mutex<nn::Variables>) -> bool {
+    let variables = variables.lock().unwrap();
+    variables.named_variables.values().any(|t| {
+        let v = Vec::<f32>::try_from(t.detach().flatten(0, -1)).expect("f32 variable");
+        v.iter().any(|x| x.is_nan())
+    })
 }
 
+/// The model (whose weights are in the `VarStore` beside it) and its data.
 struct Problem {
-    vs: VarStore,
     model: nn::Sequential,
     x: Tensor,
     y: Tensor,
 }
 
 /// A 4 -> 8 -> 1 MLP in two parameter groups, with a non-trainable buffer.
-fn problem() -> Problem {
+fn problem() -> (VarStore, Problem) {
     tch::manual_seed(7);
     let vs = VarStore::new(Device::Cpu);
     let root = vs.root();
@@ -63,7 +67,7 @@ fn problem() -> Problem {
     let _buffer = root.zeros_no_train("running_mean", &[3]);
     let x = Tensor::randn([64, 4], (Kind::Float, Device::Cpu));
     let y = x.sum_dim_intlist(&[1i64][..], true, Kind::Float);
-    Problem { vs, model, x, y }
+    (vs, Problem { model, x, y })
 }
 
 impl Problem {
@@ -87,13 +91,13 @@ fn sgd(vs: &VarStore) -> TchOptimizer {
 /// A `TchOptimizer` that looks at the model whenever the range test
 /// restores it (the optimizer is rebuilt before the weights are put back):
 /// the state it restores from.
-struct Watch<'a> {
+struct Watch {
     inner: TchOptimizer,
-    vs: &'a VarStore,
+    variables: Arc<Mutex<nn::Variables>>,
     nan_at_restore: Vec<bool>,
 }
 
-impl ScheduledOptimizer<f64> for Watch<'_> {
+impl ScheduledOptimizer<f64> for Watch {
     type Error = Error;
     fn name(&self) -> &'static str {
         self.inner.name()
@@ -112,7 +116,7 @@ impl ScheduledOptimizer<f64> for Watch<'_> {
     }
 }
 
-impl TchStep for Watch<'_> {
+impl TchStep for Watch {
     fn zero_grad(&mut self) -> Result<(), Error> {
         self.inner.zero_grad()
     }
@@ -121,23 +125,23 @@ impl TchStep for Watch<'_> {
     }
 }
 
-impl OptimizerState for Watch<'_> {
+impl OptimizerState for Watch {
     type State = TchOptimizerState;
     fn save_state(&self) -> Result<TchOptimizerState, Error> {
         self.inner.save_state()
     }
     fn load_state(&mut self, state: &TchOptimizerState) -> Result<(), Error> {
-        self.nan_at_restore.push(has_nan(self.vs));
+        self.nan_at_restore.push(has_nan(&self.variables));
         self.inner.load_state(state)
     }
 }
 
 #[test]
 fn every_sweep_starts_from_the_same_bits_and_the_end_restores_them_after_nan() {
-    let p = problem();
+    let (mut vs, p) = problem();
     let mut opt = Watch {
-        inner: sgd(&p.vs),
-        vs: &p.vs,
+        inner: sgd(&vs),
+        variables: Arc::clone(&vs.variables_),
         nan_at_restore: Vec::new(),
     };
     // Discriminative hyper-parameters set before the test must come back.
@@ -148,7 +152,7 @@ fn every_sweep_starts_from_the_same_bits_and_the_end_restores_them_after_nan() {
     };
     opt.apply_all(&h, &[0.5, 1.0]).unwrap();
     let hypers_before = [opt.current(0).unwrap(), opt.current(1).unwrap()];
-    let before = dump(&p.vs);
+    let before = dump(&vs);
 
     let config = RangeTestConfig {
         lr_range: (1e-4, 1e8), // far past divergence
@@ -159,8 +163,8 @@ fn every_sweep_starts_from_the_same_bits_and_the_end_restores_them_after_nan() {
         ..Default::default()
     };
     let seen = RefCell::new(Vec::new());
-    let outcome = RangeTestRunner::new(config, |batch| {
-        seen.borrow_mut().push(dump(&p.vs));
+    let outcome = RangeTestRunner::new(config, |vs, batch| {
+        seen.borrow_mut().push(dump(vs));
         let loss = p.loss(batch);
         // Once it explodes, this model's loss turns NaN (as a log of a
         // negative number would), and so do its gradients and weights.
@@ -172,7 +176,7 @@ fn every_sweep_starts_from_the_same_bits_and_the_end_restores_them_after_nan() {
     })
     .lr_factors(vec![0.5, 1.0])
     .quiet(true)
-    .run(&p.vs, &mut opt)
+    .run(&mut vs, &mut opt)
     .unwrap();
 
     // Every sweep stopped on a non-finite loss, and the model it left
@@ -198,7 +202,7 @@ fn every_sweep_starts_from_the_same_bits_and_the_end_restores_them_after_nan() {
 
     // At the end: the same bits, the buffer too, and the optimizer's
     // hyper-parameters per group as they were.
-    assert!(dump(&p.vs) == before, "not restored bit for bit");
+    assert!(dump(&vs) == before, "not restored bit for bit");
     assert_eq!(
         [opt.current(0).unwrap(), opt.current(1).unwrap()],
         hypers_before
@@ -212,9 +216,9 @@ fn every_sweep_starts_from_the_same_bits_and_the_end_restores_them_after_nan() {
 /// torch-lr-finder gradient was the divergence rate itself.
 #[test]
 fn an_early_stop_suggests_on_the_points_recorded() {
-    let p = problem();
-    let mut opt = sgd(&p.vs);
-    let before = dump(&p.vs);
+    let (mut vs, p) = problem();
+    let mut opt = sgd(&vs);
+    let before = dump(&vs);
     let config = RangeTestConfig {
         lr_range: (1e-4, 1e3),
         steps: 60,
@@ -223,11 +227,11 @@ fn an_early_stop_suggests_on_the_points_recorded() {
         threshold_multiplier: 4.0,
         ..Default::default()
     };
-    let outcome = RangeTestRunner::new(config, |b| Ok(p.loss(b)))
+    let outcome = RangeTestRunner::new(config, |_, b| Ok(p.loss(b)))
         .quiet(true)
-        .run(&p.vs, &mut opt)
+        .run(&mut vs, &mut opt)
         .unwrap();
-    assert!(dump(&p.vs) == before, "not restored bit for bit");
+    assert!(dump(&vs) == before, "not restored bit for bit");
     let sweep = &outcome.result.sweeps[0];
     let SweepStop::Diverged { step, .. } = sweep.stop else {
         panic!("expected a divergence, got {:?}", sweep.stop);
@@ -251,9 +255,9 @@ fn an_early_stop_suggests_on_the_points_recorded() {
 /// as a new optimizer with the same hyper-parameters would.
 #[test]
 fn the_optimizer_is_rebuilt_fresh() {
-    let p = problem();
-    let mut opt = sgd(&p.vs);
-    let snapshot = VarStoreSnapshot::take(&p.vs).unwrap();
+    let (mut vs, p) = problem();
+    let mut opt = sgd(&vs);
+    let snapshot = VarStoreSnapshot::take(&vs).unwrap();
     let config = RangeTestConfig {
         lr_range: (1e-4, 1.0),
         steps: 10,
@@ -263,54 +267,54 @@ fn the_optimizer_is_rebuilt_fresh() {
         ..Default::default()
     };
     let mut validations = 0;
-    let outcome = RangeTestRunner::new(config, |b| Ok(p.loss(b)))
-        .validation(|n| {
+    let outcome = RangeTestRunner::new(config, |_, b| Ok(p.loss(b)))
+        .validation(|_, n| {
             validations += 1;
             let mean = (0..n).map(|b| p.loss(b).double_value(&[])).sum::<f64>() / n as f64;
             Ok(mean)
         })
         .quiet(true)
-        .run(&p.vs, &mut opt)
+        .run(&mut vs, &mut opt)
         .unwrap();
     let val_loss = &outcome.result.sweeps[0].val_loss;
     assert_eq!(validations, val_loss.iter().filter(|v| !v.is_nan()).count());
     assert!(validations > 3);
-    assert!(snapshot.is_identical(&p.vs).unwrap());
+    assert!(snapshot.is_identical(&vs).unwrap());
     for _ in 0..3 {
         opt.backward_step(&p.loss(0)).unwrap();
     }
-    let after_test = dump(&p.vs);
+    let after_test = dump(&vs);
 
-    snapshot.restore(&p.vs).unwrap();
-    let mut fresh = sgd(&p.vs);
+    snapshot.restore(&vs).unwrap();
+    let mut fresh = sgd(&vs);
     for _ in 0..3 {
         fresh.backward_step(&p.loss(0)).unwrap();
     }
-    assert!(dump(&p.vs) == after_test);
+    assert!(dump(&vs) == after_test);
 }
 
 #[test]
 fn a_failing_closure_still_restores_the_model() {
-    let p = problem();
-    let mut opt = sgd(&p.vs);
-    let before = dump(&p.vs);
+    let (mut vs, p) = problem();
+    let mut opt = sgd(&vs);
+    let before = dump(&vs);
     let config = RangeTestConfig {
         lr_range: (1e-3, 1e3),
         steps: 20,
         ..Default::default()
     };
-    let err = RangeTestRunner::new(config.clone(), |b| {
+    let err = RangeTestRunner::new(config.clone(), |_, b| {
         if b == 17 {
-            Err(Error::user("the data loader broke"))
+            Err("the data loader broke".into())
         } else {
             Ok(p.loss(b))
         }
     })
     .quiet(true)
-    .run(&p.vs, &mut opt)
+    .run(&mut vs, &mut opt)
     .unwrap_err();
     assert_eq!(err.to_string(), "the data loader broke");
-    assert!(dump(&p.vs) == before);
+    assert!(dump(&vs) == before);
 
     // Validation asked for but not given: refused before anything trains.
     let err = RangeTestRunner::new(
@@ -318,9 +322,9 @@ fn a_failing_closure_still_restores_the_model() {
             validation_batches: Some(3),
             ..config
         },
-        |b| Ok(p.loss(b)),
+        |_, b| Ok(p.loss(b)),
     )
-    .run(&p.vs, &mut opt)
+    .run(&mut vs, &mut opt)
     .unwrap_err();
     assert!(
         matches!(
@@ -333,21 +337,21 @@ fn a_failing_closure_still_restores_the_model() {
 
 #[test]
 fn snapshots_refuse_a_changed_var_store() {
-    let p = problem();
-    let snapshot = VarStoreSnapshot::take(&p.vs).unwrap();
+    let (vs, _) = problem();
+    let snapshot = VarStoreSnapshot::take(&vs).unwrap();
     assert_eq!(snapshot.len(), 5);
     assert!(snapshot.names().any(|n| n == "running_mean"));
-    let _late = p.vs.root().zeros("late", &[2]);
-    let err = snapshot.restore(&p.vs).unwrap_err();
+    let _late = vs.root().zeros("late", &[2]);
+    let err = snapshot.restore(&vs).unwrap_err();
     assert!(
         matches!(err, Error::Adapter(AdapterError::Snapshot { ref name, .. }) if name == "late"),
         "{err}"
     );
-    assert!(!snapshot.is_identical(&p.vs).unwrap());
+    assert!(!snapshot.is_identical(&vs).unwrap());
 
     // A state saved from another kind of optimizer is refused.
-    let mut adam = TchOptimizer::new(&p.vs, nn::Adam::default(), 1e-3).unwrap();
-    let state = sgd(&p.vs).save_state().unwrap();
+    let mut adam = TchOptimizer::new(&vs, nn::Adam::default(), 1e-3).unwrap();
+    let state = sgd(&vs).save_state().unwrap();
     assert!(matches!(
         adam.load_state(&state),
         Err(Error::Adapter(AdapterError::StateMismatch { .. }))

@@ -16,15 +16,6 @@ pub enum Error {
         /// What the operating system said.
         source: io::Error,
     },
-    /// A history CSV is malformed.
-    Csv {
-        /// The file, when reading from one.
-        path: Option<PathBuf>,
-        /// The 1-based line of the problem (0 when unknown).
-        line: u64,
-        /// What is wrong with it.
-        message: String,
-    },
     /// Series of different lengths where they must match.
     Length {
         /// The series at fault.
@@ -33,11 +24,6 @@ pub enum Error {
         expected: usize,
         /// The length it has.
         found: usize,
-    },
-    /// Two series with the same name.
-    Duplicate {
-        /// The name.
-        name: String,
     },
     /// Nothing to draw (no series, or no finite value in any of them).
     Empty {
@@ -81,11 +67,8 @@ impl Error {
         match self {
             Error::Io { path, .. } if path.as_os_str().is_empty() => None,
             Error::Io { path, .. } | Error::Format { path } => Some(path),
-            Error::Csv { path, .. } | Error::Draw { path, .. } => path.as_deref(),
-            Error::Length { .. }
-            | Error::Duplicate { .. }
-            | Error::Empty { .. }
-            | Error::Core(_) => None,
+            Error::Draw { path, .. } => path.as_deref(),
+            Error::Length { .. } | Error::Empty { .. } | Error::Core(_) => None,
         }
     }
 
@@ -93,7 +76,7 @@ impl Error {
     /// knows no file name; the caller that opened it does).
     pub(crate) fn at(mut self, file: &Path) -> Self {
         match &mut self {
-            Error::Csv { path, .. } | Error::Draw { path, .. } if path.is_none() => {
+            Error::Draw { path, .. } if path.is_none() => {
                 *path = Some(file.to_path_buf());
             }
             Error::Io { path, .. } if path.as_os_str().is_empty() => *path = file.to_path_buf(),
@@ -118,19 +101,6 @@ impl fmt::Display for Error {
         match self {
             Error::Io { path, source } if path.as_os_str().is_empty() => write!(f, "{source}"),
             Error::Io { path, source } => write!(f, "{}: {}", path.display(), source),
-            Error::Csv {
-                path,
-                line,
-                message,
-            } => {
-                if let Some(path) = path {
-                    write!(f, "{}: ", path.display())?;
-                }
-                if *line > 0 {
-                    write!(f, "line {line}: ")?;
-                }
-                f.write_str(message)
-            }
             Error::Length {
                 name,
                 expected,
@@ -139,7 +109,6 @@ impl fmt::Display for Error {
                 f,
                 "series `{name}` has {found} values where {expected} are needed"
             ),
-            Error::Duplicate { name } => write!(f, "series `{name}` appears twice"),
             Error::Empty { what } => write!(f, "nothing to plot: {what}"),
             Error::Format { path } => write!(
                 f,
@@ -184,12 +153,6 @@ mod tests {
 
         let e = Error::draw(None, "bad\nthing  happened").at(Path::new("a.svg"));
         assert_eq!(e.to_string(), "a.svg: drawing failed: bad thing happened");
-        let e = Error::Csv {
-            path: None,
-            line: 3,
-            message: "expected 2 fields".into(),
-        };
-        assert_eq!(e.to_string(), "line 3: expected 2 fields");
         assert!(!Error::Empty { what: "no series" }
             .to_string()
             .contains('\n'));

@@ -7,10 +7,10 @@ use plotters::prelude::*;
 use crate::axes::{self, Axes};
 use crate::error::Error;
 use crate::figure::sealed::Draw;
-use crate::history::History;
 use crate::legend::{self, Entry, Glyph, Shape};
 use crate::lines;
 use crate::style::{self, Scale};
+use clr_train::History;
 
 /// How a series is called in a legend: `loss` is `train`, `val_loss` is
 /// `validation`, other names as they are.

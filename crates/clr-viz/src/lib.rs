@@ -3,16 +3,12 @@
 //! font, DejaVu Sans, ships inside the `dejavu` crate).
 //!
 //! ```
-//! use clr_core::{HyperSchedule, OneCycleLr};
+//! use clr_core::OneCycleLr;
 //! use clr_viz::{Boundary, Figure, History, HistoryPlot, SchedulePlot};
 //!
 //! // The seed's `test_run()`: lr and momentum per iteration, the peak marked.
 //! let s = OneCycleLr::builder(0.01_f64, 200).build()?;
-//! let (lr, momentum): (Vec<f64>, Vec<f64>) = (0..200)
-//!     .map(|i| { let h = s.hypers(i); (h.lr, h.momentum.unwrap_or(0.9)) })
-//!     .unzip();
-//! let plot = SchedulePlot::from_lr(&lr)
-//!     .momentum(&momentum)?
+//! let plot = SchedulePlot::from_schedule(&s, 200)
 //!     .boundaries(&[Boundary::phase(59)])
 //!     .title("one-cycle");
 //! let png: Vec<u8> = plot.to_png()?; // or plot.save(Path::new("schedule.svg"))
@@ -29,15 +25,16 @@
 //! ```
 //!
 //! # What is here
-//! - [`SchedulePlot`]: learning rate and momentum against the iteration, with
+//! - [`SchedulePlot`]: learning rate and momentum against the iteration
+//!   (a schedule's own, [`SchedulePlot::from_schedule`], or any values), with
 //!   phase ends and cycle starts ([`Boundary`]) marked.
 //! - [`RangeTestPlot`]: loss against learning rate (log or linear x), one
 //!   curve per weight decay, as given or smoothed ([`Curve`]), suggestions and
 //!   early stops marked; [`RangeTestPlot::from_result`] takes a
 //!   [`clr_core::RangeTestResult`] as it is and draws the curve the test
 //!   judged (its suggestions' curve), the raw losses faint behind it.
-//! - [`History`] (per-epoch series, [`History::concatenate`], CSV) and
-//!   [`HistoryPlot`] (one run, or several compared).
+//! - [`HistoryPlot`]: a [`History`] (`clr-train`'s per-epoch series, which
+//!   [`Fit`](clr_train::Fit) returns), one run or several compared.
 //! - [`Figure`]: every plot renders to PNG ([`Figure::to_png`]), SVG
 //!   ([`Figure::to_svg`]) or a file by its extension ([`Figure::save`]);
 //!   schedules and range tests also to terminal text (`to_terminal`).
@@ -47,9 +44,7 @@
 //! data: lengths, empty or non-finite series and unwritable files are
 //! [`Error`]s that name the file.
 //!
-//! # Features
-//! - `serde`: [`History`] (de)serializes as
-//!   `{"epochs": [..], "series": {"loss": [..], ..}}`, NaN as `null`.
+//! This crate has no feature flags.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -59,7 +54,6 @@
 mod axes;
 pub mod error;
 pub mod figure;
-pub mod history;
 pub mod history_plot;
 mod legend;
 mod lines;
@@ -68,9 +62,10 @@ pub mod schedule_plot;
 mod style;
 mod terminal;
 
+/// The per-epoch history the plots draw: `clr-train`'s, re-exported.
+pub use clr_train::History;
 pub use error::Error;
 pub use figure::{Figure, Format};
-pub use history::History;
 pub use history_plot::HistoryPlot;
 pub use range_test_plot::{wd_label, Curve, RangeTestPlot, Suggestion, Sweep, XScale};
 pub use schedule_plot::{Boundary, BoundaryKind, SchedulePlot};

@@ -1,6 +1,7 @@
 //! [`SchedulePlot`]: the learning rate (and momentum) per iteration, the
 //! seed's `test_run()` picture, with phase and cycle boundaries marked.
 
+use clr_core::{HyperSchedule, Real};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -52,7 +53,15 @@ impl Boundary {
 /// momentum panel beside it; x is the iteration.
 ///
 /// ```
+/// use clr_core::OneCycleLr;
 /// use clr_viz::{Boundary, Figure, SchedulePlot};
+///
+/// // A schedule's own values: lr and momentum of iterations 0..200.
+/// let one_cycle = OneCycleLr::builder(0.01_f64, 200).build()?;
+/// let plot = SchedulePlot::from_schedule(&one_cycle, 200).boundaries(&[Boundary::phase(59)]);
+/// assert!(plot.to_svg()?.contains("momentum"));
+///
+/// // Or any values at all.
 ///
 /// let lr: Vec<f64> = (0..100).map(|i| if i < 30 { i as f64 / 30.0 } else { (100 - i) as f64 / 70.0 }).collect();
 /// let plot = SchedulePlot::from_lr(&lr)
@@ -103,6 +112,30 @@ impl SchedulePlot {
             boundaries: Vec::new(),
             title: "Schedule".into(),
             size: None,
+        }
+    }
+
+    /// The learning rate of `schedule`'s iterations `0..steps`, and its
+    /// momentum panel when it sets a momentum (`NaN`, a gap, at a step
+    /// where it sets none), in `f64` whatever the schedule's value type.
+    pub fn from_schedule<F, S>(schedule: &S, steps: u64) -> Self
+    where
+        F: Real,
+        S: HyperSchedule<F> + ?Sized,
+    {
+        let hypers: Vec<_> = (0..steps).map(|step| schedule.hypers(step)).collect();
+        let lr: Vec<f64> = hypers.iter().map(|h| h.lr.to_f64()).collect();
+        let plot = SchedulePlot::from_lr(&lr);
+        if hypers.iter().all(|h| h.momentum.is_none()) {
+            return plot;
+        }
+        let momentum = hypers
+            .iter()
+            .map(|h| h.momentum.map_or(f64::NAN, Real::to_f64))
+            .collect();
+        SchedulePlot {
+            momentum: Some(momentum),
+            ..plot
         }
     }
 

@@ -148,6 +148,31 @@ fn schedule_lr_only_has_one_panel_and_no_legend() {
     assert!(matches!(empty.to_svg(), Err(Error::Empty { .. })));
 }
 
+/// `from_schedule` plots a schedule's own values (issue 24: no
+/// hand-built vectors): its learning rate and, when it sets one, its
+/// momentum, widened to `f64` from an `f32` schedule.
+#[test]
+fn schedule_from_a_schedule_is_its_values() {
+    let (lr, m) = one_cycle(300);
+    let s = OneCycleLr::builder(0.01, 300).build().unwrap();
+    let by_hand = SchedulePlot::from_lr(&lr).momentum(&m).unwrap();
+    assert_eq!(SchedulePlot::from_schedule(&s, 300), by_hand);
+
+    let s32 = OneCycleLr::builder(0.01_f32, 300).build().unwrap();
+    let lr32: Vec<f64> = (0..300).map(|i| f64::from(s32.hypers(i).lr)).collect();
+    let m32: Vec<f64> = (0..300)
+        .map(|i| f64::from(s32.hypers(i).momentum.unwrap()))
+        .collect();
+    let want = SchedulePlot::from_lr(&lr32).momentum(&m32).unwrap();
+    assert_eq!(SchedulePlot::from_schedule(&s32, 300), want);
+
+    let constant = Bundle::lr_only(Constant::new(0.1).unwrap());
+    let plot = SchedulePlot::from_schedule(&constant, 50);
+    assert_eq!(plot, SchedulePlot::from_lr(&[0.1; 50]));
+    let svg = parse_svg(&plot.to_svg().unwrap());
+    assert!(!svg.has("momentum"));
+}
+
 /// A made-up model: loss falls from 2.3 to a floor near lr = 1e-2 and
 /// explodes past 1; weight decay raises the floor.
 fn range_test(wd_list: Vec<f64>, validation: bool) -> clr_core::RangeTestResult<f64> {

@@ -3,7 +3,7 @@
 //! one-cycle ends with a lower validation loss than the constant rate.
 
 #[allow(dead_code)]
-#[path = "../../../examples/quickstart.rs"]
+#[path = "../examples/quickstart.rs"]
 mod quickstart;
 
 #[test]

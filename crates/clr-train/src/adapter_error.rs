@@ -1,16 +1,19 @@
 //! [`AdapterError`]: the failures every framework adapter has in common,
-//! naming the optimizer, the parameter and the value involved.
+//! naming the optimizer, the parameter, the value or the file involved.
 
-use alloc::boxed::Box;
-use alloc::string::String;
-use alloc::vec::Vec;
-use core::fmt;
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::adapter::BoxError;
 
 /// What any framework adapter can fail with, whatever the framework: a
 /// hyper-parameter an optimizer cannot take, a missing parameter group, a
 /// loss that is not a single number, a snapshot or optimizer state that no
-/// longer fits, a range test without its validation closure, and the
-/// errors of the user's closures.
+/// longer fits, an optimizer state the framework does not let us read, a
+/// checkpoint that cannot be written or read or does not fit the run, a
+/// range test without its validation closure, and the errors of the
+/// user's closures.
 ///
 /// Each adapter's own error wraps it (`clr_candle::Error::Adapter`,
 /// `clr_tch::Error::Adapter`) next to its framework's errors, so the
@@ -60,6 +63,31 @@ pub enum AdapterError {
         /// What differs.
         reason: &'static str,
     },
+    /// The optimizer's state between steps cannot be read (libtorch's
+    /// optimizers through tch, candle-nn's `AdamW`), so a checkpoint
+    /// cannot hold it: resuming would start its moments afresh and differ
+    /// from the uninterrupted run.
+    StateUnreadable {
+        /// The optimizer.
+        optimizer: &'static str,
+        /// Why, and what to do instead.
+        reason: &'static str,
+    },
+    /// Reading or writing a checkpoint's file failed.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: io::Error,
+    },
+    /// A checkpoint that is malformed or does not fit the run resuming it
+    /// (another cycle, another schedule, a file it names is missing).
+    Checkpoint {
+        /// The checkpoint's file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// The range test's configuration asks for validation but no
     /// validation closure was given.
     NoValidation {
@@ -67,12 +95,12 @@ pub enum AdapterError {
         batches: u64,
     },
     /// An error from the user's training or validation closure.
-    User(Box<dyn core::error::Error + Send + Sync>),
+    User(BoxError),
 }
 
 impl AdapterError {
     /// Wraps any error of the user's closures.
-    pub fn user(error: impl Into<Box<dyn core::error::Error + Send + Sync>>) -> Self {
+    pub fn user(error: impl Into<BoxError>) -> Self {
         AdapterError::User(error.into())
     }
 
@@ -175,6 +203,13 @@ impl fmt::Display for AdapterError {
             AdapterError::StateMismatch { optimizer, reason } => {
                 write!(f, "cannot load this {optimizer} state: {reason}")
             }
+            AdapterError::StateUnreadable { optimizer, reason } => {
+                write!(f, "cannot save the state of {optimizer}: {reason}")
+            }
+            AdapterError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            AdapterError::Checkpoint { path, reason } => {
+                write!(f, "checkpoint {}: {reason}", path.display())
+            }
             AdapterError::NoValidation { batches } => write!(
                 f,
                 "the range test evaluates {batches} validation batches per step \
@@ -185,10 +220,11 @@ impl fmt::Display for AdapterError {
     }
 }
 
-impl core::error::Error for AdapterError {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+impl std::error::Error for AdapterError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             AdapterError::User(e) => Some(e.as_ref()),
+            AdapterError::Io { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -197,7 +233,6 @@ impl core::error::Error for AdapterError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
 
     #[test]
     fn messages_name_parameter_value_and_optimizer() {
@@ -219,6 +254,6 @@ mod tests {
         );
         let e = AdapterError::user("no data");
         assert_eq!(e.to_string(), "no data");
-        assert!(core::error::Error::source(&e).is_some());
+        assert!(std::error::Error::source(&e).is_some());
     }
 }
