@@ -9,11 +9,16 @@
 
 use clr_candle::candle_core::{DType, Device, Module, ModuleT, Tensor};
 use clr_candle::candle_nn::{self, BatchNorm, Linear, VarBuilder, VarMap};
-use clr_candle::Error;
+use clr_candle::{AdapterError, Error};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal, Uniform};
+
+/// An error of the demo's own (a distribution's parameters, a lock).
+fn user(error: impl Into<clr::train::BoxError>) -> Error {
+    Error::from(AdapterError::user(error))
+}
 
 /// The batch size.
 pub const BATCH: usize = 16;
@@ -24,7 +29,7 @@ pub const HIDDEN: usize = 20;
 /// N(0, 0.1), shuffled, 20% held out for validation (201 points; 800
 /// train). Returns `[x_train, y_train, x_val, y_val]`, each `(n, 1)`.
 pub fn seed_data(rng: &mut StdRng) -> Result<[Tensor; 4], Error> {
-    let noise = Normal::new(0.0, 0.1).map_err(Error::user)?;
+    let noise = Normal::new(0.0, 0.1).map_err(user)?;
     let mut points: Vec<(f32, f32)> = (0..1001)
         .map(|i| {
             let x = -1.0 + 2.0 * f64::from(i) / 1000.0;
@@ -73,11 +78,11 @@ impl Mlp {
         let data = varmap
             .data()
             .lock()
-            .map_err(|_| Error::user("VarMap lock poisoned"))?;
+            .map_err(|_| user("VarMap lock poisoned"))?;
         for (layer, fan_in) in [("hidden", 1.0_f64), ("out", HIDDEN as f64)] {
-            let weight = Normal::new(0.0, (2.0 / fan_in).sqrt()).map_err(Error::user)?;
+            let weight = Normal::new(0.0, (2.0 / fan_in).sqrt()).map_err(user)?;
             let bound = 1.0 / fan_in.sqrt();
-            let bias = Uniform::new(-bound, bound).map_err(Error::user)?;
+            let bias = Uniform::new(-bound, bound).map_err(user)?;
             for name in ["weight", "bias"] {
                 let Some(var) = data.get(&format!("{layer}.{name}")) else {
                     continue;

@@ -6,7 +6,7 @@
 //! ```
 //! use candle_core::{DType, Device, Tensor};
 //! use candle_nn::{Module, VarBuilder, VarMap};
-//! use clr_candle::{Fit, MomentumSgd, RangeTestRunner, SgdParams};
+//! use clr_candle::{Fit, MomentumSgd, RangeTestRunner, SgdParams, VarMapSnapshot};
 //! use clr_core::{Cycle, KerasOneCycle, RangeTestConfig};
 //!
 //! // y = 3x - 1 at 32 points of [0, 1), shuffled: 4 batches of 8.
@@ -22,10 +22,13 @@
 //! let mut sgd = MomentumSgd::new(varmap.all_vars(), SgdParams { momentum: 0.95, ..Default::default() })?;
 //!
 //! // 1. The range test; the model and optimizer come back as they were.
+//! let before = VarMapSnapshot::take(&varmap)?;
 //! let config = RangeTestConfig { lr_range: (1e-4, 10.0), steps: 40, batches_per_step: 2, ..Default::default() };
 //! let found = RangeTestRunner::new(config, |_, b| Ok(batch_loss(b)?))
 //!     .quiet(true)
 //!     .run(&mut varmap, &mut sgd)?;
+//! assert!(found.result.sweeps[0].stop.is_early()); // lr = 10 diverges
+//! assert!(before.is_identical(&varmap)?);
 //! let lr_max = found.suggestions[0].valley.unwrap_or(0.1).clamp(1e-3, 0.5);
 //!
 //! // 2. One cycle over 20 epochs: lr from lr_max/5 to lr_max and back, momentum 0.95 -> 0.85 -> 0.95.
@@ -53,8 +56,9 @@
 //!   [`RangeTestRunner`] are `clr-train`'s builders on it (the model is a
 //!   [`VarMap`](candle_nn::VarMap)), with checkpoints of the weights and of
 //!   the optimizer's state keyed by variable name ([`VarNames`]).
-//! - [`VarMapSnapshot`], [`OptimizerState`], [`Rebuild`]: bit-exact
-//!   restores of the `VarMap` and optimizer after a range test.
+//! - [`VarMapSnapshot`], [`OptimizerState`] (`clr-train`'s, re-exported,
+//!   for every optimizer here), [`Rebuild`]: bit-exact restores of the
+//!   `VarMap` and optimizer after a range test.
 //!
 //! Optimizer state in checkpoints: `MomentumSgd`'s momentum buffers and
 //! plain `SGD`'s (empty) state are saved; candle-nn keeps `AdamW`'s moments
@@ -83,8 +87,9 @@ pub use clr_train;
 
 pub use checkpoint::VarNames;
 pub use clr_core::ScheduledOptimizer;
+pub use clr_train::OptimizerState;
 pub use error::{AdapterError, Error};
 pub use optim::{Candle, CandleStep, ParamGroups};
 pub use sgd::{MomentumSgd, SgdParams, SgdState};
-pub use snapshot::{OptimizerState, Rebuild, VarMapSnapshot};
-pub use train::{loss_value, Fit, RangeTestRunner};
+pub use snapshot::{Rebuild, VarMapSnapshot};
+pub use train::{Fit, RangeTestRunner};

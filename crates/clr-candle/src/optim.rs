@@ -10,14 +10,14 @@
 //! | [`MomentumSgd`] | yes | yes, any finite `>= 0` | yes (L2, PyTorch's) |
 //!
 //! A hyper-parameter the optimizer has no slot for is an
-//! [`Error::Unsupported`], never silently dropped; a value out of range is an
+//! [`AdapterError::Unsupported`], never silently dropped; a value out of range is an
 //! [`AdapterError::Invalid`] naming the optimizer, the parameter group and
 //! the value. On error the optimizer is left as it was.
 //!
 //! ```
 //! use candle_core::{Device, Var};
 //! use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-//! use clr_candle::{Error, ScheduledOptimizer};
+//! use clr_candle::{AdapterError, Error, ScheduledOptimizer};
 //! use clr_core::Hypers;
 //!
 //! let w = Var::zeros(3, candle_core::DType::F32, &Device::Cpu)?;
@@ -28,7 +28,10 @@
 //! assert_eq!(adam.learning_rate(), 0.01);
 //!
 //! let mut sgd = candle_nn::SGD::new(vec![], 0.1)?;
-//! assert!(matches!(sgd.apply(0, &h), Err(Error::Unsupported { param: "momentum", .. })));
+//! assert!(matches!(
+//!     sgd.apply(0, &h),
+//!     Err(Error::Adapter(AdapterError::Unsupported { param: "momentum", .. }))
+//! ));
 //! # Ok::<(), clr_candle::Error>(())
 //! ```
 
@@ -136,11 +139,11 @@ fn unsupported(
     value: Option<f64>,
 ) -> Result<(), Error> {
     match value {
-        Some(value) => Err(Error::Unsupported {
+        Some(value) => Err(Error::from(AdapterError::Unsupported {
             optimizer,
             param,
             value,
-        }),
+        })),
         None => Ok(()),
     }
 }
@@ -149,7 +152,7 @@ const SGD_NAME: &str = "candle_nn::SGD";
 const ADAMW_NAME: &str = "candle_nn::AdamW";
 
 /// candle-nn's plain SGD: the learning rate only. A scheduled momentum or
-/// weight decay is an [`Error::Unsupported`]: use [`MomentumSgd`].
+/// weight decay is an [`AdapterError::Unsupported`]: use [`MomentumSgd`].
 impl ScheduledOptimizer<f64, Candle> for SGD {
     type Error = Error;
     fn name(&self) -> &'static str {

@@ -79,23 +79,8 @@ impl SgdParams {
         AdapterError::non_negative(NAME, "momentum", self.momentum)?;
         AdapterError::unit(NAME, "dampening", self.dampening, false)?;
         AdapterError::non_negative(NAME, "weight_decay", self.weight_decay)?;
-        if self.nesterov && self.momentum <= 0.0 {
-            return Err(Error::from(AdapterError::Invalid {
-                optimizer: NAME,
-                group: None,
-                param: "momentum",
-                value: self.momentum,
-                expected: "a number > 0 with nesterov",
-            }));
-        }
-        if self.nesterov && self.dampening != 0.0 {
-            return Err(Error::from(AdapterError::Invalid {
-                optimizer: NAME,
-                group: None,
-                param: "dampening",
-                value: self.dampening,
-                expected: "0 with nesterov",
-            }));
+        if self.nesterov {
+            AdapterError::nesterov(NAME, self.momentum, self.dampening)?;
         }
         Ok(())
     }

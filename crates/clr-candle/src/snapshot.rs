@@ -1,7 +1,7 @@
 //! Snapshots: [`VarMapSnapshot`] copies every variable of a [`VarMap`] and
-//! puts them back bit for bit; [`OptimizerState`] does the same for an
-//! optimizer's state, and [`Rebuild`] gives it to optimizers whose state
-//! cannot be read (candle-nn's `AdamW`) by building them afresh.
+//! puts them back bit for bit; `clr-train`'s [`OptimizerState`] does the
+//! same for this crate's optimizers, and [`Rebuild`] gives it to optimizers
+//! whose state cannot be read (candle-nn's `AdamW`) by building them afresh.
 //!
 //! ```
 //! use candle_core::{DType, Device, Tensor};
@@ -28,7 +28,7 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarMap, SGD};
 use clr_core::ScheduledOptimizer;
-use clr_train::AdapterError;
+use clr_train::{AdapterError, Named, OptimizerState};
 
 use crate::checkpoint::{self, poisoned, VarNames};
 use crate::error::Error;
@@ -38,8 +38,7 @@ use crate::sgd::{MomentumSgd, SgdState};
 /// Deep copies of every variable of a [`VarMap`], by name.
 #[derive(Debug, Clone)]
 pub struct VarMapSnapshot {
-    /// Sorted by name.
-    tensors: Vec<(String, Tensor)>,
+    tensors: Named<Tensor>,
 }
 
 impl VarMapSnapshot {
@@ -47,25 +46,22 @@ impl VarMapSnapshot {
     /// not reach the copies).
     pub fn take(varmap: &VarMap) -> Result<Self, Error> {
         let data = varmap.data().lock().map_err(|_| poisoned())?;
-        let mut tensors = data
+        let tensors = data
             .iter()
             .map(|(name, var)| Ok((name.clone(), var.as_detached_tensor().copy()?)))
-            .collect::<Result<Vec<_>, Error>>()?;
-        tensors.sort_by(|a, b| a.0.cmp(&b.0));
+            .collect::<Result<Named<_>, Error>>()?;
         Ok(VarMapSnapshot { tensors })
     }
 
     /// Writes the copies to `path` as safetensors, keyed by name (what
     /// [`Fit`](crate::Fit)'s checkpoints hold).
     pub fn save(&self, path: &Path) -> Result<(), Error> {
-        checkpoint::write(path, self.tensors.clone())
+        checkpoint::write(path, self.tensors.as_slice().to_vec())
     }
 
     /// Reads copies [`save`](Self::save)d to `path`, onto `device`.
     pub fn load(path: &Path, device: &Device) -> Result<Self, Error> {
-        let mut tensors: Vec<(String, Tensor)> =
-            checkpoint::read(path, device)?.into_iter().collect();
-        tensors.sort_by(|a, b| a.0.cmp(&b.0));
+        let tensors = checkpoint::read(path, device)?.into_iter().collect();
         Ok(VarMapSnapshot { tensors })
     }
 
@@ -76,15 +72,15 @@ impl VarMapSnapshot {
     /// written.
     pub fn restore(&self, varmap: &VarMap) -> Result<(), Error> {
         let data = varmap.data().lock().map_err(|_| poisoned())?;
-        if let Some((name, _)) = self.tensors.iter().find(|(n, _)| !data.contains_key(n)) {
+        if let Some(name) = self.tensors.names().find(|n| !data.contains_key(*n)) {
             return Err(Error::from(AdapterError::Snapshot {
-                name: name.clone(),
+                name: name.to_owned(),
                 reason: "it is in the snapshot but not in the VarMap",
             }));
         }
         let mut pairs = Vec::with_capacity(data.len());
         for (name, var) in data.iter() {
-            let saved = self.get(name).ok_or_else(|| {
+            let saved = self.tensors.get(name).ok_or_else(|| {
                 Error::from(AdapterError::Snapshot {
                     name: name.clone(),
                     reason: "it was added to the VarMap after the snapshot was taken",
@@ -117,7 +113,7 @@ impl VarMapSnapshot {
         if data.len() != self.tensors.len() {
             return Ok(false);
         }
-        for (name, saved) in &self.tensors {
+        for (name, saved) in self.tensors.iter() {
             let Some(var) = data.get(name) else {
                 return Ok(false);
             };
@@ -131,27 +127,9 @@ impl VarMapSnapshot {
         Ok(true)
     }
 
-    /// The copy of variable `name`.
-    pub fn get(&self, name: &str) -> Option<&Tensor> {
-        self.tensors
-            .binary_search_by(|(n, _)| n.as_str().cmp(name))
-            .ok()
-            .map(|i| &self.tensors[i].1)
-    }
-
-    /// The variables' names, sorted.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.tensors.iter().map(|(n, _)| n.as_str())
-    }
-
-    /// How many variables it holds.
-    pub fn len(&self) -> usize {
-        self.tensors.len()
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.tensors.is_empty()
+    /// The copies, by variable name.
+    pub fn tensors(&self) -> &Named<Tensor> {
+        &self.tensors
     }
 }
 
@@ -175,18 +153,8 @@ fn bits(t: Tensor) -> Result<Vec<u64>, Error> {
     })
 }
 
-/// An optimizer whose state between steps can be saved and put back.
-pub trait OptimizerState {
-    /// Everything the optimizer keeps between steps.
-    type State;
-    /// A copy of the state.
-    fn save_state(&self) -> Result<Self::State, Error>;
-    /// Puts back a state saved from this optimizer.
-    fn load_state(&mut self, state: &Self::State) -> Result<(), Error>;
-}
-
 /// candle-nn's `SGD` keeps only its learning rate.
-impl OptimizerState for SGD {
+impl OptimizerState<Candle> for SGD {
     type State = f64;
     fn save_state(&self) -> Result<f64, Error> {
         Ok(candle_nn::Optimizer::learning_rate(self))
@@ -198,7 +166,7 @@ impl OptimizerState for SGD {
 }
 
 /// Hyper-parameters and momentum buffers, copied.
-impl OptimizerState for MomentumSgd {
+impl OptimizerState<Candle> for MomentumSgd {
     type State = SgdState;
     fn save_state(&self) -> Result<SgdState, Error> {
         self.state()
@@ -209,7 +177,7 @@ impl OptimizerState for MomentumSgd {
 }
 
 /// One state per optimizer.
-impl<O: OptimizerState + CandleStep> OptimizerState for ParamGroups<O> {
+impl<O: OptimizerState<Candle> + CandleStep> OptimizerState<Candle> for ParamGroups<O> {
     type State = Vec<O::State>;
     fn save_state(&self) -> Result<Self::State, Error> {
         self.optimizers().iter().map(O::save_state).collect()
@@ -225,16 +193,6 @@ impl<O: OptimizerState + CandleStep> OptimizerState for ParamGroups<O> {
             .iter_mut()
             .zip(state)
             .try_for_each(|(o, s)| o.load_state(s))
-    }
-}
-
-impl<O: OptimizerState + ?Sized> OptimizerState for &mut O {
-    type State = O::State;
-    fn save_state(&self) -> Result<O::State, Error> {
-        (**self).save_state()
-    }
-    fn load_state(&mut self, state: &O::State) -> Result<(), Error> {
-        (**self).load_state(state)
     }
 }
 
@@ -300,7 +258,12 @@ impl<O, F> Rebuild<O, F> {
     }
 }
 
-impl<O, E: Into<Error>, F: FnMut() -> Result<O, E>> OptimizerState for Rebuild<O, F> {
+impl<O, E, F> OptimizerState<Candle> for Rebuild<O, F>
+where
+    O: CandleStep,
+    E: Into<Error>,
+    F: FnMut() -> Result<O, E>,
+{
     /// Nothing: the state is the one `build` gives.
     type State = ();
     fn save_state(&self) -> Result<(), Error> {

@@ -1,9 +1,9 @@
 //! Candle in `clr-train`'s terms: the [`Candle`] marker implements
 //! [`Adapter`] (a [`VarMap`] is the model, a one-element [`Tensor`] the
-//! loss), [`Backprop`] (`loss.backward()`, gradient accumulation, any
-//! [`CandleStep`], its state in checkpoints) and [`RangeTestBackend`]
-//! ([`VarMapSnapshot`] and [`OptimizerState`]), so that [`Fit`] and
-//! [`RangeTestRunner`] train Candle models.
+//! loss, a [`VarMapSnapshot`] its copy) and [`Backprop`]
+//! (`loss.backward()`, gradient accumulation, any [`CandleStep`], its state
+//! in checkpoints), so that [`Fit`] and [`RangeTestRunner`] train Candle
+//! models.
 //!
 //! ```
 //! use candle_core::{DType, Device, Tensor};
@@ -41,12 +41,12 @@ use std::path::Path;
 use candle_core::backprop::GradStore;
 use candle_core::{DType, Tensor, Var};
 use candle_nn::VarMap;
-use clr_train::{Adapter, AdapterError, Backprop, NoValidation, RangeTestBackend};
+use clr_train::{Adapter, AdapterError, Backprop, NoValidation};
 
 use crate::checkpoint::{self, VarNames};
 use crate::error::Error;
 use crate::optim::{Candle, CandleStep};
-use crate::snapshot::{OptimizerState, VarMapSnapshot};
+use crate::snapshot::VarMapSnapshot;
 
 /// A training run under a schedule on a Candle model: `clr-train`'s
 /// [`Fit`](clr_train::Fit) with this crate's [`Candle`] marker. `run(&mut
@@ -57,65 +57,41 @@ pub type Fit<S, N = S, V = NoValidation, F = f64> = clr_train::Fit<Candle, S, N,
 /// The learning-rate range test on a Candle model: `clr-train`'s
 /// [`RangeTestRunner`](clr_train::RangeTestRunner) with this crate's
 /// [`Candle`] marker. `run(&mut varmap, &mut optimizer)` takes any
-/// [`CandleStep`] with an [`OptimizerState`]: that state (the learning rate
-/// and weight decay included) and every variable of the [`VarMap`] are put
+/// [`CandleStep`] with an [`OptimizerState`](clr_train::OptimizerState):
+/// that state (the learning rate and weight decay included) and every
+/// variable of the [`VarMap`] (batch norm's running statistics too) are put
 /// back bit for bit after each sweep, at the end and when a closure or
-/// Candle fails midway.
-///
-/// ```
-/// use candle_core::{DType, Device, Tensor};
-/// use candle_nn::{Module, VarBuilder, VarMap};
-/// use clr_candle::{MomentumSgd, RangeTestRunner, SgdParams, VarMapSnapshot};
-/// use clr_core::RangeTestConfig;
-///
-/// // y = 3x - 1 at 32 points of [0, 1), shuffled: 4 batches of 8.
-/// let xs: Vec<f32> = (0..32).map(|i| ((i * 13) % 32) as f32 / 32.0).collect();
-/// let x = Tensor::from_vec(xs, (32, 1), &Device::Cpu)?;
-/// let y = x.affine(3.0, -1.0)?;
-/// let mut varmap = VarMap::new();
-/// let model = candle_nn::linear(1, 1, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu))?;
-/// let mut sgd = MomentumSgd::new(varmap.all_vars(), SgdParams { momentum: 0.9, ..Default::default() })?;
-/// let before = VarMapSnapshot::take(&varmap)?;
-///
-/// let config = RangeTestConfig { lr_range: (1e-4, 10.0), steps: 60, batches_per_step: 2, ..Default::default() };
-/// let outcome = RangeTestRunner::new(config, |_, batch| {
-///     let i = 8 * (batch % 4) as usize;
-///     Ok(candle_nn::loss::mse(&model.forward(&x.narrow(0, i, 8)?)?, &y.narrow(0, i, 8)?)?)
-/// })
-/// .quiet(true)
-/// .run(&mut varmap, &mut sgd)?;
-///
-/// assert!(outcome.result.sweeps[0].stop.is_early()); // lr = 10 diverges
-/// assert!(outcome.suggestions[0].valley.is_some());
-/// assert!(before.is_identical(&varmap)?); // the model is as it was
-/// # Ok::<(), clr_candle::Error>(())
-/// ```
+/// Candle fails midway; see the [crate docs](crate) for an example.
 pub type RangeTestRunner<T, V = NoValidation> = clr_train::RangeTestRunner<Candle, T, V>;
-
-/// The value of a loss tensor with exactly one element.
-pub fn loss_value(loss: &Tensor) -> Result<f64, Error> {
-    if loss.elem_count() != 1 {
-        return Err(AdapterError::LossShape {
-            shape: loss.dims().to_vec(),
-        }
-        .into());
-    }
-    let v = loss.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?;
-    v.first().copied().ok_or_else(|| {
-        AdapterError::LossShape {
-            shape: loss.dims().to_vec(),
-        }
-        .into()
-    })
-}
 
 impl Adapter for Candle {
     type Model = VarMap;
     type Loss = Tensor;
+    type Snapshot = VarMapSnapshot;
     type Error = Error;
 
     fn loss_value(loss: &Tensor) -> Result<f64, Error> {
-        loss_value(loss)
+        if loss.elem_count() != 1 {
+            return Err(AdapterError::LossShape {
+                shape: loss.dims().to_vec(),
+            }
+            .into());
+        }
+        let v = loss.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?;
+        v.first().copied().ok_or_else(|| {
+            AdapterError::LossShape {
+                shape: loss.dims().to_vec(),
+            }
+            .into()
+        })
+    }
+
+    fn snapshot(varmap: &VarMap) -> Result<VarMapSnapshot, Error> {
+        VarMapSnapshot::take(varmap)
+    }
+
+    fn restore(snapshot: &VarMapSnapshot, varmap: &mut VarMap) -> Result<(), Error> {
+        snapshot.restore(varmap)
     }
 
     /// `0 · x` is 0 for a finite `x` and NaN otherwise: one sum per variable.
@@ -211,22 +187,4 @@ fn accumulate(
         sum.insert(var, total);
     }
     Ok(sum)
-}
-
-impl<O> RangeTestBackend<O> for Candle
-where
-    O: CandleStep + OptimizerState + ?Sized,
-{
-    type Saved = (VarMapSnapshot, O::State);
-
-    fn save(varmap: &VarMap, optimizer: &O) -> Result<Self::Saved, Error> {
-        Ok((VarMapSnapshot::take(varmap)?, optimizer.save_state()?))
-    }
-
-    fn restore(saved: &Self::Saved, varmap: &mut VarMap, optimizer: &mut O) -> Result<(), Error> {
-        let vars = saved.0.restore(varmap);
-        // The saved state holds the learning rate and weight decay too.
-        let state = optimizer.load_state(&saved.1);
-        vars.and(state)
-    }
 }

@@ -168,11 +168,11 @@ fn candle_sgd_refuses_momentum_and_weight_decay() {
         .run(&mut VarMap::new(), &mut sgd, |_, _| Ok(loss(&w)?))
         .unwrap_err();
     match e {
-        Error::Unsupported {
+        Error::Adapter(AdapterError::Unsupported {
             optimizer,
             param,
             value,
-        } => {
+        }) => {
             assert_eq!(
                 (optimizer, param, value),
                 ("candle_nn::SGD", "momentum", 0.95)
@@ -188,10 +188,10 @@ fn candle_sgd_refuses_momentum_and_weight_decay() {
     };
     assert!(matches!(
         sgd.apply(0, &h),
-        Err(Error::Unsupported {
+        Err(Error::Adapter(AdapterError::Unsupported {
             param: "weight_decay",
             ..
-        })
+        }))
     ));
 }
 

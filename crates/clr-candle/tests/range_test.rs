@@ -129,7 +129,7 @@ fn check_restored(
     let mut opt = sgd(&varmap);
     warm_up(&net, &mut opt, &x, &y);
     let before = VarMapSnapshot::take(&varmap).unwrap();
-    let names: Vec<String> = before.names().map(String::from).collect();
+    let names: Vec<String> = before.tensors().names().map(String::from).collect();
     assert!(names.iter().any(|n| n == "bn.running_mean"), "{names:?}");
     let opt_before = buffers(&opt);
     let params_before = *opt.params();

@@ -54,9 +54,10 @@
 //! - [`Tch`], the marker that binds libtorch to `clr-train`: [`Fit`] and
 //!   [`RangeTestRunner`] are `clr-train`'s builders on it (the model is a
 //!   `VarStore`), with checkpoints of the weights by variable name.
-//! - [`VarStoreSnapshot`], [`OptimizerState`]: bit-exact restores of the
-//!   `VarStore` after every weight-decay sweep of a range test and at the
-//!   end; the optimizer is rebuilt from its configuration instead.
+//! - [`VarStoreSnapshot`]: bit-exact restores of the `VarStore` after every
+//!   weight-decay sweep of a range test and at the end; the optimizer is
+//!   rebuilt from its configuration instead ([`OptimizerState`],
+//!   `clr-train`'s, re-exported).
 //!
 //! # Optimizer state
 //! tch cannot read a libtorch optimizer's moments or momentum buffers.
@@ -90,7 +91,8 @@ pub use clr_train;
 pub use tch;
 
 pub use clr_core::ScheduledOptimizer;
+pub use clr_train::OptimizerState;
 pub use error::{AdapterError, Error};
 pub use optim::{OptimizerKind, OptimizerSpec, Tch, TchOptimizer, TchStep};
-pub use snapshot::{tensor_bytes, OptimizerState, TchOptimizerState, VarStoreSnapshot};
-pub use train::{loss_value, Fit, RangeTestRunner};
+pub use snapshot::{tensor_bytes, TchOptimizerState, VarStoreSnapshot};
+pub use train::{Fit, RangeTestRunner};

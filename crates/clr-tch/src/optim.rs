@@ -277,23 +277,8 @@ impl OptimizerSpec {
         match self {
             OptimizerSpec::Sgd(c) => {
                 AdapterError::unit(name, "dampening", c.dampening, false)?;
-                if c.nesterov && c.momentum <= 0.0 {
-                    return Err(Error::from(AdapterError::Invalid {
-                        optimizer: name,
-                        group: None,
-                        param: "momentum",
-                        value: c.momentum,
-                        expected: "a number > 0 with nesterov",
-                    }));
-                }
-                if c.nesterov && c.dampening != 0.0 {
-                    return Err(Error::from(AdapterError::Invalid {
-                        optimizer: name,
-                        group: None,
-                        param: "dampening",
-                        value: c.dampening,
-                        expected: "0 with nesterov",
-                    }));
+                if c.nesterov {
+                    AdapterError::nesterov(name, c.momentum, c.dampening)?;
                 }
             }
             OptimizerSpec::Adam(nn::Adam { beta2, eps, .. })

@@ -1,6 +1,6 @@
 //! Snapshots: [`VarStoreSnapshot`] copies every variable of a [`VarStore`]
-//! and puts them back bit for bit; [`OptimizerState`] does what can be done
-//! for an optimizer's state in tch.
+//! and puts them back bit for bit; `clr-train`'s [`OptimizerState`] does
+//! what can be done for an optimizer's state in tch.
 //!
 //! ```
 //! use clr_tch::VarStoreSnapshot;
@@ -32,18 +32,17 @@
 use std::path::Path;
 
 use clr_core::{Hypers, ScheduledOptimizer};
-use clr_train::AdapterError;
+use clr_train::{AdapterError, Named, OptimizerState};
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
 use crate::error::Error;
-use crate::optim::{OptimizerKind, TchOptimizer};
+use crate::optim::{OptimizerKind, TchOptimizer, TchStep};
 
 /// Deep copies of every variable of a [`VarStore`] (trainable or not), by name.
 #[derive(Debug)]
 pub struct VarStoreSnapshot {
-    /// Sorted by name.
-    tensors: Vec<(String, Tensor)>,
+    tensors: Named<Tensor>,
 }
 
 impl VarStoreSnapshot {
@@ -52,7 +51,7 @@ impl VarStoreSnapshot {
     pub fn take(vs: &VarStore) -> Result<Self, Error> {
         let variables = vs.variables_.lock().map_err(|_| Error::Poisoned)?;
         let _no_grad = tch::no_grad_guard();
-        let mut tensors = variables
+        let tensors = variables
             .named_variables
             .iter()
             .map(|(name, var)| {
@@ -60,24 +59,22 @@ impl VarStoreSnapshot {
                 copy.f_copy_(var)?;
                 Ok((name.clone(), copy))
             })
-            .collect::<Result<Vec<_>, Error>>()?;
-        tensors.sort_by(|a, b| a.0.cmp(&b.0));
+            .collect::<Result<Named<_>, Error>>()?;
         Ok(VarStoreSnapshot { tensors })
     }
 
     /// Writes the copies to `path` as safetensors, keyed by name (what
     /// [`Fit`](crate::Fit)'s checkpoints hold).
     pub fn save(&self, path: &Path) -> Result<(), Error> {
-        Ok(Tensor::write_safetensors(&self.tensors, path)?)
+        Ok(Tensor::write_safetensors(self.tensors.as_slice(), path)?)
     }
 
     /// Reads copies [`save`](Self::save)d to `path`, onto `device`.
     pub fn load(path: &Path, device: Device) -> Result<Self, Error> {
-        let mut tensors = Tensor::read_safetensors(path)?
+        let tensors = Tensor::read_safetensors(path)?
             .into_iter()
             .map(|(name, t)| Ok((name, t.f_to_device(device)?)))
-            .collect::<Result<Vec<_>, Error>>()?;
-        tensors.sort_by(|a, b| a.0.cmp(&b.0));
+            .collect::<Result<Named<_>, Error>>()?;
         Ok(VarStoreSnapshot { tensors })
     }
 
@@ -89,16 +86,16 @@ impl VarStoreSnapshot {
     /// is written.
     pub fn restore(&self, vs: &VarStore) -> Result<(), Error> {
         let variables = vs.variables_.lock().map_err(|_| Error::Poisoned)?;
-        let known = |name: &String| variables.named_variables.contains_key(name);
-        if let Some((name, _)) = self.tensors.iter().find(|(n, _)| !known(n)) {
+        let known = |name: &str| variables.named_variables.contains_key(name);
+        if let Some(name) = self.tensors.names().find(|n| !known(n)) {
             return Err(Error::from(AdapterError::Snapshot {
-                name: name.clone(),
+                name: name.to_owned(),
                 reason: "it is in the snapshot but not in the VarStore",
             }));
         }
         let mut pairs = Vec::with_capacity(variables.named_variables.len());
         for (name, var) in &variables.named_variables {
-            let saved = self.get(name).ok_or_else(|| {
+            let saved = self.tensors.get(name).ok_or_else(|| {
                 Error::from(AdapterError::Snapshot {
                     name: name.clone(),
                     reason: "it was added to the VarStore after the snapshot was taken",
@@ -136,7 +133,7 @@ impl VarStoreSnapshot {
         if variables.named_variables.len() != self.tensors.len() {
             return Ok(false);
         }
-        for (name, saved) in &self.tensors {
+        for (name, saved) in self.tensors.iter() {
             let Some(var) = variables.named_variables.get(name) else {
                 return Ok(false);
             };
@@ -150,27 +147,9 @@ impl VarStoreSnapshot {
         Ok(true)
     }
 
-    /// The copy of variable `name`.
-    pub fn get(&self, name: &str) -> Option<&Tensor> {
-        self.tensors
-            .binary_search_by(|(n, _)| n.as_str().cmp(name))
-            .ok()
-            .map(|i| &self.tensors[i].1)
-    }
-
-    /// The variables' names, sorted.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.tensors.iter().map(|(n, _)| n.as_str())
-    }
-
-    /// How many variables it holds.
-    pub fn len(&self) -> usize {
-        self.tensors.len()
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.tensors.is_empty()
+    /// The copies, by variable name.
+    pub fn tensors(&self) -> &Named<Tensor> {
+        &self.tensors
     }
 }
 
@@ -185,26 +164,6 @@ pub fn tensor_bytes(t: &Tensor) -> Result<Vec<u8>, Error> {
     let mut bytes = vec![0u8; numel * kind.elt_size_in_bytes()];
     t.f_copy_data_u8(&mut bytes, numel)?;
     Ok(bytes)
-}
-
-/// An optimizer whose state between steps can be saved and put back.
-pub trait OptimizerState {
-    /// What is saved.
-    type State;
-    /// A copy of the state.
-    fn save_state(&self) -> Result<Self::State, Error>;
-    /// Puts back a state saved from this optimizer.
-    fn load_state(&mut self, state: &Self::State) -> Result<(), Error>;
-}
-
-impl<O: OptimizerState + ?Sized> OptimizerState for &mut O {
-    type State = O::State;
-    fn save_state(&self) -> Result<O::State, Error> {
-        (**self).save_state()
-    }
-    fn load_state(&mut self, state: &O::State) -> Result<(), Error> {
-        (**self).load_state(state)
-    }
 }
 
 /// What can be saved of a [`TchOptimizer`]: its kind and every group's
@@ -225,7 +184,8 @@ impl TchOptimizerState {
 
 /// Saves the hyper-parameters; loading rebuilds the optimizer from its
 /// configuration ([`TchOptimizer::rebuild`]: fresh moments and momentum
-/// buffers) and puts them back. See the [module docs](self).
+/// buffers), puts them back and clears the gradients. See the
+/// [module docs](self).
 impl OptimizerState for TchOptimizer {
     type State = TchOptimizerState;
 
@@ -251,6 +211,7 @@ impl OptimizerState for TchOptimizer {
             }));
         }
         self.rebuild()?;
-        self.restore_hypers(&state.groups, state.defaults)
+        self.restore_hypers(&state.groups, state.defaults)?;
+        self.zero_grad()
     }
 }

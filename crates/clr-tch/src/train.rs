@@ -1,9 +1,9 @@
 //! libtorch in `clr-train`'s terms: the [`Tch`] marker implements
 //! [`Adapter`] (a [`VarStore`] is the model, a one-element [`Tensor`] the
-//! loss, validation under `tch::no_grad`), [`Backprop`] (gradients cleared,
-//! `loss.backward()`, accumulated in the parameters, any [`TchStep`]) and
-//! [`RangeTestBackend`] ([`VarStoreSnapshot`] and [`OptimizerState`]), so
-//! that [`Fit`] and [`RangeTestRunner`] train tch models.
+//! loss, a [`VarStoreSnapshot`] its copy, validation under
+//! `tch::no_grad`) and [`Backprop`] (gradients cleared, `loss.backward()`,
+//! accumulated in the parameters, any [`TchStep`]), so that [`Fit`] and
+//! [`RangeTestRunner`] train tch models.
 //!
 //! ```
 //! use clr_core::{Cycle, KerasOneCycle};
@@ -36,13 +36,13 @@
 
 use std::path::Path;
 
-use clr_train::{Adapter, AdapterError, Backprop, NoValidation, RangeTestBackend};
+use clr_train::{Adapter, AdapterError, Backprop, NoValidation};
 use tch::nn::VarStore;
 use tch::Tensor;
 
 use crate::error::Error;
 use crate::optim::{Tch, TchStep};
-use crate::snapshot::{OptimizerState, VarStoreSnapshot};
+use crate::snapshot::VarStoreSnapshot;
 
 /// A training run under a schedule on a tch model: `clr-train`'s
 /// [`Fit`](clr_train::Fit) with this crate's [`Tch`] marker. `run(&mut vs,
@@ -62,7 +62,7 @@ pub type Fit<S, N = S, V = NoValidation, F = f64> = clr_train::Fit<Tch, S, N, V,
 /// [`Tch`] marker.
 ///
 /// `run(&mut vs, &mut optimizer)` takes any [`TchStep`] with an
-/// [`OptimizerState`]: every variable of the [`VarStore`] is put back bit
+/// [`OptimizerState`](clr_train::OptimizerState): every variable of the [`VarStore`] is put back bit
 /// for bit, and the optimizer rebuilt with its learning rate, momentum and
 /// weight decay per group (gradients cleared), after each sweep, at the end
 /// and when a closure or libtorch fails midway. tch cannot save an
@@ -70,58 +70,77 @@ pub type Fit<S, N = S, V = NoValidation, F = f64> = clr_train::Fit<Tch, S, N, V,
 /// fresh optimizer. The validation closure runs under `tch::no_grad` (put
 /// the model in eval mode yourself if it has dropout or batch norm).
 ///
+/// A sweep for each weight decay of a grid, judged on a validation loss
+/// (fastai's `lr_find` with the seed's `wd_list` and `batches_per_val`):
+///
 /// ```
 /// use clr_core::RangeTestConfig;
 /// use clr_tch::{RangeTestRunner, TchOptimizer, VarStoreSnapshot};
 /// use tch::nn::{self, Module, VarStore};
-/// use tch::{Device, Kind, Tensor};
+/// use tch::{Device, Kind, Reduction, Tensor};
 ///
 /// tch::manual_seed(0);
-/// let x = Tensor::arange(32, (Kind::Float, Device::Cpu)).reshape([32, 1]) / 32.0;
+/// let x = Tensor::arange(48, (Kind::Float, Device::Cpu)).reshape([48, 1]) / 48.0;
 /// let y = &x * 3.0 - 1.0;
 /// let mut vs = VarStore::new(Device::Cpu);
 /// let model = nn::linear(vs.root(), 1, 1, Default::default());
-/// let mut sgd = TchOptimizer::new(&vs, nn::Sgd { momentum: 0.9, ..Default::default() }, 0.01)?;
-/// let before = VarStoreSnapshot::take(&vs)?;
+/// let mut adam = TchOptimizer::new(&vs, nn::AdamW::default(), 1e-3)?;
+/// let untouched = VarStoreSnapshot::take(&vs)?;
 ///
-/// let config = RangeTestConfig { lr_range: (1e-4, 10.0), steps: 40, batches_per_step: 2, ..Default::default() };
-/// let outcome = RangeTestRunner::new(config, |_, batch| {
-///     let i = 8 * (batch % 4) as i64;
-///     Ok(model.forward(&x.narrow(0, i, 8)).mse_loss(&y.narrow(0, i, 8), tch::Reduction::Mean))
+/// // Train on the first 32 points, 4 batches of 8; validate on the last 16.
+/// let config = RangeTestConfig {
+///     lr_range: (1e-4, 1.0),
+///     steps: 30,
+///     batches_per_step: 1,
+///     wd_list: vec![0.0, 1e-2],
+///     validation_batches: Some(1),
+///     ..Default::default()
+/// };
+/// let outcome = RangeTestRunner::new(config, |_, i| {
+///     let from = 8 * (i % 4) as i64;
+///     Ok(model.forward(&x.narrow(0, from, 8)).mse_loss(&y.narrow(0, from, 8), Reduction::Mean))
+/// })
+/// .validation(|_, _batches| {
+///     let loss = model.forward(&x.narrow(0, 32, 16)).mse_loss(&y.narrow(0, 32, 16), Reduction::Mean);
+///     Ok(loss.f_double_value(&[])?)
 /// })
 /// .quiet(true)
-/// .run(&mut vs, &mut sgd)?;
+/// .run(&mut vs, &mut adam)?;
 ///
-/// assert!(outcome.result.sweeps[0].stop.is_early()); // lr = 10 diverges
-/// assert!(outcome.suggestions[0].valley.is_some());
-/// assert!(before.is_identical(&vs)?); // the model is as it was
+/// assert_eq!(outcome.result.sweeps.len(), 2); // one per weight decay
+/// assert!(outcome.best_sweep().is_some());
+/// assert!(untouched.is_identical(&vs)?); // the weights are as they were
 /// # Ok::<(), clr_tch::Error>(())
 /// ```
 pub type RangeTestRunner<T, V = NoValidation> = clr_train::RangeTestRunner<Tch, T, V>;
 
-/// The value of a loss tensor with exactly one element.
-pub fn loss_value(loss: &Tensor) -> Result<f64, Error> {
-    if !loss.defined() {
-        return Err(AdapterError::LossShape { shape: Vec::new() }.into());
-    }
-    let shape = loss.size();
-    if shape.iter().product::<i64>() != 1 {
-        return Err(AdapterError::LossShape {
-            // libtorch's sizes are never negative.
-            shape: shape.iter().map(|&d| d.max(0) as usize).collect(),
-        }
-        .into());
-    }
-    Ok(loss.f_double_value(&[])?)
-}
-
 impl Adapter for Tch {
     type Model = VarStore;
     type Loss = Tensor;
+    type Snapshot = VarStoreSnapshot;
     type Error = Error;
 
     fn loss_value(loss: &Tensor) -> Result<f64, Error> {
-        loss_value(loss)
+        if !loss.defined() {
+            return Err(AdapterError::LossShape { shape: Vec::new() }.into());
+        }
+        let shape = loss.size();
+        if shape.iter().product::<i64>() != 1 {
+            return Err(AdapterError::LossShape {
+                // libtorch's sizes are never negative.
+                shape: shape.iter().map(|&d| d.max(0) as usize).collect(),
+            }
+            .into());
+        }
+        Ok(loss.f_double_value(&[])?)
+    }
+
+    fn snapshot(vs: &VarStore) -> Result<VarStoreSnapshot, Error> {
+        VarStoreSnapshot::take(vs)
+    }
+
+    fn restore(snapshot: &VarStoreSnapshot, vs: &mut VarStore) -> Result<(), Error> {
+        snapshot.restore(vs)
     }
 
     /// libtorch records a graph on every operation unless told not to.
@@ -187,24 +206,5 @@ impl<O: TchStep + ?Sized> Backprop<O> for Tch {
     fn load_optimizer(vs: &VarStore, optimizer: &mut O, path: &Path) -> Result<(), Error> {
         let tensors = Tensor::read_safetensors(path)?;
         optimizer.load_state_tensors(vs, tensors)
-    }
-}
-
-impl<O> RangeTestBackend<O> for Tch
-where
-    O: TchStep + OptimizerState + ?Sized,
-{
-    type Saved = (VarStoreSnapshot, O::State);
-
-    fn save(vs: &VarStore, optimizer: &O) -> Result<Self::Saved, Error> {
-        Ok((VarStoreSnapshot::take(vs)?, optimizer.save_state()?))
-    }
-
-    fn restore(saved: &Self::Saved, vs: &mut VarStore, optimizer: &mut O) -> Result<(), Error> {
-        // Rebuilt: fresh moments, the learning rate and weight decay of before.
-        let state = optimizer.load_state(&saved.1);
-        let grads = optimizer.zero_grad();
-        let vars = saved.0.restore(vs);
-        state.and(grads).and(vars)
     }
 }

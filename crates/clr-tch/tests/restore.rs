@@ -339,8 +339,8 @@ fn a_failing_closure_still_restores_the_model() {
 fn snapshots_refuse_a_changed_var_store() {
     let (vs, _) = problem();
     let snapshot = VarStoreSnapshot::take(&vs).unwrap();
-    assert_eq!(snapshot.len(), 5);
-    assert!(snapshot.names().any(|n| n == "running_mean"));
+    assert_eq!(snapshot.tensors().len(), 5);
+    assert!(snapshot.tensors().names().any(|n| n == "running_mean"));
     let _late = vs.root().zeros("late", &[2]);
     let err = snapshot.restore(&vs).unwrap_err();
     assert!(

@@ -1,9 +1,10 @@
 //! What a framework adapter implements, once, on a marker type of its own
 //! (`clr_candle::Candle`, `clr_tch::Tch`), so that [`Fit`](crate::Fit) and
 //! [`RangeTestRunner`](crate::RangeTestRunner) drive its framework:
-//! [`Adapter`] (the model, the loss, the weights), [`Backprop`] (gradients,
-//! the optimizer step and the optimizer's state) and [`RangeTestBackend`]
-//! (in-memory snapshots for the range test).
+//! [`Adapter`] (the model, the loss, the weights: their snapshots and
+//! files) and [`Backprop`] (gradients, the optimizer step and the
+//! optimizer's state in files); and, for its optimizers, [`OptimizerState`]
+//! (their state in memory, which a range test puts back).
 //!
 //! The model is whatever holds the weights: Candle's `VarMap`, tch's
 //! `VarStore`, a burn module. The builders hand it to the user's closures
@@ -13,6 +14,8 @@
 //! one that updates variables in place.
 
 use std::path::Path;
+
+use clr_core::ScheduledOptimizer;
 
 use crate::adapter_error::AdapterError;
 
@@ -29,6 +32,10 @@ pub trait Adapter {
 
     /// The framework's loss: a tensor that should hold one number.
     type Loss;
+
+    /// A copy of the model's weights, kept apart from them (a range test
+    /// puts it back after every sweep).
+    type Snapshot;
 
     /// The adapter's error: it carries `clr-core`'s errors and the shared
     /// [`AdapterError`].
@@ -49,6 +56,15 @@ pub trait Adapter {
     fn no_grad<R>(evaluate: impl FnOnce() -> R) -> R {
         evaluate()
     }
+
+    /// Copies every weight of `model` (buffers such as batch norm's running
+    /// statistics included).
+    fn snapshot(model: &Self::Model) -> Result<Self::Snapshot, Self::Error>;
+
+    /// Puts `snapshot` back into `model`, bit for bit; a variable added
+    /// since, or of another shape or type, is an error and nothing is
+    /// changed.
+    fn restore(snapshot: &Self::Snapshot, model: &mut Self::Model) -> Result<(), Self::Error>;
 
     /// Whether every weight of `model` is finite (the guard of
     /// [`Fit::terminate_on_nan`](crate::Fit::terminate_on_nan)).
@@ -112,22 +128,30 @@ pub trait Backprop<O: ?Sized>: Adapter {
     ) -> Result<(), Self::Error>;
 }
 
-/// How the adapter puts a model and optimizer back after a range test.
-pub trait RangeTestBackend<O: ?Sized>: Backprop<O> {
-    /// The model's weights and the optimizer's state, as they were before
-    /// the test.
-    type Saved;
+/// An optimizer whose state between steps (its hyper-parameters, momentum
+/// buffers, moments) can be copied and put back: what a range test
+/// restores after every sweep. `Mk` is its adapter's marker (see
+/// [`ScheduledOptimizer`]).
+pub trait OptimizerState<Mk = ()>: ScheduledOptimizer<f64, Mk> {
+    /// Everything the optimizer keeps between steps, or what it takes to
+    /// build it again (where the framework does not let us read it).
+    type State;
 
-    /// Copies the model's weights and the optimizer's state.
-    fn save(model: &Self::Model, optimizer: &O) -> Result<Self::Saved, Self::Error>;
+    /// A copy of the state.
+    fn save_state(&self) -> Result<Self::State, Self::Error>;
 
-    /// Puts `saved` back: all of it that can be, even when a part fails
-    /// (the first failure is returned), since it also runs after an error.
-    fn restore(
-        saved: &Self::Saved,
-        model: &mut Self::Model,
-        optimizer: &mut O,
-    ) -> Result<(), Self::Error>;
+    /// Puts back a state saved from this optimizer.
+    fn load_state(&mut self, state: &Self::State) -> Result<(), Self::Error>;
+}
+
+impl<Mk, O: OptimizerState<Mk> + ?Sized> OptimizerState<Mk> for &mut O {
+    type State = O::State;
+    fn save_state(&self) -> Result<O::State, O::Error> {
+        (**self).save_state()
+    }
+    fn load_state(&mut self, state: &O::State) -> Result<(), O::Error> {
+        (**self).load_state(state)
+    }
 }
 
 /// The error the user's closure returned, as the adapter's: unboxed when

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use crate::adapter::BoxError;
 
 /// What any framework adapter can fail with, whatever the framework: a
-/// hyper-parameter an optimizer cannot take, a missing parameter group, a
+/// hyper-parameter an optimizer cannot take or has no slot for, a missing
+/// parameter group, a
 /// loss that is not a single number, a snapshot or optimizer state that no
 /// longer fits, an optimizer state the framework does not let us read, a
 /// checkpoint that cannot be written or read or does not fit the run, a
@@ -34,6 +35,17 @@ pub enum AdapterError {
         value: f64,
         /// What it accepts, as "a finite number >= 0".
         expected: &'static str,
+    },
+    /// The schedule gives a hyper-parameter the optimizer has no slot for
+    /// (momentum for candle-nn's `SGD`, say): an error, never a value
+    /// silently dropped.
+    Unsupported {
+        /// The optimizer, as `candle_nn::SGD`.
+        optimizer: &'static str,
+        /// The hyper-parameter (`momentum`, `weight_decay`).
+        param: &'static str,
+        /// The value the schedule gave.
+        value: f64,
     },
     /// A parameter group that does not exist.
     NoSuchGroup {
@@ -151,6 +163,32 @@ impl AdapterError {
 }
 
 impl AdapterError {
+    /// PyTorch's rule for SGD's Nesterov momentum: it needs a `momentum`
+    /// `> 0` and no `dampening`; otherwise an [`AdapterError::Invalid`]
+    /// naming the one at fault.
+    pub fn nesterov(
+        optimizer: &'static str,
+        momentum: f64,
+        dampening: f64,
+    ) -> Result<(), AdapterError> {
+        let (param, value, expected) = if momentum <= 0.0 {
+            ("momentum", momentum, "a number > 0 with nesterov")
+        } else if dampening != 0.0 {
+            ("dampening", dampening, "0 with nesterov")
+        } else {
+            return Ok(());
+        };
+        Err(AdapterError::Invalid {
+            optimizer,
+            group: None,
+            param,
+            value,
+            expected,
+        })
+    }
+}
+
+impl AdapterError {
     /// The error, an [`AdapterError::Invalid`] naming parameter group
     /// `group` (the value was set on it); any other error as it is.
     pub fn in_group(self, group: usize) -> Self {
@@ -189,6 +227,15 @@ impl fmt::Display for AdapterError {
                 }
                 write!(f, ": `{param}` = {value}: expected {expected}")
             }
+            AdapterError::Unsupported {
+                optimizer,
+                param,
+                value,
+            } => write!(
+                f,
+                "{optimizer} has no `{param}`, but the schedule sets it to {value}; \
+                 use an optimizer that takes it or a schedule without it"
+            ),
             AdapterError::NoSuchGroup { group, groups } => write!(
                 f,
                 "parameter group {group} does not exist: the optimizer has {groups}"

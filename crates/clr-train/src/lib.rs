@@ -7,8 +7,9 @@
 //! range test that puts the model back; and [`History`], the per-epoch
 //! log that runs return and `clr-viz` plots.
 //!
-//! An adapter implements [`Adapter`], [`Backprop`] and [`RangeTestBackend`]
-//! once, on a marker type, and names the builders with it
+//! An adapter implements [`Adapter`] and [`Backprop`] once, on a marker
+//! type, and [`OptimizerState`] for its optimizers, and names the builders
+//! with it
 //! (`clr_candle::Fit` is `Fit<Candle, …>`); users meet the builders through
 //! their adapter.
 //!
@@ -25,11 +26,12 @@
 //! - [`Fit`] and [`FitOutcome`] (its [`History`] and [`FitStop`]); the loop
 //!   it runs, [`fit`], with a [`Trainer`] for hand-written frameworks.
 //! - [`RangeTestRunner`] over `clr-core`'s [`RangeTest`](clr_core::RangeTest).
-//! - [`Adapter`], [`Backprop`], [`RangeTestBackend`]: what an adapter
+//! - [`Adapter`], [`Backprop`], [`OptimizerState`]: what an adapter
 //!   implements; [`AdapterError`]: what every adapter can fail with.
 //! - [`Batch`], [`StepOutput`], [`BatchOutput`], [`Evaluation`]: what a
 //!   batch is and gives; [`Validation`], [`NoValidation`].
-//! - [`Checkpoints`], [`Observer`], [`EpochTable`].
+//! - [`Checkpoints`], [`Observer`], [`EpochTable`]; [`Named`], values by
+//!   name (the adapters' snapshots of a model's variables).
 //! - [`History`] with CSV ([`history::csv`]) and JSON (serde).
 //!
 //! This crate has no feature flags.
@@ -44,13 +46,14 @@ mod checkpoint;
 mod fit;
 mod fit_builder;
 pub mod history;
+mod named;
 mod observer;
 mod progress;
 mod range_test;
 mod stop;
 mod validation;
 
-pub use adapter::{Adapter, Backprop, BoxError, RangeTestBackend};
+pub use adapter::{Adapter, Backprop, BoxError, OptimizerState};
 pub use adapter_error::AdapterError;
 pub use batch::{Batch, BatchOutput, Evaluation, StepOutput};
 pub use checkpoint::Checkpoints;
@@ -59,6 +62,7 @@ pub use clr_core::range_test::RangeTestOutcome;
 pub use fit::{fit, EpochEnd, Trainer};
 pub use fit_builder::{Fit, FitOutcome};
 pub use history::{History, HistoryError};
+pub use named::Named;
 pub use observer::{EpochTable, Observer};
 pub use range_test::RangeTestRunner;
 pub use stop::FitStop;

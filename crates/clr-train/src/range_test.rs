@@ -3,17 +3,15 @@
 //! with their marker): the configuration, the training and validation
 //! closures, per-group learning-rate factors and the progress bar, and
 //! [`RangeTestRunner::run`], which drives `clr-core`'s [`RangeTest`] with
-//! the adapter's [`Backprop`](crate::Backprop) and puts the model and optimizer back with
-//! its [`RangeTestBackend`].
+//! the adapter's [`Backprop`] and puts the model and optimizer back: the
+//! model's [`Adapter::snapshot`], the optimizer's [`OptimizerState`].
 
 use std::marker::PhantomData;
 
 use clr_core::range_test::RangeTestOutcome;
-use clr_core::{
-    check_factors, Hypers, RangeTest, RangeTestConfig, RangeTestDriver, ScheduledOptimizer,
-};
+use clr_core::{check_factors, Hypers, RangeTest, RangeTestConfig, RangeTestDriver};
 
-use crate::adapter::{user_error, Adapter, BoxError, RangeTestBackend};
+use crate::adapter::{user_error, Adapter, Backprop, BoxError, OptimizerState};
 use crate::adapter_error::AdapterError;
 use crate::progress::Progress;
 use crate::validation::{NoValidation, Validation};
@@ -102,26 +100,29 @@ where
         Ok(self.config.n_epochs(batches_per_epoch)?)
     }
 
-    /// Runs the test on `model` with `optimizer`: saves both, sweeps,
-    /// restores them after each sweep and at the end ([`RangeTestBackend`]),
-    /// and returns the losses with suggestions. If a closure or the
-    /// framework fails midway, the model and optimizer are restored before
-    /// the error is returned.
+    /// Runs the test on `model` with `optimizer`: saves both
+    /// ([`Adapter::snapshot`], [`OptimizerState::save_state`]), sweeps,
+    /// restores them after each sweep and at the end, and returns the
+    /// losses with suggestions. If a closure or the framework fails midway,
+    /// the model and optimizer are restored before the error is returned.
     pub fn run<O>(
         &mut self,
         model: &mut B::Model,
         optimizer: &mut O,
     ) -> Result<RangeTestOutcome<f64>, B::Error>
     where
-        B: RangeTestBackend<O>,
-        O: ScheduledOptimizer<f64, B::Marker, Error = B::Error> + ?Sized,
+        B: Backprop<O>,
+        O: OptimizerState<B::Marker, Error = B::Error> + ?Sized,
     {
         check_factors(optimizer.groups(), &self.lr_factors)?;
         if let (Some(batches), false) = (self.config.validation_batches, self.validation.given()) {
             return Err(AdapterError::NoValidation { batches }.into());
         }
         let mut test = RangeTest::new(self.config.clone())?;
-        let saved = B::save(model, optimizer)?;
+        let saved = Saved {
+            model: B::snapshot(model)?,
+            optimizer: optimizer.save_state()?,
+        };
         let mut driver = Driver::<B, O, T, V> {
             model,
             optimizer,
@@ -138,20 +139,43 @@ where
         driver.bar.finish();
         if let Err(e) = outcome {
             // Best effort: the error that stopped the test is the one to report.
-            let _ = B::restore(&saved, driver.model, driver.optimizer);
+            let _ = saved.restore::<B, O>(driver.model, driver.optimizer);
             return Err(e);
         }
         Ok(RangeTestOutcome::new(test.result().clone()))
     }
 }
 
+/// The model and optimizer as they were before the test.
+struct Saved<M, S> {
+    model: M,
+    optimizer: S,
+}
+
+impl<M, S> Saved<M, S> {
+    /// Puts both back: all of it that can be, even when a part fails (the
+    /// first failure is returned), since it also runs after an error. The
+    /// optimizer first: an adapter that rebuilds it may touch the
+    /// parameters' gradients, never their values.
+    fn restore<B, O>(&self, model: &mut B::Model, optimizer: &mut O) -> Result<(), B::Error>
+    where
+        B: Adapter<Snapshot = M>,
+        O: OptimizerState<B::Marker, Error = B::Error, State = S> + ?Sized,
+        B: Backprop<O>,
+    {
+        let state = optimizer.load_state(&self.optimizer);
+        let weights = B::restore(&self.model, model);
+        state.and(weights)
+    }
+}
+
 /// The [`RangeTestDriver`] of every adapter: trains micro-batches with the
-/// adapter's [`Backprop`](crate::Backprop), accumulating gradients over
-/// `accumulation_steps`, validates and restores.
-struct Driver<'a, B: RangeTestBackend<O>, O: ?Sized, T, V> {
+/// adapter's [`Backprop`], accumulating gradients over `accumulation_steps`,
+/// validates and restores.
+struct Driver<'a, B: Backprop<O>, O: OptimizerState<B::Marker> + ?Sized, T, V> {
     model: &'a mut B::Model,
     optimizer: &'a mut O,
-    saved: &'a B::Saved,
+    saved: &'a Saved<B::Snapshot, O::State>,
     train: &'a mut T,
     validation: &'a mut V,
     lr_factors: &'a [f64],
@@ -165,8 +189,8 @@ struct Driver<'a, B: RangeTestBackend<O>, O: ?Sized, T, V> {
 
 impl<B, O, T, V> RangeTestDriver<f64> for Driver<'_, B, O, T, V>
 where
-    B: RangeTestBackend<O>,
-    O: ScheduledOptimizer<f64, B::Marker, Error = B::Error> + ?Sized,
+    B: Backprop<O>,
+    O: OptimizerState<B::Marker, Error = B::Error> + ?Sized,
     T: FnMut(&B::Model, u64) -> Result<B::Loss, BoxError>,
     V: Validation<B::Model>,
 {
@@ -208,6 +232,6 @@ where
 
     fn restore(&mut self, _finished: bool) -> Result<(), B::Error> {
         self.pending = None;
-        B::restore(self.saved, self.model, self.optimizer)
+        self.saved.restore::<B, O>(self.model, self.optimizer)
     }
 }

@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::Path;
 
 use clr_core::{Hypers, ScheduledOptimizer};
-use clr_train::{Adapter, AdapterError, Backprop, RangeTestBackend};
+use clr_train::{Adapter, AdapterError, Backprop, OptimizerState};
 
 /// The toy adapter's marker.
 pub struct Toy;
@@ -125,6 +125,7 @@ fn read_bits(path: &Path) -> Result<f64, ToyError> {
 impl Adapter for Toy {
     type Model = Model;
     type Loss = Loss;
+    type Snapshot = Model;
     type Error = ToyError;
 
     fn loss_value(loss: &Loss) -> Result<f64, ToyError> {
@@ -136,6 +137,15 @@ impl Adapter for Toy {
         let r = evaluate();
         NO_GRAD.with(|g| g.set(false));
         r
+    }
+
+    fn snapshot(model: &Model) -> Result<Model, ToyError> {
+        Ok(*model)
+    }
+
+    fn restore(snapshot: &Model, model: &mut Model) -> Result<(), ToyError> {
+        *model = *snapshot;
+        Ok(())
     }
 
     fn weights_finite(model: &Model) -> Result<bool, ToyError> {
@@ -183,20 +193,16 @@ impl Backprop<Sgd> for Toy {
     }
 }
 
-impl RangeTestBackend<Sgd> for Toy {
-    type Saved = (Model, Sgd);
+/// Everything it holds.
+impl OptimizerState for Sgd {
+    type State = Sgd;
 
-    fn save(model: &Model, optimizer: &Sgd) -> Result<(Model, Sgd), ToyError> {
-        Ok((*model, optimizer.clone()))
+    fn save_state(&self) -> Result<Sgd, ToyError> {
+        Ok(self.clone())
     }
 
-    fn restore(
-        saved: &(Model, Sgd),
-        model: &mut Model,
-        optimizer: &mut Sgd,
-    ) -> Result<(), ToyError> {
-        *model = saved.0;
-        *optimizer = saved.1.clone();
+    fn load_state(&mut self, state: &Sgd) -> Result<(), ToyError> {
+        *self = state.clone();
         Ok(())
     }
 }
