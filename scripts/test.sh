@@ -18,9 +18,13 @@ cargo fmt --all --check
 step "cargo clippy (workspace but clr-tch, all targets) -D warnings"
 cargo clippy --workspace --exclude clr-tch --all-targets --locked -- -D warnings
 cargo clippy -p clr-core --all-targets --all-features --locked -- -D warnings
+cargo clippy -p clr --features candle,viz,serde --all-targets --locked -- -D warnings
 
-step "cargo test (workspace but clr-tch: unit, integration and doc tests)"
+step "cargo test (workspace but clr-tch: unit, integration and doc tests; clr-train included)"
 cargo test --workspace --exclude clr-tch --locked
+
+step "the facade with its Candle and plot features: the README's snippets as doc tests"
+cargo test -p clr --features candle,viz --doc --locked
 
 step "cargo test -p clr-core --all-features (serde, proptest, alloc)"
 cargo test -p clr-core --all-features --locked
@@ -61,9 +65,9 @@ step "clr-tch: libtorch 2.13 provisioned into .cache/libtorch, then lints, tests
 libtorch_env="$(bash scripts/provision-libtorch.sh)"
 eval "$libtorch_env"
 cargo clippy -p clr-tch --all-targets --locked -- -D warnings
-cargo clippy -p clr --features tch --all-targets --locked -- -D warnings
+cargo clippy -p clr --features candle,tch,viz --all-targets --locked -- -D warnings
 cargo test -p clr-tch --locked
-cargo test -p clr --features tch --doc --locked # the README's clr-tch example
+cargo test -p clr --features candle,tch --doc --locked # the README's clr-tch example
 cargo build --features tch --examples --locked
 cargo bench -p clr-tch --no-run --locked
 

@@ -152,7 +152,7 @@ const SGD_NAME: &str = "candle_nn::SGD";
 const ADAMW_NAME: &str = "candle_nn::AdamW";
 
 /// candle-nn's plain SGD: the learning rate only. A scheduled momentum or
-/// weight decay is an [`AdapterError::Unsupported`]: use [`MomentumSgd`].
+/// weight decay is an [`AdapterError::Unsupported`]: use `MomentumSgd`.
 impl ScheduledOptimizer<f64, Candle> for SGD {
     type Error = Error;
     fn name(&self) -> &'static str {
