@@ -84,6 +84,7 @@
 mod error;
 pub mod optim;
 pub mod snapshot;
+pub mod spec;
 pub mod train;
 
 pub use clr_core;
@@ -93,6 +94,7 @@ pub use tch;
 pub use clr_core::ScheduledOptimizer;
 pub use clr_train::OptimizerState;
 pub use error::{AdapterError, Error};
-pub use optim::{OptimizerKind, OptimizerSpec, Tch, TchOptimizer, TchStep};
+pub use optim::{Tch, TchOptimizer, TchStep};
 pub use snapshot::{tensor_bytes, TchOptimizerState, VarStoreSnapshot};
+pub use spec::{OptimizerKind, OptimizerSpec};
 pub use train::{Fit, RangeTestRunner};

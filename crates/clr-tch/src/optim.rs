@@ -5,17 +5,17 @@
 //!
 //! | optimizer | `lr` | `momentum` | `weight_decay` |
 //! |---|---|---|---|
-//! | [`nn::Sgd`] | per group | per group (`momentum`, any finite `>= 0`) | per group (L2) |
-//! | [`nn::Adam`] | per group | all groups at once (`beta1`, in `[0, 1)`) | per group (L2) |
-//! | [`nn::AdamW`] | per group | all groups at once (`beta1`, in `[0, 1)`) | per group (decoupled) |
-//! | [`nn::RmsProp`] | per group | all groups at once (`momentum`, any finite `>= 0`) | per group (L2) |
+//! | [`nn::Sgd`](tch::nn::Sgd) | per group | per group (`momentum`, any finite `>= 0`) | per group (L2) |
+//! | [`nn::Adam`](tch::nn::Adam) | per group | all groups at once (`beta1`, in `[0, 1)`) | per group (L2) |
+//! | [`nn::AdamW`](tch::nn::AdamW) | per group | all groups at once (`beta1`, in `[0, 1)`) | per group (decoupled) |
+//! | [`nn::RmsProp`](tch::nn::RmsProp) | per group | all groups at once (`momentum`, any finite `>= 0`) | per group (L2) |
 //!
 //! The momentum ranges are PyTorch's optimizers' own. A value out of range
 //! is an [`AdapterError::Invalid`] naming the optimizer, the parameter group
 //! (`None` for a configuration) and the value.
 //!
 //! # Why a wrapper
-//! tch's [`nn::Optimizer`] neither says which optimizer it is nor how many
+//! tch's [`nn::Optimizer`](tch::nn::Optimizer) neither says which optimizer it is nor how many
 //! parameter groups it has, and its setters `unwrap` libtorch's errors: a
 //! group index past the last panics, and `set_momentum_group` panics for
 //! Adam and AdamW (tch 0.26 — and for RMSprop too: libtorch's
@@ -67,10 +67,11 @@ use std::sync::{Arc, Mutex};
 
 use clr_core::{check_factors, Hypers, ScheduledOptimizer};
 use clr_train::AdapterError;
-use tch::nn::{self, VarStore, Variables};
+use tch::nn::{VarStore, Variables};
 use tch::{COptimizer, Tensor};
 
 use crate::error::Error;
+use crate::spec::{OptimizerKind, OptimizerSpec};
 
 /// The marker naming this adapter: [`Fit`](crate::Fit) is
 /// `clr_train::Fit<Tch, …>` and [`RangeTestRunner`](crate::RangeTestRunner)
@@ -144,181 +145,12 @@ impl<O: TchStep + ?Sized> TchStep for &mut O {
     }
 }
 
-/// Which libtorch optimizer a [`TchOptimizer`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OptimizerKind {
-    /// SGD with momentum, dampening, Nesterov and L2 weight decay.
-    Sgd,
-    /// Adam (L2 weight decay); momentum is `beta1`.
-    Adam,
-    /// AdamW (decoupled weight decay); momentum is `beta1`.
-    AdamW,
-    /// RMSprop with momentum.
-    RmsProp,
-}
-
-impl OptimizerKind {
-    /// The name used in messages: the tch configuration's path.
-    pub fn name(self) -> &'static str {
-        match self {
-            OptimizerKind::Sgd => "tch::nn::Sgd",
-            OptimizerKind::Adam => "tch::nn::Adam",
-            OptimizerKind::AdamW => "tch::nn::AdamW",
-            OptimizerKind::RmsProp => "tch::nn::RmsProp",
-        }
-    }
-
-    /// Whether tch can only set its momentum for all groups at once (every
-    /// kind but SGD: tch's `set_momentum_group` fails for them).
-    pub fn momentum_is_shared(self) -> bool {
-        self != OptimizerKind::Sgd
-    }
-
-    /// What the schedule's momentum sets: `beta1` for the Adam family,
-    /// `momentum` otherwise.
-    pub fn momentum_param(self) -> &'static str {
-        match self {
-            OptimizerKind::Adam | OptimizerKind::AdamW => "beta1",
-            OptimizerKind::Sgd | OptimizerKind::RmsProp => "momentum",
-        }
-    }
-
-    /// Checks a momentum (beta1) for this kind: `[0, 1)` for beta1 (Adam's
-    /// bias correction divides by `1 - beta1^t`), any finite number `>= 0`
-    /// for SGD's and RMSprop's momentum (PyTorch refuses only negative ones).
-    fn check_momentum(self, value: f64) -> Result<f64, AdapterError> {
-        match self {
-            OptimizerKind::Adam | OptimizerKind::AdamW => {
-                AdapterError::unit(self.name(), self.momentum_param(), value, true)
-            }
-            OptimizerKind::Sgd | OptimizerKind::RmsProp => {
-                AdapterError::non_negative(self.name(), self.momentum_param(), value)
-            }
-        }
-    }
-}
-
-/// A libtorch optimizer's configuration: tch's own configuration structs,
-/// kept so the optimizer can be built again (see [`TchOptimizer::rebuild`]).
-#[derive(Debug, Clone, Copy)]
-pub enum OptimizerSpec {
-    /// `torch.optim.SGD`.
-    Sgd(nn::Sgd),
-    /// `torch.optim.Adam`.
-    Adam(nn::Adam),
-    /// `torch.optim.AdamW`.
-    AdamW(nn::AdamW),
-    /// `torch.optim.RMSprop`.
-    RmsProp(nn::RmsProp),
-}
-
-impl From<nn::Sgd> for OptimizerSpec {
-    fn from(c: nn::Sgd) -> Self {
-        OptimizerSpec::Sgd(c)
-    }
-}
-
-impl From<nn::Adam> for OptimizerSpec {
-    fn from(c: nn::Adam) -> Self {
-        OptimizerSpec::Adam(c)
-    }
-}
-
-impl From<nn::AdamW> for OptimizerSpec {
-    fn from(c: nn::AdamW) -> Self {
-        OptimizerSpec::AdamW(c)
-    }
-}
-
-impl From<nn::RmsProp> for OptimizerSpec {
-    fn from(c: nn::RmsProp) -> Self {
-        OptimizerSpec::RmsProp(c)
-    }
-}
-
-impl OptimizerSpec {
-    /// Which optimizer it configures.
-    pub fn kind(&self) -> OptimizerKind {
-        match self {
-            OptimizerSpec::Sgd(_) => OptimizerKind::Sgd,
-            OptimizerSpec::Adam(_) => OptimizerKind::Adam,
-            OptimizerSpec::AdamW(_) => OptimizerKind::AdamW,
-            OptimizerSpec::RmsProp(_) => OptimizerKind::RmsProp,
-        }
-    }
-
-    /// The hyper-parameters every group starts with at learning rate `lr`.
-    pub fn hypers(&self, lr: f64) -> Hypers<f64> {
-        let (momentum, weight_decay) = match self {
-            OptimizerSpec::Sgd(c) => (c.momentum, c.wd),
-            OptimizerSpec::Adam(c) => (c.beta1, c.wd),
-            OptimizerSpec::AdamW(c) => (c.beta1, c.wd),
-            OptimizerSpec::RmsProp(c) => (c.momentum, c.wd),
-        };
-        Hypers {
-            lr,
-            momentum: Some(momentum),
-            weight_decay: Some(weight_decay),
-        }
-    }
-
-    /// Checks every value (libtorch would throw, or silently misbehave).
-    pub fn validate(&self, lr: f64) -> Result<(), Error> {
-        let kind = self.kind();
-        let name = kind.name();
-        AdapterError::non_negative(name, "lr", lr)?;
-        let h = self.hypers(lr);
-        if let Some(m) = h.momentum {
-            kind.check_momentum(m)?;
-        }
-        if let Some(wd) = h.weight_decay {
-            AdapterError::non_negative(name, "weight_decay", wd)?;
-        }
-        match self {
-            OptimizerSpec::Sgd(c) => {
-                AdapterError::unit(name, "dampening", c.dampening, false)?;
-                if c.nesterov {
-                    AdapterError::nesterov(name, c.momentum, c.dampening)?;
-                }
-            }
-            OptimizerSpec::Adam(nn::Adam { beta2, eps, .. })
-            | OptimizerSpec::AdamW(nn::AdamW { beta2, eps, .. }) => {
-                AdapterError::unit(name, "beta2", *beta2, true)?;
-                AdapterError::non_negative(name, "eps", *eps)?;
-            }
-            OptimizerSpec::RmsProp(c) => {
-                AdapterError::non_negative(name, "alpha", c.alpha)?;
-                AdapterError::non_negative(name, "eps", c.eps)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn build(&self, lr: f64) -> Result<COptimizer, Error> {
-        self.validate(lr)?;
-        Ok(match *self {
-            OptimizerSpec::Sgd(c) => {
-                COptimizer::sgd(lr, c.momentum, c.dampening, c.wd, c.nesterov)?
-            }
-            OptimizerSpec::Adam(c) => {
-                COptimizer::adam(lr, c.beta1, c.beta2, c.wd, c.eps, c.amsgrad)?
-            }
-            OptimizerSpec::AdamW(c) => {
-                COptimizer::adamw(lr, c.beta1, c.beta2, c.wd, c.eps, c.amsgrad)?
-            }
-            OptimizerSpec::RmsProp(c) => {
-                COptimizer::rms_prop(lr, c.alpha, c.eps, c.wd, c.momentum, c.centered)?
-            }
-        })
-    }
-}
-
 /// A libtorch optimizer (SGD, Adam, AdamW or RMSprop) over the trainable
 /// variables of a [`VarStore`], one parameter group per variable group
 /// (`vs.root().set_group(i)`), whose learning rate, momentum (beta1) and
 /// weight decay a schedule sets per group; see the [module docs](self).
 ///
-/// It does what tch's [`nn::Optimizer`] does — variables added to the
+/// It does what tch's [`nn::Optimizer`](tch::nn::Optimizer) does — variables added to the
 /// `VarStore` later join it at the next call — with checks instead of
 /// panics. tch cannot save an optimizer's moments; [`rebuild`](Self::rebuild)
 /// builds it afresh from its configuration instead.

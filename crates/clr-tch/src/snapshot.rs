@@ -37,7 +37,8 @@ use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
 use crate::error::Error;
-use crate::optim::{OptimizerKind, TchOptimizer, TchStep};
+use crate::optim::{TchOptimizer, TchStep};
+use crate::spec::OptimizerKind;
 
 /// Deep copies of every variable of a [`VarStore`] (trainable or not), by name.
 #[derive(Debug)]

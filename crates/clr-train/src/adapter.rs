@@ -17,12 +17,7 @@ use std::path::Path;
 
 use clr_core::ScheduledOptimizer;
 
-use crate::adapter_error::AdapterError;
-
-/// What the user's closures may fail with: any error, boxed (`?` works on
-/// every error type). [`Fit::run`](crate::Fit::run) hands it back as the
-/// adapter's own error when it is one, else as [`AdapterError::User`].
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::adapter_error::{AdapterError, BoxError};
 
 /// A framework adapter, named by its marker type.
 pub trait Adapter {

@@ -5,7 +5,10 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::adapter::BoxError;
+/// What the user's closures may fail with: any error, boxed (`?` works on
+/// every error type). [`Fit::run`](crate::Fit::run) hands it back as the
+/// adapter's own error when it is one, else as [`AdapterError::User`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What any framework adapter can fail with, whatever the framework: a
 /// hyper-parameter an optimizer cannot take or has no slot for, a missing

@@ -1,11 +1,10 @@
 //! What a batch is and what training it gives back: [`Batch`] (what the
 //! step closure is asked to train), [`StepOutput`] (the closure's loss
 //! tensor and metrics), [`BatchOutput`] (the loss as a number, for the
-//! loop) and [`Evaluation`] (what validation gives).
+//! loop, and whether a guard stops the run after it: [`FitStop`]) and
+//! [`Evaluation`] (what validation gives).
 
 use clr_core::Hypers;
-
-use crate::stop::FitStop;
 
 /// The batch a step closure (or a [`Trainer`](crate::Trainer)) is asked to
 /// train.
@@ -116,5 +115,55 @@ impl Evaluation {
 impl From<f64> for Evaluation {
     fn from(loss: f64) -> Self {
         Evaluation::new(loss)
+    }
+}
+
+/// Why a training run ended: it trained every epoch asked for (or the
+/// scheduler stopped it at the end of its cycle), or a guard of
+/// [`Fit::terminate_on_nan`](crate::Fit::terminate_on_nan) (Keras's
+/// `TerminateOnNaN`) stopped it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FitStop {
+    /// Every epoch was trained, or the cycle ended under
+    /// [`PastEnd::Stop`](clr_core::PastEnd::Stop).
+    Finished,
+    /// The loss of `batch` was NaN or infinite. The optimizer was not
+    /// stepped with it: the weights are those before the batch.
+    NonFiniteLoss {
+        /// The batch.
+        batch: Batch,
+        /// Its loss.
+        loss: f64,
+    },
+    /// A weight was NaN or infinite after the optimizer step of `batch`
+    /// (whose loss was finite).
+    NonFiniteWeights {
+        /// The batch.
+        batch: Batch,
+    },
+}
+
+impl FitStop {
+    /// Whether the run trained what it was asked to, no guard stopping it.
+    pub fn is_finished(&self) -> bool {
+        matches!(self, FitStop::Finished)
+    }
+}
+
+impl std::fmt::Display for FitStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FitStop::Finished => write!(f, "finished"),
+            FitStop::NonFiniteLoss { batch, loss } => write!(
+                f,
+                "stopped: loss {loss} at epoch {} batch {} (iteration {}, lr {:e})",
+                batch.epoch, batch.index, batch.iteration, batch.hypers.lr
+            ),
+            FitStop::NonFiniteWeights { batch } => write!(
+                f,
+                "stopped: a weight is not finite after epoch {} batch {} (iteration {}, lr {:e})",
+                batch.epoch, batch.index, batch.iteration, batch.hypers.lr
+            ),
+        }
     }
 }

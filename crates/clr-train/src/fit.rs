@@ -53,8 +53,7 @@ use clr_core::{
     ScheduledOptimizer, Scheduler, SchedulerState,
 };
 
-use crate::batch::{Batch, BatchOutput, Evaluation};
-use crate::stop::FitStop;
+use crate::batch::{Batch, BatchOutput, Evaluation, FitStop};
 
 /// The framework-specific part of a training loop; `Mk` is the optimizer's
 /// adapter marker (see [`ScheduledOptimizer`]).

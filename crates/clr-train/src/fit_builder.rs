@@ -11,14 +11,14 @@ use std::time::Instant;
 
 use clr_core::{Cycle, HyperSchedule, Real, ScheduledOptimizer, Scheduler};
 
-use crate::adapter::{user_error, Adapter, Backprop, BoxError};
-use crate::batch::{Batch, BatchOutput, Evaluation, StepOutput};
+use crate::adapter::{user_error, Adapter, Backprop};
+use crate::adapter_error::BoxError;
+use crate::batch::{Batch, BatchOutput, Evaluation, FitStop, StepOutput};
 use crate::checkpoint::{self, Checkpoints, Resume};
 use crate::fit::{fit, EpochEnd, Trainer};
 use crate::history::History;
 use crate::observer::{EpochTable, Observer};
 use crate::progress::Progress;
-use crate::stop::FitStop;
 use crate::validation::{NoValidation, Validation};
 
 /// What [`Fit::run`] returns: the per-epoch history and why the run ended.

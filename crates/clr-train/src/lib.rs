@@ -50,12 +50,11 @@ mod named;
 mod observer;
 mod progress;
 mod range_test;
-mod stop;
 mod validation;
 
-pub use adapter::{Adapter, Backprop, BoxError, OptimizerState};
-pub use adapter_error::AdapterError;
-pub use batch::{Batch, BatchOutput, Evaluation, StepOutput};
+pub use adapter::{Adapter, Backprop, OptimizerState};
+pub use adapter_error::{AdapterError, BoxError};
+pub use batch::{Batch, BatchOutput, Evaluation, FitStop, StepOutput};
 pub use checkpoint::Checkpoints;
 /// What a range test found (`clr-core`'s), as [`RangeTestRunner::run`] returns it.
 pub use clr_core::range_test::RangeTestOutcome;
@@ -65,5 +64,4 @@ pub use history::{History, HistoryError};
 pub use named::Named;
 pub use observer::{EpochTable, Observer};
 pub use range_test::RangeTestRunner;
-pub use stop::FitStop;
 pub use validation::{NoValidation, Validation};

@@ -22,8 +22,8 @@
 use std::io::Write;
 use std::time::Duration;
 
+use crate::batch::FitStop;
 use crate::fit::EpochEnd;
-use crate::stop::FitStop;
 
 /// Told of a run's progress by [`Fit::run`](crate::Fit::run): replace the
 /// default [`EpochTable`] with [`Fit::observer`](crate::Fit::observer) to

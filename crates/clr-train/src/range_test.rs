@@ -11,8 +11,8 @@ use std::marker::PhantomData;
 use clr_core::range_test::RangeTestOutcome;
 use clr_core::{check_factors, Hypers, RangeTest, RangeTestConfig, RangeTestDriver};
 
-use crate::adapter::{user_error, Adapter, Backprop, BoxError, OptimizerState};
-use crate::adapter_error::AdapterError;
+use crate::adapter::{user_error, Adapter, Backprop, OptimizerState};
+use crate::adapter_error::{AdapterError, BoxError};
 use crate::progress::Progress;
 use crate::validation::{NoValidation, Validation};
 

@@ -1,7 +1,7 @@
 //! [`Validation`]: the validation closure of [`Fit`](crate::Fit) and
 //! [`RangeTestRunner`](crate::RangeTestRunner), or [`NoValidation`].
 
-use crate::adapter::BoxError;
+use crate::adapter_error::BoxError;
 use crate::batch::Evaluation;
 
 /// Evaluates a model on held-out data: any closure
