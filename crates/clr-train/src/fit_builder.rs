@@ -181,10 +181,15 @@ where
 
     /// Resumes from the checkpoint in `dir` (see [`Checkpoints`]): the
     /// scheduler goes on from its state and the history from its epochs
-    /// now; [`run`](Self::run) loads its weights and optimizer state into
-    /// the model and optimizer it is given before training. Refused when
-    /// the checkpoint cannot be read, or was saved from another cycle or
-    /// under a schedule that gives another learning rate where it stopped.
+    /// now (the scheduler's per-batch records start afresh);
+    /// [`run`](Self::run) loads its weights and optimizer state into the
+    /// model and optimizer it is given before training. Refused when the
+    /// checkpoint cannot be read, or was saved from another cycle or under
+    /// a schedule that gives another learning rate where it stopped.
+    ///
+    /// The data are yours: a resumed run sees the batches of an
+    /// uninterrupted one when the step closure picks them from the
+    /// [`Batch`] alone (a shuffle seeded by the epoch, say).
     pub fn resume_from(mut self, dir: impl AsRef<Path>) -> Result<Self, B::Error> {
         let dir = dir.as_ref();
         let (manifest, resume) = checkpoint::read(dir)?;
