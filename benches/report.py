@@ -6,9 +6,7 @@
 CRITERION_DIR defaults to $CARGO_TARGET_DIR/criterion, else target/criterion.
 Prints one Markdown table per mode (random, sequential, fill): the median time
 per value of each function id and its ratio to the naive baseline of the same
-group (measured in the same run); a sequential group's floor (a bare rotation
-under the same harness) gets no such ratio, but the stepper's time over it.
-Given several directories (copies of the criterion directory after each of
+group (measured in the same run). Given several directories (copies of the criterion directory after each of
 several runs), each cell is the median of the runs' medians and each ratio the
 median of the runs' ratios, so that one noisy run does not decide a row.
 Standard library only.
@@ -18,11 +16,6 @@ import json
 import os
 import sys
 from collections import defaultdict
-
-# The sequential groups' bare rotation (benches/common/floor.rs): read
-# against the stepper, not the naive baseline.
-FLOOR = "floor"
-
 
 def load(root):
     rows = defaultdict(dict)  # group_id -> function_id -> (median ns, elements)
@@ -49,19 +42,15 @@ def ratio(runs, group, num, den):
 
 def merge(runs):
     """Per group and function: the median over runs of (median ns, elements),
-    per group the median over runs of each naive/id ratio, and of
-    stepper/floor where the group has a floor."""
-    rows, ratios, floors = defaultdict(dict), defaultdict(dict), {}
+    and per group the median over runs of each naive/id ratio."""
+    rows, ratios = defaultdict(dict), defaultdict(dict)
     for group in set().union(*runs):
         for fid in set().union(*(r.get(group, {}) for r in runs)):
             seen = [r[group][fid] for r in runs if fid in r.get(group, {})]
             rows[group][fid] = (statistics.median(ns / el for ns, el in seen), 1)
-            # The floor is no alternative to the naive baseline: no ratio.
-            if fid != FLOOR and (q := ratio(runs, group, "naive", fid)) is not None:
+            if (q := ratio(runs, group, "naive", fid)) is not None:
                 ratios[group][fid] = q
-        if (q := ratio(runs, group, "stepper", FLOOR)) is not None:
-            floors[group] = q
-    return rows, ratios, floors
+    return rows, ratios
 
 
 def fmt_ns(ns):
@@ -74,7 +63,7 @@ def main():
     runs = [load(root) for root in roots]
     if not all(runs):
         sys.exit(f"no criterion results under one of {roots}")
-    rows, ratios, floors = merge(runs)
+    rows, ratios = merge(runs)
     modes = defaultdict(list)
     for group in sorted(rows):
         parts = group.split("/")
@@ -86,14 +75,11 @@ def main():
     for mode in ["random", "sequential", "fill"]:
         if mode not in modes:
             continue
-        ids = sorted({i for _, _, r in modes[mode] for i in r} - {"naive", FLOOR})
-        ids += [i for i in (FLOOR, "naive") if any(i in r for _, _, r in modes[mode])]
+        ids = sorted({i for _, _, r in modes[mode] for i in r} - {"naive"})
+        ids += [i for i in ("naive",) if any(i in r for _, _, r in modes[mode])]
         per = "per value" if mode == "fill" else "per step"
         head = ["preset", "type"] + [f"{i} ({per})" for i in ids]
-        head += [f"naive / {i}" for i in ids if i not in ("naive", FLOOR)]
-        with_floor = any(f"{mode}/{p}/{t}" in floors for p, t, _ in modes[mode])
-        if with_floor:
-            head += [f"stepper / {FLOOR}"]
+        head += [f"naive / {i}" for i in ids if i != "naive"]
         if mode == "fill":
             head += ["clr M values/s"]
         print(f"\n### {mode}\n")
@@ -103,15 +89,12 @@ def main():
             per_value = {i: r[i][0] / r[i][1] for i in r}
             cells = [preset, ty] + [fmt_ns(per_value[i]) if i in per_value else "" for i in ids]
             for i in ids:
-                if i in ("naive", FLOOR):
+                if i == "naive":
                     continue
                 if i in ratios[f"{mode}/{preset}/{ty}"]:
                     cells.append(f"{ratios[f'{mode}/{preset}/{ty}'][i]:.2f}x")
                 else:
                     cells.append("")
-            if with_floor:
-                q = floors.get(f"{mode}/{preset}/{ty}")
-                cells.append(f"{q:.2f}x" if q is not None else "")
             if mode == "fill" and "clr" in per_value:
                 cells.append(f"{1e3 / per_value['clr']:.0f}")
             print("| " + " | ".join(cells) + " |")

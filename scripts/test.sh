@@ -25,9 +25,6 @@ cargo test --workspace --exclude clr-tch --locked
 step "cargo test -p clr-core --all-features (serde, proptest, alloc)"
 cargo test -p clr-core --all-features --locked
 
-step "the incremental stepper over 10^7 steps per preset (release)"
-cargo test --release -p clr-core --test stepping --locked
-
 step "benchmarks compile (criterion; timing them is by hand, see BENCHMARKS.md)"
 cargo bench -p clr --bench schedules --no-run --locked
 

@@ -86,7 +86,7 @@ fn invalid_numbers() {
         "--final-div-factor",
     );
     refused(
-        "schedule one-cycle --max-lr 0.1 --total-steps 10 --base-momentum 1.5",
+        "schedule one-cycle --max-lr 0.1 --total-steps 10 --base-momentum -0.5",
         "--base-momentum",
     );
     refused(
@@ -123,7 +123,7 @@ fn invalid_numbers() {
         "--div-final",
     );
     refused(
-        "schedule fastai-one-cycle --total-steps 10 --moms 0.9,1.5,0.9",
+        "schedule fastai-one-cycle --total-steps 10 --moms 0.9,-1.5,0.9",
         "--moms",
     );
 }
@@ -228,7 +228,7 @@ fn malformed_lists() {
         "--momentum-range",
     );
     refused(
-        "schedule keras-one-cycle --lr-range 0.1,1 --momentum-range 0.9,2 --total-steps 10",
+        "schedule keras-one-cycle --lr-range 0.1,1 --momentum-range 0.9,-2 --total-steps 10",
         "--momentum-range",
     );
     let e = refused(
