@@ -350,7 +350,7 @@ fn fixed_clr_returns_to_the_floor_and_keras_clr_does_not() {
     let keras = b.build_keras().unwrap();
     let fixed = b.build_fixed().unwrap();
     let _: &CosineCycles<f64> = &fixed;
-    // The seed's phase two falls towards 0; the fixed one to lo.
+    // The Keras package's phase two falls towards 0; the fixed one to lo.
     assert!(keras.hypers(199).lr < 0.001);
     assert!(fixed.hypers(199).lr >= 0.002);
     assert!(close(
@@ -485,12 +485,12 @@ fn one_cycle_serde_round_trips_rebuild_the_derived_tables() {
     assert!(serde_json::from_value::<Piecewise<f64>>(too_many).is_err());
 }
 
-/// The seed's presets halve their amplitudes at build time or off the
-/// wave's chain; a subnormal amplitude's half rounds, and taken to nearest
-/// it put a full wave one unit above the range (found by the fuzzer). Every
-/// learning rate stays at or below the range's top, as the seed's does.
+/// A subnormal amplitude's half rounds: halved before the product, a full
+/// wave came out one unit above the range (found by the fuzzer). In the
+/// Keras package's own order every learning rate stays at or below the
+/// range's top, as the package's does.
 #[test]
-fn seed_waves_stay_within_subnormal_ranges() {
+fn keras_waves_stay_within_subnormal_ranges() {
     for (lo, hi) in [(1_u64, 65_535_u64), (3, 65_535), (0x1234, 0x9999), (1, 3)] {
         let (lo, hi) = (f64::from_bits(lo), f64::from_bits(hi));
         for n in [10, 97, 1000] {
@@ -506,4 +506,78 @@ fn seed_waves_stay_within_subnormal_ranges() {
             }
         }
     }
+}
+
+/// Momentum is arithmetic: every preset takes any finite momentum >= 0, as
+/// PyTorch's schedulers do (its own tests cycle momentum between 1 and 22;
+/// `torch_one_cycle.json` and `torch_cyclic.json` hold those runs), and
+/// refuses a negative or non-finite one naming the parameter.
+#[test]
+fn presets_take_any_finite_momentum_at_least_zero() {
+    let (lo, hi) = (1.0_f64, 22.0);
+    let presets: Vec<Box<dyn HyperSchedule<f64>>> = vec![
+        Box::new(
+            OneCycleLr::builder(25.0, 10)
+                .momentum(lo, hi)
+                .build()
+                .unwrap(),
+        ),
+        Box::new(
+            CyclicLr::builder(1.0, 5.0)
+                .momentum(lo, hi)
+                .build()
+                .unwrap(),
+        ),
+        Box::new(
+            FitOneCycle::builder(0.1, 10)
+                .moms(hi, lo, hi)
+                .build()
+                .unwrap(),
+        ),
+        Box::new(
+            KerasOneCycle::builder((0.01, 0.1), 10)
+                .momentum_range(hi, lo)
+                .build()
+                .unwrap(),
+        ),
+        Box::new(
+            KerasClr::builder(2, (0.01, 0.1), 10)
+                .momentum_range(hi, lo)
+                .build_keras()
+                .unwrap(),
+        ),
+    ];
+    for p in &presets {
+        let m: Vec<f64> = (0..10).map(|k| p.hypers(k).momentum.unwrap()).collect();
+        assert!(m.iter().all(|m| (lo..=hi).contains(m)), "{m:?}");
+        assert!(m.iter().any(|&m| m > 1.0), "{m:?}");
+    }
+    let negative = [
+        OneCycleLr::builder(0.1_f64, 10)
+            .momentum(-0.1, 0.9)
+            .build()
+            .err(),
+        CyclicLr::builder(0.1_f64, 1.0)
+            .momentum(0.8, f64::NAN)
+            .build()
+            .err(),
+        FitOneCycle::builder(0.1_f64, 10)
+            .moms(0.9, -1.0, 0.9)
+            .build()
+            .err(),
+        KerasOneCycle::builder((0.01_f64, 0.1), 10)
+            .momentum_range(0.9, -0.5)
+            .build()
+            .err(),
+    ];
+    let params: Vec<_> = negative.iter().map(|e| e.unwrap().param()).collect();
+    assert_eq!(
+        params,
+        [
+            "base_momentum",
+            "max_momentum",
+            "moms.1",
+            "momentum_range.1"
+        ]
+    );
 }
