@@ -197,7 +197,7 @@ fn harmonic(cycle: f64) -> f64 {
     1.0 / (1.0 + cycle)
 }
 
-/// An [`Amplitude`] in `(0, 1]` for every cycle: constant (the seed's
+/// An [`Amplitude`] in `(0, 1]` for every cycle: constant (the Keras package's
 /// default), a decay in `[0.1, 1]`, or one of two custom functions
 /// (`0.5^c` and `1 / (1 + c)`).
 pub fn amplitude() -> impl Strategy<Value = Amplitude> + Clone {

@@ -75,7 +75,7 @@ fn records_every_kth_batch_and_every_epoch() {
 }
 
 #[test]
-fn default_record_frequency_is_the_seeds() {
+fn default_record_frequency_is_the_keras_packages() {
     let cycle = Cycle::new(1, 25).unwrap();
     let mut s = Scheduler::new(one_cycle(cycle), cycle).unwrap();
     run(&mut s, 1);
@@ -193,7 +193,7 @@ fn resume_mid_cycle_is_bit_identical() {
 }
 
 #[test]
-fn train_begin_resets_as_the_seed_meant() {
+fn train_begin_resets_as_the_keras_package_meant() {
     let cycle = Cycle::new(1, 10).unwrap();
     let mut s = Scheduler::new(one_cycle(cycle), cycle).unwrap();
     run(&mut s, 1);

@@ -40,7 +40,7 @@ proptest! {
     fn keras_one_cycle_is_bounded(b in keras_one_cycle(), seed in any::<u64>()) {
         let s = b.build()?;
         let steps = sample_steps(b.total_steps, &[], seed);
-        // The seed's phase two falls to 0, not to lo.
+        // The Keras package's phase two falls to 0, not to lo.
         check_bounded(&s.lr(), 0.0, b.lr_range.1, steps.iter().copied()).map_err(fail)?;
         if let Some((m1, m2)) = b.momentum_range {
             check_bounded(&s.momentum().unwrap(), m1.min(m2), m1.max(m2), steps).map_err(fail)?;
@@ -52,13 +52,13 @@ proptest! {
         let (lo, hi) = b.lr_range;
         let mut steps = sample_steps(b.total_steps, &[], seed);
         steps.retain(|&k| !clr_nan_step(&b, k));
-        let seed_clr = b.build_keras()?;
-        check_bounded(&seed_clr.lr(), 0.0, hi, steps.iter().copied()).map_err(fail)?;
+        let keras_clr = b.build_keras()?;
+        check_bounded(&keras_clr.lr(), 0.0, hi, steps.iter().copied()).map_err(fail)?;
         let fixed = b.build_fixed()?;
         check_bounded(&fixed.lr(), lo, hi, steps.iter().copied()).map_err(fail)?;
         if let Some((m1, m2)) = b.momentum_range {
             let (m_lo, m_hi) = (m1.min(m2), m1.max(m2));
-            check_bounded(&seed_clr.momentum().unwrap(), m_lo, m_hi, steps.iter().copied())
+            check_bounded(&keras_clr.momentum().unwrap(), m_lo, m_hi, steps.iter().copied())
                 .map_err(fail)?;
             check_bounded(&fixed.momentum().unwrap(), m_lo, m_hi, steps).map_err(fail)?;
         }

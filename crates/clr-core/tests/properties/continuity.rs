@@ -74,10 +74,10 @@ proptest! {
             if f < 1.0 { m = m.max(fall / (1.0 - f)); }
             HALF_PI * m * per_step + ulps(scale, 16.0 + 8.0 * cyc as f64)
         };
-        let seed_bound = bound(hi - lo, hi, hi);
+        let keras_bound = bound(hi - lo, hi, hi);
         let fixed_bound = bound(hi - lo, hi - lo, hi);
         // Steps of cycle c (exact rationals): ceil(c*n/cyc) .. ceil((c+1)*n/cyc).
-        // A cycle's first step is left out: the seed's float arithmetic can put
+        // A cycle's first step is left out: the Keras package's float arithmetic can put
         // it at the end of the previous cycle (see keras_clr_is_periodic).
         let first_step = |c: u64| ((c as u128 * n as u128).div_ceil(cyc as u128)) as u64;
         let mut state = seed;
@@ -88,7 +88,7 @@ proptest! {
                 continue;
             }
             for w in windows(from, to - 1, seed) {
-                check_continuous_within(&s.lr(), w.clone(), seed_bound).map_err(fail)?;
+                check_continuous_within(&s.lr(), w.clone(), keras_bound).map_err(fail)?;
                 check_continuous_within(&fixed.lr(), w, fixed_bound).map_err(fail)?;
             }
         }

@@ -31,7 +31,7 @@ proptest! {
     }
 
     #[test]
-    fn seed_wave_at_fraction_0_or_1_stays_finite(
+    fn keras_wave_at_fraction_0_or_1_stays_finite(
         b in wild_clr(),
         keras in wild_keras(),
         one in any::<bool>(),
@@ -171,7 +171,7 @@ pub(crate) fn reported_core_bugs_minimal_inputs() {
         format!("CosineRestarts(t0 2^60, warmup 2^60 - 1).at(2^60 - 1) = {v}"),
     );
 
-    // one_cycle.rs seed_wave: division by phase_one_fraction or 1 - it.
+    // keras/wave.rs: division by phase_one_fraction or 1 - it.
     let s = KerasClr::builder(77, (0.0_f64, 1.0), 77)
         .phase_one_fraction(1.0)
         .build_keras()
@@ -192,7 +192,7 @@ pub(crate) fn reported_core_bugs_minimal_inputs() {
         format!("KerasOneCycle((0, 1), 2^60 steps, fraction 1).lr(2^60 - 1) = {v}"),
     );
 
-    // one_cycle.rs seed_wave: x - fraction computed in f32.
+    // keras/wave.rs: x - fraction (once computed in f32).
     let n = 100_000;
     let a = KerasOneCycle::builder((0.0_f64, 1.0), n)
         .phase_one_fraction(0.9999)

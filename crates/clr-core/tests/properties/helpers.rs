@@ -215,7 +215,7 @@ pub(crate) fn restart_steps(t0: u64, m: u64, horizon: u64) -> Vec<u64> {
     out
 }
 
-/// The seed's CLR puts step `k` at `x = k/n`, cycle `floor(x * cyc)`. At an
+/// The Keras package's CLR puts step `k` at `x = k/n`, cycle `floor(x * cyc)`. At an
 /// exact cycle start that floor can round down a whole cycle (cyc = 49:
 /// `1/49 * 49 < 1`), leaving the step at position 1 of the previous cycle.
 pub(crate) fn misplaced_cycle_start(b: &ClrBuilder<f64>, k: u64) -> bool {
@@ -227,7 +227,7 @@ pub(crate) fn misplaced_cycle_start(b: &ClrBuilder<f64>, k: u64) -> bool {
 }
 
 /// Reported core bug: at position exactly 1 with `phase_one_fraction = 1` the
-/// seed's fall phase computes `0 * pi / (1 - 1)`: NaN, lr and momentum.
+/// Keras package's fall phase computes `0 * pi / (1 - 1)`: NaN, lr and momentum.
 pub(crate) fn clr_nan_step(b: &ClrBuilder<f64>, k: u64) -> bool {
     b.phase_one_fraction == 1.0 && misplaced_cycle_start(b, k)
 }

@@ -55,8 +55,8 @@ proptest! {
         let s = b.build_keras()?;
         let mut state = seed;
         // A cycle's first step is left out unless the cycle count is a power of
-        // two: the seed's float arithmetic (floor(k/n * cyc)) can put it at the
-        // end of the previous cycle; see keras_clr_cycle_starts_follow_the_seed.
+        // two: the Keras package's float arithmetic (floor(k/n * cyc)) can put it at the
+        // end of the previous cycle; see keras_clr_cycle_starts_follow_the_package.
         let exact = b.cycles.is_power_of_two();
         let steps: Vec<u64> = (0..period.min(300))
             .chain((0..100).map(|_| mix(&mut state) % (b.total_steps - period).max(1)))
@@ -81,11 +81,11 @@ proptest! {
     }
 
     #[test]
-    fn keras_clr_cycle_starts_follow_the_seed(
+    fn keras_clr_cycle_starts_follow_the_package(
         b in keras_clr(),
         period in 1u64..=200,
     ) {
-        // At step j*period the seed computes x = k/n and floor(x * cyc), which
+        // At step j*period the package computes x = k/n and floor(x * cyc), which
         // can round down to j - 1 (cyc = 49: 1/49*49 < 1). The step then shows
         // the end of cycle j - 1 (0 after a fall, hi after a rise-only cycle)
         // instead of the start of cycle j. Python does the same.
@@ -98,16 +98,16 @@ proptest! {
         for j in 0..b.cycles {
             let got = s.hypers(j * period).lr;
             let x = (j * period) as f64 / b.total_steps as f64;
-            let seed_cycle = libm::floor(x * b.cycles as f64) as u64;
+            let package_cycle = libm::floor(x * b.cycles as f64) as u64;
             let tol = hi * 1e-12;
             if clr_nan_step(&b, j * period) {
                 // Position exactly 1 with phase_one_fraction 1: NaN (reported).
                 continue;
             }
-            if seed_cycle == j {
+            if package_cycle == j {
                 prop_assert!((got - start).abs() <= tol, "cycle {j}: {got} vs start {start}");
             } else {
-                prop_assert_eq!(seed_cycle + 1, j);
+                prop_assert_eq!(package_cycle + 1, j);
                 prop_assert!((got - end).abs() <= tol, "cycle {j}: {got} vs end {end}");
             }
         }

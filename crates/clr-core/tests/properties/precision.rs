@@ -60,7 +60,7 @@ pub(crate) fn restarts_f32(b: &CosineRestartsBuilder<f64>) -> CosineRestartsBuil
         .warmup(b.warmup)
 }
 
-/// Keeps a phase-one fraction out of `(0.98, 1)`, where the seed's fall
+/// Keeps a phase-one fraction out of `(0.98, 1)`, where the Keras package's fall
 /// phase loses f32 precision (reported core bug).
 pub(crate) fn below_fall_bug(f: f64) -> f64 {
     if f > 0.98 && f < 1.0 {
