@@ -44,6 +44,8 @@ pub struct FitOneCycle<F> {
     /// Built from `config` (so not written).
     lr: Piecewise<F>,
     momentum: Piecewise<F>,
+    /// `1./(n_iter*n_epoch)`, what `pct_train` grows by after each batch.
+    increment: f64,
 }
 
 #[cfg(feature = "serde")]
@@ -145,6 +147,7 @@ impl<F: Real> FitOneCycleBuilder<F> {
             config: *self,
             lr: combined_cos(n, pct, start, self.lr_max, end)?,
             momentum: combined_cos(n, pct, m0, m1, m2)?,
+            increment: 1.0 / n as f64,
         })
     }
 }
@@ -175,11 +178,16 @@ impl<F: Real> FitOneCycle<F> {
     /// the batches of a long epoch) it is summed as fastai sums it.
     fn position(&self, step: u64) -> f32 {
         let (n, epochs) = (self.config.total_steps, self.config.epochs);
-        let batches = n / epochs;
         let step = step.min(n - 1);
-        let (epoch, batch) = (step / batches, step % batches);
-        let start = epoch as f64 / epochs as f64;
-        let d = 1.0 / n as f64;
+        let (start, batch) = match epochs {
+            1 => (0.0, step),
+            _ => {
+                let batches = n / epochs;
+                let epoch = step / batches;
+                (epoch as f64 / epochs as f64, step % batches)
+            }
+        };
+        let d = self.increment;
         let guess = start + batch as f64 * d;
         let margin = (batch as f64 + 2.0) * f64::EPSILON;
         let (low, high) = ((guess - margin) as f32, (guess + margin) as f32);
