@@ -40,7 +40,7 @@ pub enum Anneal {
 
 impl Anneal {
     /// Checks the curve's own parameter (the power of [`Anneal::Poly`]).
-    pub fn validate(self) -> Result<Self, Error> {
+    pub(crate) fn validate(self) -> Result<Self, Error> {
         if let Anneal::Poly(p) = self {
             check::positive("power", p)?;
         }
