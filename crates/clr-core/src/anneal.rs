@@ -47,29 +47,52 @@ impl Anneal {
         Ok(self)
     }
 
-    /// The value at `pct` in PyTorch's expressions (`Cos` and `Linear`;
-    /// the others, which PyTorch has not, in fastai's).
+    /// The part of PyTorch's curve that depends on the progress alone:
+    /// `cos(pi * pct) + 1` for `Cos`, `pct` for the others. Values
+    /// annealed over one phase share it (and so one cosine):
+    /// [`torch_at`](Self::torch_at) gives each.
     #[inline]
-    pub(crate) fn torch<F: Real>(self, start: F, end: F, pct: F) -> F {
-        let two = F::one() + F::one();
+    pub(crate) fn torch_wave<F: Real>(self, pct: F) -> F {
         match self {
-            Anneal::Cos => end + (start - end) / two * ((F::PI() * pct).cos() + F::one()),
-            Anneal::Linear => (end - start) * pct + start,
-            _ => self.fastai(start, end, pct),
+            Anneal::Cos => (F::PI() * pct).cos() + F::one(),
+            _ => pct,
         }
     }
 
-    /// The value at `pos` in fastai's expressions.
+    /// The value from `start` to `end` at `wave = torch_wave(pct)`, in
+    /// PyTorch's expressions (`Cos` and `Linear`; the others, which PyTorch
+    /// has not, in fastai's).
     #[inline]
-    pub(crate) fn fastai<F: Real>(self, start: F, end: F, pos: F) -> F {
-        let one = F::one();
+    pub(crate) fn torch_at<F: Real>(self, start: F, end: F, wave: F) -> F {
+        let two = F::one() + F::one();
         match self {
-            Anneal::Cos => {
-                start + (one + (F::PI() * (one - pos)).cos()) * (end - start) / (one + one)
-            }
-            Anneal::Linear => start + pos * (end - start),
-            Anneal::Exp => exp(start, end, pos),
-            Anneal::Poly(power) => start + (end - start) * pos.powf(F::from_f64(power)),
+            Anneal::Cos => end + (start - end) / two * wave,
+            Anneal::Linear => (end - start) * wave + start,
+            _ => self.fastai_at(start, end, wave),
+        }
+    }
+
+    /// The part of fastai's curve that depends on the position alone:
+    /// `1 + cos(pi * (1 - pos))` for `Cos`, `pos` for the others; values
+    /// annealed over one phase share it ([`fastai_at`](Self::fastai_at)).
+    #[inline]
+    pub(crate) fn fastai_wave<F: Real>(self, pos: F) -> F {
+        match self {
+            Anneal::Cos => F::one() + (F::PI() * (F::one() - pos)).cos(),
+            _ => pos,
+        }
+    }
+
+    /// The value from `start` to `end` at `wave = fastai_wave(pos)`, in
+    /// fastai's expressions.
+    #[inline]
+    pub(crate) fn fastai_at<F: Real>(self, start: F, end: F, wave: F) -> F {
+        let two = F::one() + F::one();
+        match self {
+            Anneal::Cos => start + wave * (end - start) / two,
+            Anneal::Linear => start + wave * (end - start),
+            Anneal::Exp => exp(start, end, wave),
+            Anneal::Poly(power) => start + (end - start) * wave.powf(F::from_f64(power)),
             Anneal::Constant => start,
         }
     }

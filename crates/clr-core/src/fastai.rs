@@ -19,16 +19,13 @@ use crate::anneal::Anneal;
 use crate::error::{check, Error, Expected, Value};
 use crate::hyper::{HyperSchedule, Hypers};
 use crate::phase::{Piecewise, Span};
-use crate::real::Real;
+use crate::real::{step_f64, Real};
 
 /// fastai's `Learner.fit_one_cycle`, bit for bit: `combined_cos(pct_start,
 /// lr_max/div, lr_max, lr_max/div_final)` for the learning rate and
-/// `combined_cos(pct_start, *moms)` for momentum, at fastai's own position
-/// of each batch of `epochs` epochs: `TrainEvalCallback`'s `pct_train`,
-/// which starts each epoch at `epoch/n_epoch` and adds `1./(n_iter*n_epoch)`
-/// after each batch, a running sum whose roundings `combine_scheds` sees
-/// once it rounds the sum to float32 (in one epoch of a million batches
-/// about 60 positions differ there from `k/n`'s).
+/// `combined_cos(pct_start, *moms)` for momentum, at `TrainEvalCallback`'s
+/// running `pct_train` of each batch of `epochs` epochs (in a long epoch it
+/// rounds to other float32 positions than `k/n`).
 ///
 /// ```
 /// use clr_core::{FitOneCycle, HyperSchedule};
@@ -188,8 +185,9 @@ impl<F: Real> FitOneCycle<F> {
             }
         };
         let d = self.increment;
-        let guess = start + batch as f64 * d;
-        let margin = (batch as f64 + 2.0) * f64::EPSILON;
+        let batch_f64 = step_f64(batch);
+        let guess = start + batch_f64 * d;
+        let margin = (batch_f64 + 2.0) * f64::EPSILON;
         let (low, high) = ((guess - margin) as f32, (guess + margin) as f32);
         if low == high {
             low
@@ -240,11 +238,13 @@ fn running_sum(mut s: f64, d: f64, mut count: u64) -> f64 {
 impl<F: Real> HyperSchedule<F> for FitOneCycle<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        // Both on the same fractions: one lookup serves both.
+        // Both cosines on the same fractions: one lookup and one cosine
+        // serve both.
         let (i, actual) = self.lr.combine(self.position(step));
+        let wave = self.lr.fastai_wave(i, actual);
         Hypers {
-            lr: self.lr.fastai_value(i, actual),
-            momentum: Some(self.momentum.fastai_value(i, actual)),
+            lr: self.lr.fastai_at(i, wave),
+            momentum: Some(self.momentum.fastai_at(i, wave)),
             weight_decay: None,
         }
     }

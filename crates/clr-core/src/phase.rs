@@ -29,7 +29,7 @@
 
 use crate::anneal::Anneal;
 use crate::error::{check, Error, Expected, Value};
-use crate::real::Real;
+use crate::real::{step_f64, unit_progress, Real};
 use crate::schedule::Schedule;
 
 /// The most phases a [`Piecewise`] schedule holds (it needs no allocator).
@@ -261,18 +261,19 @@ impl<F: Real> Piecewise<F> {
 
     /// The step's position: PyTorch's `step_num`, held at the last step.
     fn position(&self, step: u64) -> f64 {
-        step.min(self.total_steps - 1) as f64
+        step_f64(step.min(self.total_steps - 1))
     }
 
     /// The step's fastai position `k / n`, rounded to float32.
     fn fraction(&self, step: u64) -> f32 {
-        (self.position(step) / self.total_steps as f64) as f32
+        (self.position(step) / step_f64(self.total_steps)) as f32
     }
 
     /// PyTorch's phase of `step` and the progress `pct` through it. Where
     /// PyTorch divides by zero (a phase of no length) the phase is over:
-    /// `pct` is 1. Elsewhere the clamp changes nothing (PyTorch's `pct`
-    /// lies in `[0, 1]`) but keeps phases whose ends go backwards from
+    /// `pct` is 1. Elsewhere the clamp
+    /// changes nothing (PyTorch's `pct` lies in `[0, 1]`) but keeps the
+    /// steps past a last phase that ends early, or backwards, from
     /// extrapolating.
     pub(crate) fn locate(&self, step: u64) -> (usize, f64) {
         let position = self.position(step);
@@ -281,24 +282,23 @@ impl<F: Real> Piecewise<F> {
         for (i, phase) in self.phases().iter().enumerate() {
             if position <= phase.end || i == last {
                 let pct = (position - start) / (phase.end - start);
-                return (
-                    i,
-                    if pct.is_nan() {
-                        1.0
-                    } else {
-                        pct.clamp(0.0, 1.0)
-                    },
-                );
+                return (i, unit_progress(pct));
             }
             start = phase.end;
         }
         (last, 1.0)
     }
 
-    /// Phase `i`'s value at progress `pct`, by PyTorch's curves.
-    pub(crate) fn torch_value(&self, i: usize, pct: f64) -> F {
+    /// Phase `i`'s [`torch_wave`](Anneal::torch_wave) at progress `pct`:
+    /// what every value annealed over that phase shares.
+    pub(crate) fn torch_wave(&self, i: usize, pct: f64) -> F {
+        self.phases[i].anneal.torch_wave(F::from_f64(pct))
+    }
+
+    /// Phase `i`'s value at `wave`, by PyTorch's curves.
+    pub(crate) fn torch_at(&self, i: usize, wave: F) -> F {
         let p = self.phases[i];
-        p.anneal.torch(p.start_value, p.end_value, F::from_f64(pct))
+        p.anneal.torch_at(p.start_value, p.end_value, wave)
     }
 
     /// fastai's `combine_scheds` phase of `pos` and its `actual_pos`, in
@@ -319,11 +319,17 @@ impl<F: Real> Piecewise<F> {
         (idx, if actual.is_finite() { actual } else { 1.0 })
     }
 
-    /// Phase `i`'s value at fastai's `actual_pos`, by fastai's curves.
-    pub(crate) fn fastai_value(&self, i: usize, actual: f32) -> F {
+    /// Phase `i`'s [`fastai_wave`](Anneal::fastai_wave) at fastai's
+    /// `actual_pos`.
+    pub(crate) fn fastai_wave(&self, i: usize, actual: f32) -> F {
+        let pos = F::from_f64(f64::from(actual));
+        self.phases[i].anneal.fastai_wave(pos)
+    }
+
+    /// Phase `i`'s value at `wave`, by fastai's curves.
+    pub(crate) fn fastai_at(&self, i: usize, wave: F) -> F {
         let p = self.phases[i];
-        p.anneal
-            .fastai(p.start_value, p.end_value, F::from_f64(f64::from(actual)))
+        p.anneal.fastai_at(p.start_value, p.end_value, wave)
     }
 }
 
@@ -376,11 +382,11 @@ impl<F: Real> Schedule<F> for Piecewise<F> {
         match self.rule {
             Rule::EndSteps => {
                 let (i, pct) = self.locate(step);
-                self.torch_value(i, pct)
+                self.torch_at(i, self.torch_wave(i, pct))
             }
             Rule::Fractions => {
                 let (i, actual) = self.combine(self.fraction(step));
-                self.fastai_value(i, actual)
+                self.fastai_at(i, self.fastai_wave(i, actual))
             }
         }
     }

@@ -235,7 +235,7 @@ fn one_cycle_lr() {
     type O = OneCycleLr<f64>;
     let s = OneCycleLr::builder(0.1_f64, 100).build().unwrap();
     assert_eq!(same_form(&s, PINNED_ONE_CYCLE), s);
-    let s3 = OneCycleLr::builder(0.1_f64, 100)
+    let s3 = OneCycleLr::builder_epochs(0.1_f64, 4, 25)
         .three_phase(true)
         .no_momentum()
         .build()
@@ -246,52 +246,37 @@ fn one_cycle_lr() {
     refuses::<O>(
         &good,
         &[
+            ("/config/max_lr", json!(-0.1), "invalid max_lr = -0.1"),
+            ("/config/pct_start", json!(1.5), "invalid pct_start = 1.5"),
+            ("/config/div_factor", json!(0.0), "invalid div_factor = 0"),
             (
-                "/lr/phases/0/start_value",
-                json!(-0.004),
-                "invalid lr = -0.004",
-            ),
-            ("/lr/phases/1/end_value", json!(0.0), "invalid lr = 0"),
-            (
-                "/momentum/phases/0/start_value",
-                json!(-1.0),
-                "invalid momentum = -1",
+                "/config/final_div_factor",
+                json!(1e-320),
+                "invalid final_div_factor = 1e-320",
             ),
             (
-                "/momentum/total_steps",
-                json!(50),
-                "invalid momentum.total_steps = 50: expected 100",
+                "/config/momentum",
+                json!([-1.0, 0.95]),
+                "invalid base_momentum = -1",
             ),
             (
-                "/momentum/phases/0/end",
-                json!(30.0),
-                "invalid momentum.end = 30: expected 29",
+                "/config/length",
+                json!({"Steps": 0}),
+                "invalid total_steps = 0",
             ),
             (
-                "/momentum/len",
-                json!(3),
-                "invalid momentum.len = 3: expected 2",
+                "/config/length",
+                json!({"Epochs": {"epochs": 0, "steps_per_epoch": 10}}),
+                "invalid epochs = 0",
             ),
         ],
     );
-    // The phases' own checks (already there).
-    refuses::<O>(
-        &good,
-        &[
-            ("/lr/total_steps", json!(0), "invalid total_steps = 0"),
-            ("/lr/len", json!(0), "invalid phases = 0"),
-            (
-                "/lr/phases/0/anneal",
-                json!({"Poly": -1.0}),
-                "invalid power = -1",
-            ),
-        ],
+    // The form written before the one-cycle was written as its builder
+    // (its phases) is refused, not read as something else.
+    refused::<O>(
+        json!({"lr": {}, "momentum": null}),
+        "missing field `config`",
     );
-    // Unused phase slots are kept as written and never read.
-    let mut slot = serde_json::from_str::<Value>(PINNED_ONE_CYCLE_3).unwrap();
-    slot = with(slot, "/lr/phases/5/start_value", json!(-7.0));
-    let read: O = serde_json::from_value(slot).unwrap();
-    same_values(&read, &s3, 101);
 }
 
 #[test]
@@ -494,8 +479,9 @@ fn scheduler_refusals() {
 // The forms as the main branch wrote them (before deserialisation was
 // validated), but for what was derived and is no longer written (the warm
 // restarts' `int_mult`, the scheduler's `incremental` flag since the
-// stepper went) and fastai's one-cycle (its builder since it follows
-// fastai's float32 positions). Old forms still read.
+// stepper went; old forms still read) and the one-cycle presets, written
+// as their builder like every other preset since each is its reference's
+// transcription (their old forms are refused).
 const PINNED_RESTARTS: &str =
     r#"{"config":{"lr":0.1,"t0":10,"t_mult":2.0,"eta_min":0.0,"peak_decay":0.5,"warmup":2}}"#;
 const PINNED_RESTARTS32: &str =
@@ -505,8 +491,8 @@ const PINNED_SWEEP_LIN: &str = r#"{"min":9.999999747378752e-6,"max":10.0,"start"
 const PINNED_KERAS_CLR: &str = r#"{"config":{"cycles":3,"lr_range":[0.002,0.01],"total_steps":600,"momentum_range":[0.95,0.85],"phase_one_fraction":0.3,"amplitude":{"Decay":1.0}}}"#;
 const PINNED_COSINE_CYCLES: &str = r#"{"config":{"cycles":3,"lr_range":[0.002,0.01],"total_steps":600,"momentum_range":null,"phase_one_fraction":0.3,"amplitude":{"Decay":0.5}}}"#;
 const PINNED_KERAS_ONE_CYCLE: &str = r#"{"config":{"lr_range":[0.01,0.1],"total_steps":1000,"momentum_range":[0.95,0.85],"phase_one_fraction":0.3}}"#;
-const PINNED_ONE_CYCLE: &str = r#"{"lr":{"phases":[{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":99.0,"start_value":0.1,"end_value":4e-7,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"}],"len":2,"total_steps":100},"momentum":{"phases":[{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":99.0,"start_value":0.85,"end_value":0.95,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"}],"len":2,"total_steps":100}}"#;
-const PINNED_ONE_CYCLE_3: &str = r#"{"lr":{"phases":[{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":58.0,"start_value":0.1,"end_value":0.004,"anneal":"Cos"},{"end":99.0,"start_value":0.004,"end_value":4e-7,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"}],"len":3,"total_steps":100},"momentum":null}"#;
+const PINNED_ONE_CYCLE: &str = r#"{"config":{"max_lr":0.1,"length":{"Steps":100},"pct_start":0.3,"anneal":"Cos","div_factor":25.0,"final_div_factor":10000.0,"three_phase":false,"momentum":[0.85,0.95]}}"#;
+const PINNED_ONE_CYCLE_3: &str = r#"{"config":{"max_lr":0.1,"length":{"Epochs":{"epochs":4,"steps_per_epoch":25}},"pct_start":0.3,"anneal":"Cos","div_factor":25.0,"final_div_factor":10000.0,"three_phase":true,"momentum":null}}"#;
 const PINNED_FIT_ONE_CYCLE: &str = r#"{"config":{"lr_max":0.001,"total_steps":100,"div":25.0,"div_final":100000.0,"pct_start":0.25,"moms":[0.95,0.85,0.95],"epochs":1}}"#;
 const PINNED_CONSTANT: &str = r#"0.5"#;
 const PINNED_SCALED: &str = r#"{"inner":0.5,"factor":2.0}"#;

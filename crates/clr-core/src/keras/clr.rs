@@ -16,7 +16,7 @@
 use super::wave::{check_lr_range, check_momentum_range, Wave};
 use crate::error::{check, Error, Expected, Value};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::real::Real;
+use crate::real::{floor_non_negative, step_f64, Real};
 
 /// The amplitude of cycle `c` (0-based) relative to the first: the
 /// package's `amplitude_fn`.
@@ -136,9 +136,9 @@ impl<F: Real> ClrBuilder<F> {
     #[inline]
     fn hypers(&self, step: u64, to_lo: bool) -> Hypers<F> {
         let n = self.total_steps;
-        let cyc = self.cycles as f64;
-        let x = step.min(n - 1) as f64 / n as f64;
-        let c = libm::floor(x * cyc);
+        let cyc = step_f64(self.cycles);
+        let x = step_f64(step.min(n - 1)) / step_f64(n);
+        let c = floor_non_negative(x * cyc);
         let x = (x - c / cyc) * cyc;
         let wave = Wave::<F>::at(x, self.phase_one_fraction);
         let (lo, hi) = self.lr_range;

@@ -12,7 +12,7 @@
 use super::wave::{check_lr_range, check_momentum_range, Wave};
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::real::Real;
+use crate::real::{step_f64, Real};
 
 /// The Keras package's `keras_one_cycle_clr.OneCycle`, formulas and quirks
 /// included: a cosine rise from `lr_range.0` to `lr_range.1` over
@@ -81,7 +81,7 @@ impl<F: Real> HyperSchedule<F> for KerasOneCycle<F> {
     fn hypers(&self, step: u64) -> Hypers<F> {
         let c = &self.config;
         let n = c.total_steps;
-        let x = step.min(n - 1) as f64 / n as f64;
+        let x = step_f64(step.min(n - 1)) / step_f64(n);
         let wave = Wave::<F>::at(x, c.phase_one_fraction);
         let (lo, hi) = c.lr_range;
         Hypers {

@@ -13,7 +13,7 @@
 
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::real::Real;
+use crate::real::{floor_non_negative, step_f64, Real};
 
 /// PyTorch's `CyclicLR` modes.
 #[derive(Debug, Clone, Copy)]
@@ -60,20 +60,27 @@ pub enum ScaleMode {
 }
 
 impl CyclicMode {
-    /// PyTorch's `scale_fn` at `cycle` (1-based) and `last_epoch`.
-    fn scale(self, cycle: f64, last_epoch: f64) -> f64 {
+    /// PyTorch's `scale_fn` at `cycle` (1-based) and `last_epoch`, in `F`
+    /// (`ln_gamma` is `ln(gamma)`: an `f32` schedule's exp_range takes its
+    /// power through it, see [`Real::pow_f64`]).
+    #[inline]
+    fn scale<F: Real>(self, cycle: f64, last_epoch: f64, ln_gamma: f64) -> F {
         match self {
-            CyclicMode::Triangular => 1.0,
-            CyclicMode::Triangular2 => 1.0 / Real::powf(2.0, cycle - 1.0),
-            CyclicMode::ExpRange { gamma } => Real::powf(gamma, last_epoch),
+            CyclicMode::Triangular => F::one(),
+            // 1/2^(cycle - 1), exactly PyTorch's power of two: built from
+            // its exponent.
+            CyclicMode::Triangular2 => {
+                F::from_f64(libm::scalbn(1.0, -((cycle - 1.0).min(2000.0) as i32)))
+            }
+            CyclicMode::ExpRange { gamma } => F::pow_f64(gamma, ln_gamma, last_epoch),
             CyclicMode::Custom {
                 scale_fn,
                 scale_mode: ScaleMode::Cycle,
-            } => scale_fn(cycle),
+            } => F::from_f64(scale_fn(cycle)),
             CyclicMode::Custom {
                 scale_fn,
                 scale_mode: ScaleMode::Iterations,
-            } => scale_fn(last_epoch),
+            } => F::from_f64(scale_fn(last_epoch)),
         }
     }
 }
@@ -98,6 +105,8 @@ pub struct CyclicLr<F> {
     /// PyTorch's `total_size` and `step_ratio`, as it computes them once.
     total_size: f64,
     step_ratio: f64,
+    /// `ln(gamma)` of exp_range (NaN otherwise).
+    ln_gamma: f64,
 }
 
 #[cfg(feature = "serde")]
@@ -184,10 +193,15 @@ impl<F: Real> CyclicLrBuilder<F> {
             check::non_negative("max_momentum", max.to_f64())?;
         }
         let total_size = total as f64;
+        let ln_gamma = match self.mode {
+            CyclicMode::ExpRange { gamma } => Real::ln(gamma),
+            _ => f64::NAN,
+        };
         Ok(CyclicLr {
             config: *self,
             total_size,
             step_ratio: up as f64 / total_size,
+            ln_gamma,
         })
     }
 }
@@ -195,9 +209,9 @@ impl<F: Real> CyclicLrBuilder<F> {
 impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        let last_epoch = step as f64;
+        let last_epoch = step_f64(step);
         let ratio = last_epoch / self.total_size;
-        let cycle = libm::floor(1.0 + ratio);
+        let cycle = floor_non_negative(1.0 + ratio);
         let x = 1.0 + ratio - cycle;
         let factor = if x <= self.step_ratio {
             x / self.step_ratio
@@ -205,7 +219,7 @@ impl<F: Real> HyperSchedule<F> for CyclicLr<F> {
             (x - 1.0) / (self.step_ratio - 1.0)
         };
         let factor = F::from_f64(factor);
-        let scale = F::from_f64(self.config.mode.scale(cycle, last_epoch));
+        let scale = self.config.mode.scale(cycle, last_epoch, self.ln_gamma);
         let c = &self.config;
         Hypers {
             lr: c.base_lr + (c.max_lr - c.base_lr) * factor * scale,

@@ -9,15 +9,22 @@
 //!   total_steps - 1:                        max_lr (or initial_lr) -> min_lr, base (or max) -> max_momentum
 //! ```
 //!
-//! each phase annealed by `_annealing_cos` or `_annealing_linear` from the
-//! phase's progress `pct` ([`Piecewise`]'s PyTorch rule).
+//! and `get_lr`, at `step_num = last_epoch`:
+//!
+//! ```text
+//! start_step = 0.0
+//! for i, phase in enumerate(phases):
+//!     if step_num <= phase.end_step or i == len(phases) - 1:
+//!         pct = (step_num - start_step) / (phase.end_step - start_step)
+//!         lr = _annealing_cos(phase.start_lr, phase.end_lr, pct)   # or _annealing_linear
+//!         momentum = _annealing_cos(phase.start_momentum, phase.end_momentum, pct)
+//!     start_step = phase.end_step
+//! ```
 
 use crate::anneal::Anneal;
 use crate::error::{check, Error};
 use crate::hyper::{HyperSchedule, Hypers};
-use crate::phase::{Phase, Piecewise};
-use crate::real::Real;
-use crate::schedule::Schedule;
+use crate::real::{step_f64, unit_progress, Real};
 
 /// How long a run is: a step count, or PyTorch's `epochs × steps_per_epoch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,89 +97,23 @@ impl From<AnnealStrategy> for Anneal {
 /// # Ok::<(), clr_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(
-        try_from = "RawOneCycleLr<F>",
-        bound(
-            serialize = "F: Real + serde::Serialize",
-            deserialize = "F: Real + serde::Deserialize<'de>"
-        )
-    )
-)]
 pub struct OneCycleLr<F> {
-    lr: Piecewise<F>,
-    momentum: Option<Piecewise<F>>,
-}
-
-/// What a [`OneCycleLr`] is read from: its phases, each [`Piecewise`]
-/// validated as it is read, then [`check_pair`].
-#[cfg(feature = "serde")]
-#[derive(serde::Deserialize)]
-#[serde(
-    rename = "OneCycleLr",
-    bound(deserialize = "F: Real + serde::Deserialize<'de>")
-)]
-struct RawOneCycleLr<F> {
-    lr: Piecewise<F>,
-    momentum: Option<Piecewise<F>>,
+    config: OneCycleLrBuilder<F>,
+    total_steps: u64,
+    /// PyTorch's `_schedule_phases` (two, or three with `three_phase`).
+    phases: [SchedulePhase<F>; 3],
 }
 
 #[cfg(feature = "serde")]
-impl<F: Real> TryFrom<RawOneCycleLr<F>> for OneCycleLr<F> {
-    type Error = Error;
-    fn try_from(raw: RawOneCycleLr<F>) -> Result<Self, Error> {
-        check_pair(&raw.lr, raw.momentum.as_ref())?;
-        Ok(OneCycleLr {
-            lr: raw.lr,
-            momentum: raw.momentum,
-        })
-    }
-}
+crate::written::written_as_builder!(OneCycleLr, OneCycleLrBuilder, build);
 
-/// What [`OneCycleLrBuilder::build`] guarantees of the phases it makes,
-/// checked again on a deserialised one-cycle (its form is the phases, so
-/// the builder cannot be run again): every learning rate positive, every
-/// momentum finite and `>= 0`, and both on the same phase ends (so that one
-/// lookup of a step serves both, and `total_steps` speaks for both).
-#[cfg(feature = "serde")]
-fn check_pair<F: Real>(lr: &Piecewise<F>, momentum: Option<&Piecewise<F>>) -> Result<(), Error> {
-    use crate::error::{Expected, Value};
-    for phase in lr.phases() {
-        check::positive("lr", phase.start_value.to_f64())?;
-        check::positive("lr", phase.end_value.to_f64())?;
-    }
-    let Some(momentum) = momentum else {
-        return Ok(());
-    };
-    for phase in momentum.phases() {
-        check::non_negative("momentum", phase.start_value.to_f64())?;
-        check::non_negative("momentum", phase.end_value.to_f64())?;
-    }
-    let (lr_ends, m_ends) = (lr.phases(), momentum.phases());
-    let mismatch = |param, value: Value, want: f64| {
-        Err(Error::Invalid {
-            param,
-            value,
-            expected: Expected::Equal(want),
-        })
-    };
-    if m_ends.len() != lr_ends.len() {
-        let (m, n) = (m_ends.len() as u64, lr_ends.len() as f64);
-        return mismatch("momentum.len", Value::Int(m), n);
-    }
-    let (m, n) = (momentum.total_steps(), lr.total_steps());
-    if m != n {
-        let (m, n) = (m.unwrap_or(0), n.unwrap_or(0) as f64);
-        return mismatch("momentum.total_steps", Value::Int(m), n);
-    }
-    for (m, l) in m_ends.iter().zip(lr_ends) {
-        if m.end.to_bits() != l.end.to_bits() {
-            return mismatch("momentum.end", Value::Float(m.end), l.end);
-        }
-    }
-    Ok(())
+/// One of PyTorch's `_schedule_phases`: where it ends, and the learning
+/// rates and momenta it anneals between.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct SchedulePhase<F> {
+    end_step: f64,
+    lr: (F, F),
+    momentum: (F, F),
 }
 
 /// Builder of [`OneCycleLr`] with PyTorch's parameter names and defaults.
@@ -213,16 +154,6 @@ impl<F: Real> OneCycleLr<F> {
                 steps_per_epoch,
             },
         )
-    }
-
-    /// The learning-rate phases.
-    pub fn lr_phases(&self) -> &Piecewise<F> {
-        &self.lr
-    }
-
-    /// The momentum phases, when momentum is cycled.
-    pub fn momentum_phases(&self) -> Option<&Piecewise<F>> {
-        self.momentum.as_ref()
     }
 }
 
@@ -287,49 +218,83 @@ impl<F: Real> OneCycleLrBuilder<F> {
             self.final_div_factor.to_f64(),
             min.to_f64(),
         )?;
-        let lr = self.phases(total, [initial, self.max_lr, initial, min])?;
-        let momentum = match self.momentum {
-            None => None,
-            Some((base, max)) => {
-                check::non_negative("base_momentum", base.to_f64())?;
-                check::non_negative("max_momentum", max.to_f64())?;
-                Some(self.phases(total, [max, base, max, max])?)
-            }
+        if let Some((base, max)) = self.momentum {
+            check::non_negative("base_momentum", base.to_f64())?;
+            check::non_negative("max_momentum", max.to_f64())?;
+        }
+        let (base, max) = self.momentum.unwrap_or((F::zero(), F::zero()));
+        // PyTorch's expressions, so the ends round the same way.
+        let (t, p) = (total as f64, self.pct_start);
+        let phase = |end_step, lr, momentum| SchedulePhase {
+            end_step,
+            lr,
+            momentum,
         };
-        Ok(OneCycleLr { lr, momentum })
+        let warm_up = phase(p * t - 1.0, (initial, self.max_lr), (max, base));
+        let last = t - 1.0;
+        let phases = if self.three_phase {
+            [
+                warm_up,
+                phase(2.0 * p * t - 2.0, (self.max_lr, initial), (base, max)),
+                phase(last, (initial, min), (max, max)),
+            ]
+        } else {
+            // The fall ends at the last step: its copy is never reached.
+            let fall = phase(last, (self.max_lr, min), (base, max));
+            [warm_up, fall, fall]
+        };
+        Ok(OneCycleLr {
+            config: *self,
+            total_steps: total,
+            phases,
+        })
+    }
+}
+
+impl<F: Real> OneCycleLr<F> {
+    /// The phase of `step_num` and PyTorch's progress `pct` through it, in
+    /// `[0, 1]` (the phase holds `step_num`, the last the run's last step)
+    /// but where PyTorch divides by zero, at a phase of no length: the
+    /// phase is over, `pct = 1` (and past 2^53 steps, where ends round
+    /// together, the clamp keeps `pct` finite).
+    fn phase(&self, step_num: f64) -> (&SchedulePhase<F>, F) {
+        let [first, second, third] = &self.phases;
+        let mut start_step = 0.0;
+        for phase in [first, second] {
+            if step_num <= phase.end_step {
+                return (phase, Self::pct(step_num, start_step, phase.end_step));
+            }
+            start_step = phase.end_step;
+        }
+        (third, Self::pct(step_num, start_step, third.end_step))
     }
 
-    /// PyTorch's phases through `v = [start, peak, back, last]`: two phases
-    /// go start → peak → last, three start → peak → back → last. The ends
-    /// are PyTorch's expressions, so they round the same way.
-    fn phases(&self, total: u64, v: [F; 4]) -> Result<Piecewise<F>, Error> {
-        let (a, t) = (Anneal::from(self.anneal), total as f64);
-        let warm_up = Phase::new(self.pct_start * t - 1.0, v[0], v[1], a);
-        if self.three_phase {
-            let back = Phase::new(2.0 * self.pct_start * t - 2.0, v[1], v[2], a);
-            let last = Phase::new(t - 1.0, v[2], v[3], a);
-            Piecewise::from_phases(total, &[warm_up, back, last])
-        } else {
-            Piecewise::from_phases(total, &[warm_up, Phase::new(t - 1.0, v[1], v[3], a)])
-        }
+    fn pct(step_num: f64, start_step: f64, end_step: f64) -> F {
+        let pct = (step_num - start_step) / (end_step - start_step);
+        F::from_f64(unit_progress(pct))
     }
 }
 
 impl<F: Real> HyperSchedule<F> for OneCycleLr<F> {
     #[inline]
     fn hypers(&self, step: u64) -> Hypers<F> {
-        // Both built on the same phase ends: one lookup serves both.
-        let (i, pct) = self.lr.locate(step);
+        // PyTorch's `last_epoch`, held at the last step.
+        let step_num = step_f64(step.min(self.total_steps - 1));
+        let (phase, pct) = self.phase(step_num);
+        let anneal = Anneal::from(self.config.anneal);
+        // The cosine (or `pct`) once, for both.
+        let wave = anneal.torch_wave(pct);
+        let at = |(start, end)| anneal.torch_at(start, end, wave);
         Hypers {
-            lr: self.lr.torch_value(i, pct),
-            momentum: self.momentum.as_ref().map(|m| m.torch_value(i, pct)),
+            lr: at(phase.lr),
+            momentum: self.config.momentum.map(|_| at(phase.momentum)),
             weight_decay: None,
         }
     }
     fn total_steps(&self) -> Option<u64> {
-        Schedule::total_steps(&self.lr)
+        Some(self.total_steps)
     }
     fn has_momentum(&self) -> bool {
-        self.momentum.is_some()
+        self.config.momentum.is_some()
     }
 }

@@ -13,7 +13,7 @@
 //! `eta_min` to its peak, the cosine then running over the rest of it.
 
 use crate::error::{check, Error};
-use crate::real::Real;
+use crate::real::{step_f64, Real};
 use crate::schedule::Schedule;
 
 /// SGDR (Loshchilov & Hutter): cosine annealing from the peak to `eta_min`
@@ -79,7 +79,7 @@ impl<F: Real> CosineRestarts<F> {
         match self.int_mult {
             Some(m) => {
                 let (index, start, len) = int_cycle(self.config.t0, m, step);
-                (index, (step - start) as f64, len as f64)
+                (index, step_f64(step - start), step_f64(len))
             }
             None => self.real_cycle(step),
         }
@@ -199,28 +199,55 @@ impl<F: Real> CosineRestartsBuilder<F> {
     }
 }
 
+impl<F: Real> CosineRestarts<F> {
+    /// The peak of cycle `index`: the height above the floor decays, so a
+    /// peak never sinks below it.
+    fn peak(&self, index: u64) -> F {
+        let c = &self.config;
+        if c.peak_decay == 1.0 {
+            return c.lr;
+        }
+        let decay = Real::powf(c.peak_decay, index as f64);
+        c.eta_min + (c.lr - c.eta_min) * F::from_f64(decay)
+    }
+
+    /// The linear warm-up of cycle `index` at `T_cur < warmup`.
+    fn warming(&self, index: u64, t_cur: f64) -> F {
+        let eta = self.config.eta_min;
+        eta + (self.peak(index) - eta) * F::from_f64(t_cur / self.config.warmup as f64)
+    }
+}
+
 impl<F: Real> Schedule<F> for CosineRestarts<F> {
     #[inline]
     fn at(&self, step: u64) -> F {
         let c = &self.config;
-        let (index, t_cur, t_i) = self.cycle(step);
-        let eta = c.eta_min;
-        let peak = if c.peak_decay == 1.0 {
-            c.lr
-        } else {
-            // The height above the floor decays, so a peak never sinks below it.
-            eta + (c.lr - eta) * F::from_f64(Real::powf(c.peak_decay, index as f64))
+        // The cycle, and past its warm-up PyTorch's `T_cur` and `T_i` over
+        // the rest of it.
+        let (index, t_cur, t_i) = match self.int_mult {
+            Some(m) => {
+                let (index, start, len) = int_cycle(c.t0, m, step);
+                let t_cur = step - start;
+                if t_cur < c.warmup {
+                    return self.warming(index, step_f64(t_cur));
+                }
+                // `len >= T_0 > warmup`: a span of at least 1.
+                (index, step_f64(t_cur - c.warmup), step_f64(len - c.warmup))
+            }
+            None => {
+                let (index, t_cur, t_i) = self.real_cycle(step);
+                let warmup = c.warmup as f64;
+                if t_cur < warmup {
+                    return self.warming(index, t_cur);
+                }
+                // At least 1 but past 2^53 steps, where a cycle rounds to
+                // its warm-up's length: then its start, where 0/0 is NaN.
+                (index, t_cur - warmup, (t_i - warmup).max(1.0))
+            }
         };
-        let warmup = c.warmup as f64;
-        if t_cur < warmup {
-            return eta + (peak - eta) * F::from_f64(t_cur / warmup);
-        }
-        // The span is at least 1 but past 2^53 steps, where a cycle rounds
-        // to its warm-up's length: then its start, where 0/0 would be NaN.
-        let (t, span) = (t_cur - warmup, (t_i - warmup).max(1.0));
-        let cos = F::from_f64(core::f64::consts::PI * t / span).cos();
-        let (one, two) = (F::one(), F::one() + F::one());
-        eta + (peak - eta) * (one + cos) / two
+        let cos = F::from_f64(core::f64::consts::PI * t_cur / t_i).cos();
+        let (eta, one, two) = (c.eta_min, F::one(), F::one() + F::one());
+        eta + (self.peak(index) - eta) * (one + cos) / two
     }
 
     fn total_steps(&self) -> Option<u64> {
