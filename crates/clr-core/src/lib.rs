@@ -23,20 +23,25 @@
 //! ```
 //!
 //! # What is here
-//! - [`anneal`]: the curves (cos, linear, exp, poly, constant).
-//! - [`Piecewise`]: phases by end position, by fraction (fastai's
-//!   `combine_scheds`) or by step count.
-//! - Presets: [`OneCycleLr`] (PyTorch), [`FitOneCycle`] (fastai),
-//!   [`KerasOneCycle`] and [`KerasClr`] (the seed), [`CyclicLr`] (PyTorch),
-//!   [`CosineRestarts`] (PyTorch's warm restarts and beyond), [`LrSweep`]
-//!   (the range test's learning rates), [`CosineCycles`] (the seed's CLR fixed).
+//! - Presets, each reproducing its reference to the bit (with `std`):
+//!   [`OneCycleLr`], [`CyclicLr`] and [`CosineRestarts`] (PyTorch's
+//!   warm restarts, and beyond), [`FitOneCycle`] (fastai), [`KerasOneCycle`]
+//!   and [`KerasClr`] (the Keras package), [`CosineCycles`] (the Keras
+//!   package's CLR fixed), [`LrSweep`] (the range test's learning rates).
+//! - [`Piecewise`]: phases of [`Anneal`] curves by end position (PyTorch's
+//!   rule), by fraction (fastai's `combine_scheds`) or by step count.
 //! - Combinators: [`Constant`], [`Sequence`], [`Scaled`], [`Clamped`], [`Repeat`].
 //! - [`HyperSchedule`]: learning rate, momentum and weight decay per step;
 //!   [`Hypers::scale_lr`] and [`even_mults`] for discriminative learning rates.
+//! - State machines: [`Scheduler`] (the training loop) and, with `alloc`,
+//!   [`RangeTest`].
 //!
 //! # Features
+//! - `std`: the platform's math library (`f64::cos`, ...), which the
+//!   references call too, so values come out to their bits; without it
+//!   `libm`, a last bit apart on a few values in a hundred.
 //! - `serde`: (de)serialize every configuration and schedule.
-//! - `alloc`, `std`: needed by training records only; the schedules need neither.
+//! - `alloc`: training records and the range test; the schedules need no allocator.
 //! - `progress`: a progress bar (indicatif) for the adapters' shared
 //!   [`train::Fit`] and [`range_test::RangeTestRunner`]; implies `std`.
 //! - `proptest`: strategies for valid configurations and invariant checkers.
@@ -50,12 +55,12 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod anneal;
+mod anneal;
 mod combine;
-mod cyclic;
 mod error;
+mod fastai;
 mod hyper;
-mod one_cycle;
+mod keras;
 mod phase;
 /// proptest strategies for valid configurations and invariant checkers.
 #[cfg(feature = "proptest")]
@@ -63,26 +68,23 @@ pub mod proptest;
 #[cfg(feature = "alloc")]
 pub mod range_test;
 mod real;
-mod restarts;
 mod schedule;
 mod scheduler;
-mod stepper;
 pub mod suggest;
 mod sweep;
+mod torch;
 #[cfg(feature = "alloc")]
 pub mod train;
+#[cfg(feature = "serde")]
+mod written;
 
 pub use anneal::Anneal;
 pub use combine::{Clamped, Constant, Repeat, Scaled, Sequence};
-pub use cyclic::{
-    Amplitude, ClrBuilder, ClrShape, CosineCycles, CyclicLr, CyclicLrBuilder, CyclicMode,
-    FixedShape, KerasClr, KerasShape, ScaleMode, SeedClr,
-};
 pub use error::{Comparison, Error, Expected, Value};
+pub use fastai::{combined_cos, FitOneCycle, FitOneCycleBuilder};
 pub use hyper::{even_mults, Bundle, HyperSchedule, Hypers, Lr, Momentum, WithWeightDecay};
-pub use one_cycle::{
-    combined_cos, AnnealStrategy, FitOneCycle, FitOneCycleBuilder, KerasOneCycle,
-    KerasOneCycleBuilder, Length, OneCycleLr, OneCycleLrBuilder,
+pub use keras::{
+    Amplitude, ClrBuilder, CosineCycles, KerasClr, KerasOneCycle, KerasOneCycleBuilder,
 };
 pub use phase::{Phase, Piecewise, Span, MAX_PHASES};
 #[cfg(feature = "alloc")]
@@ -91,9 +93,12 @@ pub use range_test::{
     Smoothing, SweepResult, SweepStop,
 };
 pub use real::Real;
-pub use restarts::{CosineRestarts, CosineRestartsBuilder};
-pub use schedule::{Iter, Schedule, Stepper};
+pub use schedule::{Iter, Schedule};
 pub use scheduler::{batches_per_epoch, Control, Cycle, PastEnd, Scheduler, SchedulerState};
 #[cfg(feature = "alloc")]
 pub use scheduler::{BatchRecord, EpochRecord, Records};
 pub use sweep::{LrSweep, SweepMode};
+pub use torch::{
+    AnnealStrategy, CosineRestarts, CosineRestartsBuilder, CyclicLr, CyclicLrBuilder, CyclicMode,
+    Length, OneCycleLr, OneCycleLrBuilder, ScaleMode,
+};
