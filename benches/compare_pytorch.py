@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Per-step cost of PyTorch's own schedulers, for BENCHMARKS.md's ratios.
 
-Times ``OneCycleLR.step()`` and ``CyclicLR.step()`` (triangular2 and
-exp_range) on an SGD optimizer with one parameter group, with the presets of
+Times ``OneCycleLR.step()`` (two and three phases), ``CyclicLR.step()``
+(triangular2 and exp_range) and ``CosineAnnealingWarmRestarts.step()`` on an
+SGD optimizer with one parameter group, with the presets of
 ``benches/common/mod.rs`` (max_lr 0.1 over 1,000,000 steps; base_lr 0.001,
-max_lr 0.1, step_size_up 20,000, gamma 0.99999). Only the scheduler's
+max_lr 0.1, step_size_up 20,000, gamma 0.99999; T_0 1000, T_mult 2, lr
+0.1). Only the scheduler's
 ``step()`` is timed, as the Rust ``sequential`` group times only
 ``batch_begin`` + ``batch_end``.
 
@@ -27,9 +29,12 @@ def sgd():
     return torch.optim.SGD([p], lr=0.1, momentum=0.9)
 
 
-def one_cycle(steps):
-    # total_steps covers the timed steps: OneCycleLR raises past its end.
-    return torch.optim.lr_scheduler.OneCycleLR(sgd(), max_lr=0.1, total_steps=max(steps + 1, 1_000_000))
+def one_cycle(three_phase):
+    def make(steps):
+        # total_steps covers the timed steps: OneCycleLR raises past its end.
+        return torch.optim.lr_scheduler.OneCycleLR(
+            sgd(), max_lr=0.1, total_steps=max(steps + 1, 1_000_000), three_phase=three_phase)
+    return make
 
 
 def cyclic(mode):
@@ -37,6 +42,10 @@ def cyclic(mode):
         return torch.optim.lr_scheduler.CyclicLR(
             sgd(), base_lr=0.001, max_lr=0.1, step_size_up=20_000, mode=mode, gamma=0.99999)
     return make
+
+
+def warm_restarts(_steps):
+    return torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(sgd(), T_0=1000, T_mult=2)
 
 
 def time_steps(make, steps, repeats):
@@ -62,9 +71,11 @@ def main():
     print(f"# torch {torch.__version__}, python {platform.python_version()}, "
           f"{args.steps} steps x {args.repeats} repeats (median)")
     for name, make in [
-        ("OneCycleLR", one_cycle),
+        ("OneCycleLR", one_cycle(False)),
+        ("OneCycleLR three_phase", one_cycle(True)),
         ("CyclicLR triangular2", cyclic("triangular2")),
         ("CyclicLR exp_range", cyclic("exp_range")),
+        ("CosineAnnealingWarmRestarts", warm_restarts),
     ]:
         print(f"{name}: {time_steps(make, args.steps, args.repeats):.0f} ns/step")
 

@@ -1,31 +1,42 @@
 #!/usr/bin/env python3
-"""Tabulates the medians of `cargo bench --bench schedules` runs.
+"""Tabulates `cargo bench --bench schedules` runs, and PyTorch's step() times.
 
-    python3 benches/report.py [CRITERION_DIR ...]
+    python3 benches/report.py [CRITERION_DIR ...] [--pytorch FILE ...]
 
 CRITERION_DIR defaults to $CARGO_TARGET_DIR/criterion, else target/criterion.
-Prints one Markdown table per mode (random, sequential, fill): the median time
-per value of each function id and its ratio to the naive baseline of the same
-group (measured in the same run); a sequential group's floor (a bare rotation
-under the same harness) gets no such ratio, but the stepper's time over it.
-Given several directories (copies of the criterion directory after each of
-several runs), each cell is the median of the runs' medians and each ratio the
-median of the runs' ratios, so that one noisy run does not decide a row.
-Standard library only.
+Prints one Markdown table, a row per preset and value type: the time per value
+of `clr` in each group (random access, the Scheduler's step, fill) and the
+naive baseline's time over it, measured in the same run. Given several
+directories (copies of the criterion directory after each of several runs),
+each time is the median of the runs' medians and each ratio the median of the
+runs' ratios, so that one noisy run does not decide a row.
+
+Each --pytorch FILE is the output of benches/compare_pytorch.py after the run
+of the same position; the `PyTorch / step` column is then, for the f64 presets
+PyTorch has, the median over runs of PyTorch's step() time over that run's
+Scheduler step. Standard library only.
 """
-import statistics
 import json
 import os
+import re
+import statistics
 import sys
 from collections import defaultdict
 
-# The sequential groups' bare rotation (benches/common/floor.rs): read
-# against the stepper, not the naive baseline.
-FLOOR = "floor"
+# benches/compare_pytorch.py's names for the presets of benches/schedules.rs.
+PYTORCH = {
+    "OneCycleLR": "torch_one_cycle_2phase",
+    "OneCycleLR three_phase": "torch_one_cycle_3phase",
+    "CyclicLR triangular2": "cyclic_triangular2",
+    "CyclicLR exp_range": "cyclic_exp_range",
+    "CosineAnnealingWarmRestarts": "warm_restarts",
+}
+MODES = [("random", "clr"), ("sequential", "scheduler"), ("fill", "clr")]
 
 
 def load(root):
-    rows = defaultdict(dict)  # group_id -> function_id -> (median ns, elements)
+    """group_id -> function_id -> median ns per value."""
+    rows = defaultdict(dict)
     for dirpath, _dirs, files in os.walk(root):
         if os.path.basename(dirpath) != "new" or "benchmark.json" not in files:
             continue
@@ -34,87 +45,67 @@ def load(root):
         with open(os.path.join(dirpath, "estimates.json")) as f:
             est = json.load(f)
         elements = (bench.get("throughput") or {}).get("Elements", 1)
-        rows[bench["group_id"]][bench["function_id"]] = (est["median"]["point_estimate"], elements)
+        rows[bench["group_id"]][bench["function_id"]] = est["median"]["point_estimate"] / elements
     return rows
 
 
-def ratio(runs, group, num, den):
-    """The median over runs of num/den (times per value) in `group`, over
-    the runs that timed both; None if none did."""
-    both = [r[group] for r in runs if num in r.get(group, {}) and den in r[group]]
-    if not both:
-        return None
-    return statistics.median((g[num][0] / g[num][1]) / (g[den][0] / g[den][1]) for g in both)
+def load_pytorch(path):
+    """preset -> ns per step."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"(.+): (\d+) ns/step", line.strip())
+            if m and m.group(1) in PYTORCH:
+                out[PYTORCH[m.group(1)]] = float(m.group(2))
+    return out
 
 
-def merge(runs):
-    """Per group and function: the median over runs of (median ns, elements),
-    per group the median over runs of each naive/id ratio, and of
-    stepper/floor where the group has a floor."""
-    rows, ratios, floors = defaultdict(dict), defaultdict(dict), {}
-    for group in set().union(*runs):
-        for fid in set().union(*(r.get(group, {}) for r in runs)):
-            seen = [r[group][fid] for r in runs if fid in r.get(group, {})]
-            rows[group][fid] = (statistics.median(ns / el for ns, el in seen), 1)
-            # The floor is no alternative to the naive baseline: no ratio.
-            if fid != FLOOR and (q := ratio(runs, group, "naive", fid)) is not None:
-                ratios[group][fid] = q
-        if (q := ratio(runs, group, "stepper", FLOOR)) is not None:
-            floors[group] = q
-    return rows, ratios, floors
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 
 def fmt_ns(ns):
+    if ns is None:
+        return ""
     return f"{ns:.2f} ns" if ns < 100 else f"{ns:.0f} ns"
 
 
+def fmt_x(x):
+    return "" if x is None else f"{x:.2f}x" if x < 100 else f"{x:.0f}x"
+
+
 def main():
-    roots = sys.argv[1:] or [os.path.join(
-        os.environ.get("CARGO_TARGET_DIR", "target"), "criterion")]
+    args = sys.argv[1:]
+    pytorch_files = args[args.index("--pytorch") + 1:] if "--pytorch" in args else []
+    roots = args[:args.index("--pytorch")] if "--pytorch" in args else args
+    roots = roots or [os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "criterion")]
     runs = [load(root) for root in roots]
     if not all(runs):
         sys.exit(f"no criterion results under one of {roots}")
-    rows, ratios, floors = merge(runs)
-    modes = defaultdict(list)
-    for group in sorted(rows):
-        parts = group.split("/")
-        # Other benchmarks (clr-tch's overhead) may share the directory.
-        if len(parts) != 3:
-            continue
-        mode, preset, ty = parts
-        modes[mode].append((preset, ty, rows[group]))
-    for mode in ["random", "sequential", "fill"]:
-        if mode not in modes:
-            continue
-        ids = sorted({i for _, _, r in modes[mode] for i in r} - {"naive", FLOOR})
-        ids += [i for i in (FLOOR, "naive") if any(i in r for _, _, r in modes[mode])]
-        per = "per value" if mode == "fill" else "per step"
-        head = ["preset", "type"] + [f"{i} ({per})" for i in ids]
-        head += [f"naive / {i}" for i in ids if i not in ("naive", FLOOR)]
-        with_floor = any(f"{mode}/{p}/{t}" in floors for p, t, _ in modes[mode])
-        if with_floor:
-            head += [f"stepper / {FLOOR}"]
-        if mode == "fill":
-            head += ["clr M values/s"]
-        print(f"\n### {mode}\n")
-        print("| " + " | ".join(head) + " |")
-        print("|" + "---|" * len(head))
-        for preset, ty, r in modes[mode]:
-            per_value = {i: r[i][0] / r[i][1] for i in r}
-            cells = [preset, ty] + [fmt_ns(per_value[i]) if i in per_value else "" for i in ids]
-            for i in ids:
-                if i in ("naive", FLOOR):
-                    continue
-                if i in ratios[f"{mode}/{preset}/{ty}"]:
-                    cells.append(f"{ratios[f'{mode}/{preset}/{ty}'][i]:.2f}x")
-                else:
-                    cells.append("")
-            if with_floor:
-                q = floors.get(f"{mode}/{preset}/{ty}")
-                cells.append(f"{q:.2f}x" if q is not None else "")
-            if mode == "fill" and "clr" in per_value:
-                cells.append(f"{1e3 / per_value['clr']:.0f}")
-            print("| " + " | ".join(cells) + " |")
+    torch_runs = [load_pytorch(p) for p in pytorch_files]
+    presets = sorted({tuple(g.split("/")[1:]) for r in runs for g in r if len(g.split("/")) == 3})
+    head = ["preset", "type"]
+    for mode, fid in MODES:
+        head += [f"{mode} `{fid}`", "naive / it"]
+    if torch_runs:
+        head += ["PyTorch `step()` / `scheduler`"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for preset, ty in presets:
+        cells = [preset, ty]
+        for mode, fid in MODES:
+            group = f"{mode}/{preset}/{ty}"
+            times = [r.get(group, {}).get(fid) for r in runs]
+            ratios = [r[group]["naive"] / r[group][fid] for r in runs
+                      if fid in r.get(group, {}) and "naive" in r[group]]
+            cells += [fmt_ns(median(times)), fmt_x(median(ratios))]
+        if torch_runs:
+            group = f"sequential/{preset}/{ty}"
+            ratios = [t[preset] / r[group]["scheduler"] for r, t in zip(runs, torch_runs)
+                      if ty == "f64" and preset in t and "scheduler" in r.get(group, {})]
+            cells.append(fmt_x(median(ratios)))
+        print("| " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -10,20 +10,16 @@
 //! ```
 //!
 //! Group ids: `{random,sequential,fill}/<preset>/<f32|f64>`; function ids:
-//! `clr` (random access, fill), `scheduler` (exact stepping: `batch_begin`
-//! is `hypers(iteration)` to the bit), `stepper` (`Scheduler::incremental`:
-//! the recurrence, within 1e-12 relative in `f64`, a few ulps in `f32`),
-//! `floor` (sequential only: a bare rotation under the same harness,
-//! `common/floor.rs`, to read the stepper against the machine's pace of
-//! the minute), `naive`. Values are consumed as a trainer would (each
-//! through `black_box`), not collected. Throughput is per value: per step
-//! for `random` and `sequential` (learning rate and momentum together), per
-//! element for `fill`.
+//! `clr` (random access, fill), `scheduler` (stepping through the
+//! `Scheduler`: `batch_begin` is `hypers(iteration)` to the bit), `naive`.
+//! Values are consumed as a trainer would (each through `black_box`), not
+//! collected. Throughput is per value: per step for `random` and
+//! `sequential` (learning rate and momentum together), per element for
+//! `fill`.
 
 mod common;
 
 use clr::core::{Bundle, Cycle, CyclicMode, HyperSchedule, Real, Schedule, Scheduler};
-use common::floor::Floor;
 use common::naive::{self, Naive, StdMath};
 use common::{scattered_steps, SCATTERED, TOTAL};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
@@ -81,46 +77,24 @@ fn sequential<F: Real, S: HyperSchedule<F> + Clone, N: Naive<F>>(
     let cycle = Cycle::new(1, TOTAL).expect("valid");
     let mut g = c.benchmark_group(format!("sequential/{preset}/{}", type_name::<F>()));
     g.throughput(Throughput::Elements(1));
-    for (id, incremental) in [("scheduler", false), ("stepper", true)] {
-        g.bench_function(id, |b| {
-            let mut s = Scheduler::<S, S, F>::new(schedule.clone(), cycle)
-                .expect("valid")
-                .record_every(u64::MAX)
-                .expect("valid");
-            if incremental {
-                s = s.incremental();
-            }
-            // On the heap, as a trainer's state usually is: held in this
-            // closure's frame instead, one preset's stepper ran twice as
-            // slow as its siblings with the same code (an address-aliasing
-            // effect of the machine, see BENCHMARKS.md).
-            let mut s = Box::new(s);
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    if let Ok(h) = s.batch_begin() {
-                        black_box(h.lr);
-                        black_box(h.momentum.unwrap_or(F::zero()));
-                    }
-                    s.batch_end(F::zero());
-                    if s.state().iteration == TOTAL {
-                        s.train_begin();
-                    }
-                }
-                start.elapsed()
-            })
-        });
-    }
-    // Right after the stepper, so that both see the machine's same minute.
-    g.bench_function("floor", |b| {
-        let mut f = Box::new(Floor::default());
+    g.bench_function("scheduler", |b| {
+        let s = Scheduler::<S, S, F>::new(schedule.clone(), cycle)
+            .expect("valid")
+            .record_every(u64::MAX)
+            .expect("valid");
+        // On the heap, as a trainer's state usually is.
+        let mut s = Box::new(s);
         b.iter_custom(|iters| {
             let start = Instant::now();
             for _ in 0..iters {
-                let (lr, momentum) = f.values::<F>();
-                black_box(lr);
-                black_box(momentum);
-                f.step_on();
+                if let Ok(h) = s.batch_begin() {
+                    black_box(h.lr);
+                    black_box(h.momentum.unwrap_or(F::zero()));
+                }
+                s.batch_end(F::zero());
+                if s.state().iteration == TOTAL {
+                    s.train_begin();
+                }
             }
             start.elapsed()
         })
@@ -217,11 +191,11 @@ fn presets<F: StdMath>(c: &mut Criterion) {
         Bundle::lr_only(common::warm_restarts::<F>()),
         || naive::TorchRestarts::<F>::new(0.1, 1000, 2),
     );
-    all_three(c, "seed_one_cycle", common::seed_one_cycle::<F>(), || {
-        naive::SeedOneCycle::<F>::new((0.01, 0.1), (0.95, 0.85))
+    all_three(c, "keras_one_cycle", common::keras_one_cycle::<F>(), || {
+        naive::KerasOneCycle::<F>::new((0.01, 0.1), (0.95, 0.85))
     });
-    all_three(c, "seed_clr", common::seed_clr::<F>(), || {
-        naive::SeedClr::<F>::new(10, (0.002, 0.01), (0.95, 0.85))
+    all_three(c, "keras_clr", common::keras_clr::<F>(), || {
+        naive::KerasClr::<F>::new(10, (0.002, 0.01), (0.95, 0.85))
     });
     all_three(
         c,

@@ -22,7 +22,7 @@
 //! booleans and parts with values from the input read backwards (so the
 //! stages above read what they always did), and reads them back:
 //! deserialization may refuse, but what it accepts must never panic on a
-//! lookup, a fill, a stepper or a training loop, must give finite learning
+//! lookup, a fill or a training loop, must give finite learning
 //! rates, and must write JSON that reads back to the same text.
 
 use clr_core::suggest::{self, fastai, torch_lr_finder, Suggestions};
@@ -372,7 +372,7 @@ fn decode_schedule(bytes: &mut Bytes<'_>) -> SchedInput {
         if let Some((m1, m2)) = momentum {
             builder = builder.momentum_range(m1, m2);
         }
-        // The seed's fall ends at 0, not at lr_range.0.
+        // The Keras package's fall ends at 0, not at lr_range.0.
         builder
             .build()
             .ok()
@@ -515,8 +515,8 @@ mod serde_stage {
     use super::Bytes;
     use clr_core::{
         Amplitude, Bundle, Clamped, Constant, CosineCycles, CosineRestarts, Cycle, CyclicLr,
-        FitOneCycle, HyperSchedule, KerasClr, KerasOneCycle, LrSweep, OneCycleLr, PastEnd, Repeat,
-        Scaled, Schedule, Scheduler, SweepMode,
+        FitOneCycle, HyperSchedule, Hypers, KerasClr, KerasOneCycle, LrSweep, OneCycleLr, PastEnd,
+        Repeat, Scaled, Schedule, Scheduler, SweepMode,
     };
     use serde::de::DeserializeOwned;
     use serde::Serialize;
@@ -599,7 +599,6 @@ mod serde_stage {
         }
         let finite = Scheduler::new(keras, Cycle::new(10, 10).unwrap())
             .unwrap()
-            .incremental()
             .past_end(PastEnd::Restart)
             .unwrap();
         if let Some(s) = reread(&finite, bytes) {
@@ -682,21 +681,13 @@ mod serde_stage {
             let lr = s.hypers(k).lr;
             assert!(lr.is_finite(), "lr {lr} at {k}");
         }
-        let mut out = [0.0; 40];
+        let mut out = [Hypers::default(); 40];
         for first in steps(s.total_steps()) {
-            s.fill_lr(&mut out, first);
+            s.fill_hypers(&mut out, first);
             assert!(
-                out.iter().all(|v| v.is_finite()),
+                out.iter().all(|h| h.lr.is_finite()),
                 "fill from {first}: {out:?}"
             );
-            s.fill_momentum(&mut out, first);
-        }
-        for first in [0, s.total_steps().unwrap_or(1 << 20).saturating_sub(20)] {
-            let mut stepper = s.stepper(first);
-            for _ in 0..40 {
-                let _ = s.stepped(&stepper);
-                s.advance(&mut stepper);
-            }
         }
     }
 

@@ -1,8 +1,7 @@
 //! What the benchmarks share: the presets at their benchmark sizes, scattered
-//! steps, the naive baselines and the sequential groups' floor.
+//! steps and the naive baselines.
 #![allow(dead_code)]
 
-pub mod floor;
 pub mod naive;
 
 use clr::core::{
@@ -66,16 +65,16 @@ pub fn warm_restarts<F: Real>() -> CosineRestarts<F> {
         .expect("valid")
 }
 
-/// The seed's `OneCycle(lr_range=(0.01, 0.1), momentum_range=(0.95, 0.85))`.
-pub fn seed_one_cycle<F: Real>() -> KerasOneCycle<F> {
+/// The Keras package's `OneCycle(lr_range=(0.01, 0.1), momentum_range=(0.95, 0.85))`.
+pub fn keras_one_cycle<F: Real>() -> KerasOneCycle<F> {
     KerasOneCycle::builder((f(0.01), f(0.1)), TOTAL)
         .momentum_range(f(0.95), f(0.85))
         .build()
         .expect("valid")
 }
 
-/// The seed's `CLR(cyc=10, lr_range=(0.002, 0.01), momentum_range=(0.95, 0.85))`.
-pub fn seed_clr<F: Real>() -> KerasClr<F> {
+/// The Keras package's `CLR(cyc=10, lr_range=(0.002, 0.01), momentum_range=(0.95, 0.85))`.
+pub fn keras_clr<F: Real>() -> KerasClr<F> {
     KerasClr::builder(10, (f(0.002), f(0.01)), TOTAL)
         .momentum_range(f(0.95), f(0.85))
         .build_keras()

@@ -304,18 +304,18 @@ impl<F: StdMath> Naive<F> for TorchRestarts<F> {
     }
 }
 
-/// The seed's `OneCycle.get_current_lr` / `get_current_momentum`, verbatim.
-pub struct SeedOneCycle<F> {
+/// The Keras package's `OneCycle.get_current_lr` / `get_current_momentum`, verbatim.
+pub struct KerasOneCycle<F> {
     lr_range: (F, F),
     momentum_range: (F, F),
     phase_one_fraction: F,
     n_iter: F,
 }
 
-impl<F: StdMath> SeedOneCycle<F> {
+impl<F: StdMath> KerasOneCycle<F> {
     /// `OneCycle(lr_range, momentum_range)` over `TOTAL` iterations.
     pub fn new(lr_range: (f64, f64), momentum_range: (f64, f64)) -> Self {
-        SeedOneCycle {
+        KerasOneCycle {
             lr_range: (c(lr_range.0), c(lr_range.1)),
             momentum_range: (c(momentum_range.0), c(momentum_range.1)),
             phase_one_fraction: c(0.3),
@@ -324,7 +324,7 @@ impl<F: StdMath> SeedOneCycle<F> {
     }
 }
 
-impl<F: StdMath> Naive<F> for SeedOneCycle<F> {
+impl<F: StdMath> Naive<F> for KerasOneCycle<F> {
     fn hypers(&self, k: u64) -> (F, F) {
         let lr = self.lr(k);
         let (one, two, pi, f) = (F::one(), c::<F>(2.0), F::PI(), self.phase_one_fraction);
@@ -350,9 +350,9 @@ impl<F: StdMath> Naive<F> for SeedOneCycle<F> {
     }
 }
 
-/// The seed's `CLR.get_current_lr` / `get_current_momentum`, verbatim
-/// (default `amplitude_fn`: 1).
-pub struct SeedClr<F> {
+/// The Keras package's `CLR.get_current_lr` / `get_current_momentum`,
+/// verbatim (default `amplitude_fn`: 1).
+pub struct KerasClr<F> {
     cyc: F,
     lr_range: (F, F),
     momentum_range: (F, F),
@@ -360,10 +360,10 @@ pub struct SeedClr<F> {
     n_iter: F,
 }
 
-impl<F: StdMath> SeedClr<F> {
+impl<F: StdMath> KerasClr<F> {
     /// `CLR(cyc, lr_range, momentum_range)` over `TOTAL` iterations.
     pub fn new(cyc: u64, lr_range: (f64, f64), momentum_range: (f64, f64)) -> Self {
-        SeedClr {
+        KerasClr {
             cyc: c(cyc as f64),
             lr_range: (c(lr_range.0), c(lr_range.1)),
             momentum_range: (c(momentum_range.0), c(momentum_range.1)),
@@ -380,7 +380,7 @@ impl<F: StdMath> SeedClr<F> {
     }
 }
 
-impl<F: StdMath> Naive<F> for SeedClr<F> {
+impl<F: StdMath> Naive<F> for KerasClr<F> {
     fn hypers(&self, k: u64) -> (F, F) {
         let lr = self.lr(k);
         let (one, two, pi, f) = (F::one(), c::<F>(2.0), F::PI(), self.phase_one_fraction);
@@ -409,33 +409,35 @@ impl<F: StdMath> Naive<F> for SeedClr<F> {
 }
 
 /// fastai's `combined_cos` through `combine_scheds` and `SchedCos`, at
-/// `pos = k / n` (what `ParamScheduler.before_batch` passes).
+/// `pos = k / n` (what `ParamScheduler.before_batch` passes), with
+/// `combine_scheds`' float32 `pcts` and `actual_pos`.
 pub struct FastaiOneCycle<F> {
-    pcts: [F; 3],
+    pcts: [f32; 3],
     lr: (F, F, F),
     moms: (F, F, F),
-    n: F,
+    n: f64,
 }
 
 impl<F: StdMath> FastaiOneCycle<F> {
     /// `fit_one_cycle(lr_max)` with fastai's defaults over `TOTAL` batches.
     pub fn new(lr_max: f64) -> Self {
-        let pct_start = 0.25;
+        let pct_start = 0.25_f64;
+        let start = pct_start as f32;
         FastaiOneCycle {
-            pcts: [F::zero(), c(pct_start), c(pct_start + (1.0 - pct_start))],
+            pcts: [0.0, start, start + (1.0 - pct_start) as f32],
             lr: (c(lr_max / 25.0), c(lr_max), c(lr_max / 1e5)),
             moms: (c(0.95), c(0.85), c(0.95)),
-            n: c(TOTAL as f64),
+            n: TOTAL as f64,
         }
     }
 
     /// `combine_scheds`' `_inner(pos)`: the phase and its own position.
     #[inline]
     fn inner(&self, k: u64) -> (usize, F) {
-        let pos: F = c::<F>(k as f64) / self.n;
+        let pos = (k as f64 / self.n) as f32;
         let idx = if pos >= self.pcts[1] { 1 } else { 0 };
         let actual_pos = (pos - self.pcts[idx]) / (self.pcts[idx + 1] - self.pcts[idx]);
-        (idx, actual_pos)
+        (idx, c(f64::from(actual_pos)))
     }
 }
 

@@ -123,7 +123,7 @@ fn invalid_numbers() {
         "--div-final",
     );
     refused(
-        "schedule fastai-one-cycle --total-steps 10 --moms 0.9,1.5,0.9",
+        "schedule fastai-one-cycle --total-steps 10 --moms 0.9,-1.5,0.9",
         "--moms",
     );
 }

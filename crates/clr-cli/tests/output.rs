@@ -215,11 +215,8 @@ fn closed_stdout_is_not_an_error() {
 
 /// A schedule is arithmetic: any finite momentum >= 0 is accepted, as
 /// PyTorch's schedulers accept it (their own tests cycle momentum between 1
-/// and 22 to tell the values apart; issue 22). The presets' checks are
-/// relaxed on the branch of issue 23; until it is merged they still refuse
-/// a momentum above 1.
+/// and 22 to tell the values apart).
 #[test]
-#[ignore = "needs the presets' momentum >= 0 rule (issue 23's branch)"]
 fn momentum_cycles_between_1_and_22_as_in_pytorchs_tests() {
     let lines = [
         "schedule cyclic --base-lr 0.1 --max-lr 1 --step-size-up 2 --base-momentum 1 --max-momentum 22 --steps 5",

@@ -1,14 +1,26 @@
-//! Annealing curves: pure functions from `(start, end, pct)` to a value.
+//! Annealing curves: the value at progress `pct` of the way from `start`
+//! (`pct = 0`) to `end` (`pct = 1`), each in its reference's own operation
+//! order, so that a schedule built on them gives that reference's bits.
 //!
-//! `pct` runs from 0 (the value is `start`) to 1 (the value is `end`). The
-//! formulas are PyTorch's `_annealing_cos` / `_annealing_linear` and fastai's
-//! `SchedExp` / `SchedPoly` / `SchedNo`, in the same operation order, so a
-//! schedule built on them reproduces those libraries to the last bits.
+//! PyTorch's `OneCycleLR` anneals with
+//!
+//! ```text
+//! _annealing_cos(start, end, pct)    = end + (start - end) / 2.0 * (cos(pi * pct) + 1)
+//! _annealing_linear(start, end, pct) = (end - start) * pct + start
+//! ```
+//!
+//! and fastai's `combine_scheds` with
+//!
+//! ```text
+//! sched_cos(start, end, pos)    = start + (1 + cos(pi * (1 - pos))) * (end - start) / 2
+//! sched_lin(start, end, pos)    = start + pos * (end - start)
+//! sched_exp(start, end, pos)    = start * (end / start) ** pos
+//! SchedPoly(start, end, power)  = start + (end - start) * pos ** power
+//! sched_no(start, end, pos)     = start
+//! ```
 
 use crate::error::{check, Error};
 use crate::real::Real;
-
-pub(crate) mod trig;
 
 /// The shape of one phase.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,85 +40,72 @@ pub enum Anneal {
 
 impl Anneal {
     /// Checks the curve's own parameter (the power of [`Anneal::Poly`]).
-    pub fn validate(self) -> Result<Self, Error> {
+    pub(crate) fn validate(self) -> Result<Self, Error> {
         if let Anneal::Poly(p) = self {
             check::positive("power", p)?;
         }
         Ok(self)
     }
 
-    /// The value at `pct` of the way from `start` to `end`.
-    #[inline(always)]
-    pub fn apply<F: Real>(self, start: F, end: F, pct: F) -> F {
+    /// The part of PyTorch's curve that depends on the progress alone:
+    /// `cos(pi * pct) + 1` for `Cos`, `pct` for the others. Values
+    /// annealed over one phase share it (and so one cosine):
+    /// [`torch_at`](Self::torch_at) gives each.
+    #[inline]
+    pub(crate) fn torch_wave<F: Real>(self, pct: F) -> F {
         match self {
-            Anneal::Cos => cos(start, end, pct),
-            Anneal::Linear => linear(start, end, pct),
-            Anneal::Exp => exp(start, end, pct),
-            Anneal::Poly(p) => poly(start, end, pct, F::from_f64(p)),
+            Anneal::Cos => (F::PI() * pct).cos() + F::one(),
+            _ => pct,
+        }
+    }
+
+    /// The value from `start` to `end` at `wave = torch_wave(pct)`, in
+    /// PyTorch's expressions (`Cos` and `Linear`; the others, which PyTorch
+    /// has not, in fastai's).
+    #[inline]
+    pub(crate) fn torch_at<F: Real>(self, start: F, end: F, wave: F) -> F {
+        let two = F::one() + F::one();
+        match self {
+            Anneal::Cos => end + (start - end) / two * wave,
+            Anneal::Linear => (end - start) * wave + start,
+            _ => self.fastai_at(start, end, wave),
+        }
+    }
+
+    /// The part of fastai's curve that depends on the position alone:
+    /// `1 + cos(pi * (1 - pos))` for `Cos`, `pos` for the others; values
+    /// annealed over one phase share it ([`fastai_at`](Self::fastai_at)).
+    #[inline]
+    pub(crate) fn fastai_wave<F: Real>(self, pos: F) -> F {
+        match self {
+            Anneal::Cos => F::one() + (F::PI() * (F::one() - pos)).cos(),
+            _ => pos,
+        }
+    }
+
+    /// The value from `start` to `end` at `wave = fastai_wave(pos)`, in
+    /// fastai's expressions.
+    #[inline]
+    pub(crate) fn fastai_at<F: Real>(self, start: F, end: F, wave: F) -> F {
+        let two = F::one() + F::one();
+        match self {
+            Anneal::Cos => start + wave * (end - start) / two,
+            Anneal::Linear => start + wave * (end - start),
+            Anneal::Exp => exp(start, end, wave),
+            Anneal::Poly(power) => start + (end - start) * wave.powf(F::from_f64(power)),
             Anneal::Constant => start,
         }
     }
 }
 
-/// PyTorch's `_annealing_cos`: `end + (start - end) / 2 * (cos(pi * pct) + 1)`.
-///
-/// The cosine is `libm`'s to the bit, computed by a branch-free kernel.
+/// fastai's `start * (end / start) ** pos`, for `start` and `end` > 0.
 #[inline]
-pub fn cos<F: Real>(start: F, end: F, pct: F) -> F {
-    cos_from(start, end, trig::cos(cos_arg(pct)))
-}
-
-/// `pi * pct`: the argument of [`cos`]'s cosine.
-#[inline(always)]
-pub(crate) fn cos_arg<F: Real>(pct: F) -> F {
-    F::PI() * pct
-}
-
-/// [`cos`] from its cosine `c = cos(pi * pct)`, in PyTorch's operation order.
-#[inline(always)]
-pub(crate) fn cos_from<F: Real>(start: F, end: F, c: F) -> F {
-    cos_from_half(end, cos_half(start, end), c)
-}
-
-/// `(start - end) / 2`: [`cos`]'s amplitude, which a schedule can keep.
-#[inline(always)]
-pub(crate) fn cos_half<F: Real>(start: F, end: F) -> F {
-    let two = F::one() + F::one();
-    (start - end) / two
-}
-
-/// [`cos_from`] given its amplitude `half = cos_half(start, end)`.
-#[inline(always)]
-pub(crate) fn cos_from_half<F: Real>(end: F, half: F, c: F) -> F {
-    end + half * (c + F::one())
-}
-
-/// PyTorch's `_annealing_linear`: `(end - start) * pct + start`.
-#[inline]
-pub fn linear<F: Real>(start: F, end: F, pct: F) -> F {
-    (end - start) * pct + start
-}
-
-/// fastai's `SchedExp`: `start * (end / start)^pct`.
-#[inline]
-pub fn exp<F: Real>(start: F, end: F, pct: F) -> F {
+fn exp<F: Real>(start: F, end: F, pos: F) -> F {
     let ratio = end / start;
     if ratio.is_finite() {
-        start * ratio.powf(pct)
+        start * ratio.powf(pos)
     } else {
         // A subnormal start overflows the ratio: interpolate the logarithms.
-        (start.ln() * (F::one() - pct) + end.ln() * pct).exp()
+        (start.ln() * (F::one() - pos) + end.ln() * pos).exp()
     }
-}
-
-/// fastai's `SchedPoly`: `start + (end - start) * pct^power`.
-#[inline]
-pub fn poly<F: Real>(start: F, end: F, pct: F, power: F) -> F {
-    start + (end - start) * pct.powf(power)
-}
-
-/// fastai's `SchedNo`: always `start`.
-#[inline]
-pub fn constant<F: Real>(start: F, _end: F, _pct: F) -> F {
-    start
 }

@@ -51,6 +51,10 @@ pub enum Expected {
     Decay,
     /// A finite number of magnitude at most the bound.
     Magnitude(f64),
+    /// A whole divisor of the count.
+    DivisorOf(u64),
+    /// Exactly this value (the one another parameter fixes).
+    Equal(f64),
 }
 
 impl fmt::Display for Expected {
@@ -70,6 +74,8 @@ impl fmt::Display for Expected {
             Expected::Magnitude(b) => {
                 write!(f, "expected a finite number of magnitude at most {b:e}")
             }
+            Expected::DivisorOf(n) => write!(f, "expected a divisor of {n}"),
+            Expected::Equal(v) => write!(f, "expected {}", Value::Float(*v)),
         }
     }
 }
@@ -150,6 +156,13 @@ pub enum Error {
         /// The cycle's length.
         total_steps: u64,
     },
+    /// A schedule holding a user's function (a `scale_fn`, an
+    /// `amplitude_fn`) was to be serialized or deserialized: a function
+    /// cannot be written, so it is refused rather than dropped.
+    Unserializable {
+        /// The parameter holding the function.
+        param: &'static str,
+    },
     /// A state machine was told something out of turn (a loss when it asked
     /// for a restore, say).
     OutOfTurn {
@@ -167,7 +180,9 @@ impl Error {
             Error::Invalid { param, .. } => param,
             Error::Order { low, .. } => low,
             Error::Compare { param, .. } => param,
-            Error::Overflow { param } | Error::Unbounded { param } => param,
+            Error::Overflow { param }
+            | Error::Unbounded { param }
+            | Error::Unserializable { param } => param,
             Error::PastEnd { .. } => "step",
             Error::OutOfTurn { .. } => "report",
         }
@@ -215,6 +230,10 @@ impl fmt::Display for Error {
                     "invalid {param}: expected a schedule with a finite length"
                 )
             }
+            Error::Unserializable { param } => write!(
+                f,
+                "invalid {param}: a function cannot be serialized; build the schedule in code"
+            ),
         }
     }
 }
@@ -295,6 +314,16 @@ pub(crate) mod check {
             Ok(v)
         } else {
             Err(invalid(param, v, Expected::AtLeast(bound)))
+        }
+    }
+
+    /// A quotient of checked operands (`max_lr / div_factor`) can still
+    /// overflow or vanish: blame the divisor, which is what the user typed.
+    pub(crate) fn quotient(param: &'static str, divisor: f64, quotient: f64) -> Result<(), Error> {
+        if quotient.is_finite() && quotient > 0.0 && quotient <= MAX_MAGNITUDE {
+            Ok(())
+        } else {
+            Err(invalid(param, divisor, Expected::Positive))
         }
     }
 

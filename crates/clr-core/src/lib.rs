@@ -23,25 +23,28 @@
 //! ```
 //!
 //! # What is here
-//! - [`anneal`]: the curves (cos, linear, exp, poly, constant).
-//! - [`Piecewise`]: phases by end position, by fraction (fastai's
-//!   `combine_scheds`) or by step count.
-//! - Presets: [`OneCycleLr`] (PyTorch), [`FitOneCycle`] (fastai),
-//!   [`KerasOneCycle`] and [`KerasClr`] (the seed), [`CyclicLr`] (PyTorch),
-//!   [`CosineRestarts`] (PyTorch's warm restarts and beyond), [`LrSweep`]
-//!   (the range test's learning rates), [`CosineCycles`] (the seed's CLR fixed).
+//! - Presets, each reproducing its reference to the bit (with `std`):
+//!   [`OneCycleLr`], [`CyclicLr`] and [`CosineRestarts`] (PyTorch's
+//!   warm restarts, and beyond), [`FitOneCycle`] (fastai), [`KerasOneCycle`]
+//!   and [`KerasClr`] (the Keras package), [`CosineCycles`] (the Keras
+//!   package's CLR fixed), [`LrSweep`] (the range test's learning rates).
+//! - [`Piecewise`]: phases of [`Anneal`] curves by end position (PyTorch's
+//!   rule), by fraction (fastai's `combine_scheds`) or by step count.
 //! - Combinators: [`Constant`], [`Sequence`], [`Scaled`], [`Clamped`], [`Repeat`].
 //! - [`HyperSchedule`]: learning rate, momentum and weight decay per step;
 //!   [`Hypers::scale_lr`] and [`even_mults`] for discriminative learning rates.
-//! - [`Scheduler`] and [`RangeTest`]: the training loop's and the range
-//!   test's state machines; [`ScheduledOptimizer`], what a framework
-//!   adapter implements for its optimizers (the loops that drive them are
-//!   the `clr-train` crate's).
+//! - State machines: [`Scheduler`] (the training loop) and, with `alloc`,
+//!   [`RangeTest`]; [`ScheduledOptimizer`], what a framework adapter
+//!   implements for its optimizers (the loops that drive them are the
+//!   `clr-train` crate's).
 //!
 //! # Features
+//! - `std`: the platform's math library (`f64::cos`, ...), which the
+//!   references call too, so values come out to their bits; without it
+//!   `libm`, a last bit apart on a few values in a hundred.
 //! - `serde`: (de)serialize every configuration and schedule.
-//! - `alloc`, `std`: needed by training records, the range test and
-//!   [`ScheduledOptimizer`] only; the schedules need neither.
+//! - `alloc`: training records, the range test and [`ScheduledOptimizer`];
+//!   the schedules need no allocator.
 //! - `proptest`: strategies for valid configurations and invariant checkers.
 
 #![no_std]
@@ -53,12 +56,12 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod anneal;
+mod anneal;
 mod combine;
-mod cyclic;
 mod error;
+mod fastai;
 mod hyper;
-mod one_cycle;
+mod keras;
 #[cfg(feature = "alloc")]
 mod optimizer;
 mod phase;
@@ -68,24 +71,21 @@ pub mod proptest;
 #[cfg(feature = "alloc")]
 pub mod range_test;
 mod real;
-mod restarts;
 mod schedule;
 mod scheduler;
-mod stepper;
 pub mod suggest;
 mod sweep;
+mod torch;
+#[cfg(feature = "serde")]
+mod written;
 
 pub use anneal::Anneal;
 pub use combine::{Clamped, Constant, Repeat, Scaled, Sequence};
-pub use cyclic::{
-    Amplitude, ClrBuilder, ClrShape, CosineCycles, CyclicLr, CyclicLrBuilder, CyclicMode,
-    FixedShape, KerasClr, KerasShape, ScaleMode, SeedClr,
-};
 pub use error::{Comparison, Error, Expected, Value};
+pub use fastai::{combined_cos, FitOneCycle, FitOneCycleBuilder};
 pub use hyper::{even_mults, Bundle, HyperSchedule, Hypers, Lr, Momentum, WithWeightDecay};
-pub use one_cycle::{
-    combined_cos, AnnealStrategy, FitOneCycle, FitOneCycleBuilder, KerasOneCycle,
-    KerasOneCycleBuilder, Length, OneCycleLr, OneCycleLrBuilder,
+pub use keras::{
+    Amplitude, ClrBuilder, CosineCycles, KerasClr, KerasOneCycle, KerasOneCycleBuilder,
 };
 #[cfg(feature = "alloc")]
 pub use optimizer::{check_factors, ScheduledOptimizer};
@@ -96,9 +96,12 @@ pub use range_test::{
     Smoothing, SweepResult, SweepStop,
 };
 pub use real::Real;
-pub use restarts::{CosineRestarts, CosineRestartsBuilder};
-pub use schedule::{Iter, Schedule, Stepper};
+pub use schedule::{Iter, Schedule};
 pub use scheduler::{batches_per_epoch, Control, Cycle, PastEnd, Scheduler, SchedulerState};
 #[cfg(feature = "alloc")]
 pub use scheduler::{BatchRecord, EpochRecord, Records};
 pub use sweep::{LrSweep, SweepMode};
+pub use torch::{
+    AnnealStrategy, CosineRestarts, CosineRestartsBuilder, CyclicLr, CyclicLrBuilder, CyclicMode,
+    Length, OneCycleLr, OneCycleLrBuilder, ScaleMode,
+};

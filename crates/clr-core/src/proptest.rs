@@ -40,16 +40,16 @@ use core::ops::Range;
 
 use ::proptest::prelude::*;
 
-use crate::cyclic::{Amplitude, ClrBuilder, CyclicLr, CyclicLrBuilder, CyclicMode, KerasClr};
 use crate::error::Error;
-use crate::one_cycle::{
-    AnnealStrategy, FitOneCycle, FitOneCycleBuilder, KerasOneCycle, KerasOneCycleBuilder, Length,
-    OneCycleLr, OneCycleLrBuilder,
-};
+use crate::fastai::{FitOneCycle, FitOneCycleBuilder};
+use crate::keras::{Amplitude, ClrBuilder, KerasClr, KerasOneCycle, KerasOneCycleBuilder};
 use crate::real::Real;
-use crate::restarts::{CosineRestarts, CosineRestartsBuilder};
 use crate::schedule::Schedule;
 use crate::sweep::{LrSweep, SweepMode};
+use crate::torch::{
+    AnnealStrategy, CosineRestarts, CosineRestartsBuilder, CyclicLr, CyclicLrBuilder, CyclicMode,
+    Length, OneCycleLr, OneCycleLrBuilder,
+};
 
 // ---------------------------------------------------------------------------
 // Building blocks.
@@ -197,7 +197,7 @@ fn harmonic(cycle: f64) -> f64 {
     1.0 / (1.0 + cycle)
 }
 
-/// An [`Amplitude`] in `(0, 1]` for every cycle: constant (the seed's
+/// An [`Amplitude`] in `(0, 1]` for every cycle: constant (the Keras package's
 /// default), a decay in `[0.1, 1]`, or one of two custom functions
 /// (`0.5^c` and `1 / (1 + c)`).
 pub fn amplitude() -> impl Strategy<Value = Amplitude> + Clone {

@@ -1,7 +1,6 @@
 //! The [`Schedule`] trait: a stateless map from step to value.
 
 use crate::real::Real;
-pub use crate::stepper::Stepper;
 
 /// A stateless schedule of one hyper-parameter: `value = schedule.at(step)`.
 ///
@@ -19,51 +18,14 @@ pub trait Schedule<F: Real> {
 
     /// Writes `at(first_step + i)` into `out[i]` for every `i`.
     ///
-    /// Implementations may override it with a faster loop; the values must
-    /// stay those of [`Schedule::at`].
+    /// Implementations may override it; the values must stay those of
+    /// [`Schedule::at`].
     fn fill(&self, out: &mut [F], first_step: u64) {
         let mut step = first_step;
         for v in out.iter_mut() {
             *v = self.at(step);
             step = step.saturating_add(1);
         }
-    }
-
-    /// A [`Stepper`] standing at `step`, for sequential evaluation with
-    /// [`stepped`](Schedule::stepped) and [`advance`](Schedule::advance).
-    ///
-    /// Schedules with a cheaper way to the next step than the direct formula
-    /// (an incremental recurrence) override the three; by default the
-    /// stepper only counts and every value is [`at`](Schedule::at).
-    fn stepper(&self, step: u64) -> Stepper {
-        Stepper::counting(step)
-    }
-
-    /// Moves `stepper` one step on.
-    ///
-    /// Only at the end of the stepper's window does this consult the
-    /// schedule; within it a step is the stepper's own, so a
-    /// [`Scheduler`](crate::Scheduler) moves it without calling this.
-    fn advance(&self, stepper: &mut Stepper) {
-        stepper.step = stepper.step.saturating_add(1);
-    }
-
-    /// The value at the stepper's step: `at(stepper.step())`, or within
-    /// 1e-12 relative of it where the schedule steps incrementally.
-    fn stepped(&self, stepper: &Stepper) -> F {
-        self.at(stepper.step)
-    }
-
-    /// `at(step)` to the bit, for a `stepper` of this schedule's: what an
-    /// exact [`Scheduler`](crate::Scheduler) reads at each batch. A schedule
-    /// may start from what the stepper knows of the segment `step` falls in
-    /// (a warm restart's cycle) instead of finding it again; a step outside
-    /// that segment is looked up as `at` does. Another schedule's stepper
-    /// may give a wrong value, never a panic.
-    #[inline(always)]
-    fn at_near(&self, stepper: &Stepper, step: u64) -> F {
-        let _ = stepper;
-        self.at(step)
     }
 
     /// The values of steps `0..total_steps()`, or of every step when unbounded.
@@ -85,19 +47,6 @@ impl<F: Real, S: Schedule<F> + ?Sized> Schedule<F> for &S {
     }
     fn fill(&self, out: &mut [F], first_step: u64) {
         (**self).fill(out, first_step)
-    }
-    fn stepper(&self, step: u64) -> Stepper {
-        (**self).stepper(step)
-    }
-    fn advance(&self, stepper: &mut Stepper) {
-        (**self).advance(stepper)
-    }
-    fn stepped(&self, stepper: &Stepper) -> F {
-        (**self).stepped(stepper)
-    }
-    #[inline(always)]
-    fn at_near(&self, stepper: &Stepper, step: u64) -> F {
-        (**self).at_near(stepper, step)
     }
 }
 

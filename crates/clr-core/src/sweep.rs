@@ -8,7 +8,7 @@ use crate::schedule::Schedule;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum SweepMode {
-    /// Evenly in `log10` (the seed's `10**linspace(log10 lo, log10 hi, steps)`).
+    /// Evenly in `log10` (the Keras package's `10**linspace(log10 lo, log10 hi, steps)`).
     #[default]
     Exp,
     /// Evenly in the learning rate (`linspace(lo, hi, steps)`).
@@ -89,7 +89,7 @@ impl<F: Real> LrSweep<F> {
         check::positive("lr_range.1", hi)?;
         let steps = check::nonzero("steps", steps)?.get();
         let (start, stop) = match mode {
-            SweepMode::Exp => (libm::log10(lo), libm::log10(hi)),
+            SweepMode::Exp => (Real::log10(lo), Real::log10(hi)),
             SweepMode::Linear => (lo, hi),
         };
         let step = if steps > 1 {
@@ -128,7 +128,7 @@ impl<F: Real> Schedule<F> for LrSweep<F> {
         // `i * step + start` among subnormals): keep the rates in the range.
         F::from_f64(
             match self.mode {
-                SweepMode::Exp => libm::pow(10.0, y),
+                SweepMode::Exp => Real::powf(10.0, y),
                 SweepMode::Linear => y,
             }
             .clamp(self.min, self.max),

@@ -350,7 +350,7 @@ fn fixed_clr_returns_to_the_floor_and_keras_clr_does_not() {
     let keras = b.build_keras().unwrap();
     let fixed = b.build_fixed().unwrap();
     let _: &CosineCycles<f64> = &fixed;
-    // The seed's phase two falls towards 0; the fixed one to lo.
+    // The Keras package's phase two falls towards 0; the fixed one to lo.
     assert!(keras.hypers(199).lr < 0.001);
     assert!(fixed.hypers(199).lr >= 0.002);
     assert!(close(
@@ -451,22 +451,19 @@ fn sweeps_stay_within_their_range_even_when_subnormal() {
     }
 }
 
-/// The one-cycle presets keep derived tables (phase starts, lengths, the
-/// shared-ends flag): a round trip rebuilds them, the serialised form holds
-/// only the phases, and a bad phase count is refused rather than zeroed.
+/// The one-cycle presets keep what they derive (PyTorch's phases, fastai's
+/// fractions): a round trip writes the builder and rebuilds the rest, and
+/// a `Piecewise` with a bad phase count is refused rather than zeroed.
 #[cfg(feature = "serde")]
 #[test]
-fn one_cycle_serde_round_trips_rebuild_the_derived_tables() {
+fn one_cycle_serde_round_trips_rebuild_what_is_derived() {
     let torch = OneCycleLr::builder(0.1_f64, 1000)
         .three_phase(true)
         .pct_start(0.7)
         .build()
         .unwrap();
     let json = serde_json::to_string(&torch).unwrap();
-    assert!(
-        !json.contains("reach") && !json.contains("shared"),
-        "{json}"
-    );
+    assert!(json.starts_with(r#"{"config":{"max_lr":0.1,"#), "{json}");
     let back: OneCycleLr<f64> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, torch);
     for step in [0, 1, 500, 699, 700, 999, 5000] {
@@ -476,7 +473,11 @@ fn one_cycle_serde_round_trips_rebuild_the_derived_tables() {
     let back: FitOneCycle<f32> =
         serde_json::from_str(&serde_json::to_string(&fastai).unwrap()).unwrap();
     assert_eq!(back, fastai);
-    let lr = serde_json::to_value(torch.lr_phases()).unwrap();
+    let phases = [
+        Phase::new(29.0, 0.004, 0.1, Anneal::Cos),
+        Phase::new(99.0, 0.1, 4e-7, Anneal::Cos),
+    ];
+    let lr = serde_json::to_value(Piecewise::from_phases(100, &phases).unwrap()).unwrap();
     let mut empty = lr.clone();
     empty["len"] = serde_json::json!(0);
     assert!(serde_json::from_value::<Piecewise<f64>>(empty).is_err());
@@ -485,12 +486,12 @@ fn one_cycle_serde_round_trips_rebuild_the_derived_tables() {
     assert!(serde_json::from_value::<Piecewise<f64>>(too_many).is_err());
 }
 
-/// The seed's presets halve their amplitudes at build time or off the
-/// wave's chain; a subnormal amplitude's half rounds, and taken to nearest
-/// it put a full wave one unit above the range (found by the fuzzer). Every
-/// learning rate stays at or below the range's top, as the seed's does.
+/// A subnormal amplitude's half rounds: halved before the product, a full
+/// wave came out one unit above the range (found by the fuzzer). In the
+/// Keras package's own order every learning rate stays at or below the
+/// range's top, as the package's does.
 #[test]
-fn seed_waves_stay_within_subnormal_ranges() {
+fn keras_waves_stay_within_subnormal_ranges() {
     for (lo, hi) in [(1_u64, 65_535_u64), (3, 65_535), (0x1234, 0x9999), (1, 3)] {
         let (lo, hi) = (f64::from_bits(lo), f64::from_bits(hi));
         for n in [10, 97, 1000] {
@@ -506,4 +507,78 @@ fn seed_waves_stay_within_subnormal_ranges() {
             }
         }
     }
+}
+
+/// Momentum is arithmetic: every preset takes any finite momentum >= 0, as
+/// PyTorch's schedulers do (its own tests cycle momentum between 1 and 22;
+/// `torch_one_cycle.json` and `torch_cyclic.json` hold those runs), and
+/// refuses a negative or non-finite one naming the parameter.
+#[test]
+fn presets_take_any_finite_momentum_at_least_zero() {
+    let (lo, hi) = (1.0_f64, 22.0);
+    let presets: Vec<Box<dyn HyperSchedule<f64>>> = vec![
+        Box::new(
+            OneCycleLr::builder(25.0, 10)
+                .momentum(lo, hi)
+                .build()
+                .unwrap(),
+        ),
+        Box::new(
+            CyclicLr::builder(1.0, 5.0)
+                .momentum(lo, hi)
+                .build()
+                .unwrap(),
+        ),
+        Box::new(
+            FitOneCycle::builder(0.1, 10)
+                .moms(hi, lo, hi)
+                .build()
+                .unwrap(),
+        ),
+        Box::new(
+            KerasOneCycle::builder((0.01, 0.1), 10)
+                .momentum_range(hi, lo)
+                .build()
+                .unwrap(),
+        ),
+        Box::new(
+            KerasClr::builder(2, (0.01, 0.1), 10)
+                .momentum_range(hi, lo)
+                .build_keras()
+                .unwrap(),
+        ),
+    ];
+    for p in &presets {
+        let m: Vec<f64> = (0..10).map(|k| p.hypers(k).momentum.unwrap()).collect();
+        assert!(m.iter().all(|m| (lo..=hi).contains(m)), "{m:?}");
+        assert!(m.iter().any(|&m| m > 1.0), "{m:?}");
+    }
+    let negative = [
+        OneCycleLr::builder(0.1_f64, 10)
+            .momentum(-0.1, 0.9)
+            .build()
+            .err(),
+        CyclicLr::builder(0.1_f64, 1.0)
+            .momentum(0.8, f64::NAN)
+            .build()
+            .err(),
+        FitOneCycle::builder(0.1_f64, 10)
+            .moms(0.9, -1.0, 0.9)
+            .build()
+            .err(),
+        KerasOneCycle::builder((0.01_f64, 0.1), 10)
+            .momentum_range(0.9, -0.5)
+            .build()
+            .err(),
+    ];
+    let params: Vec<_> = negative.iter().map(|e| e.unwrap().param()).collect();
+    assert_eq!(
+        params,
+        [
+            "base_momentum",
+            "max_momentum",
+            "moms.1",
+            "momentum_range.1"
+        ]
+    );
 }

@@ -82,14 +82,20 @@ fn cosine_restarts() {
         ],
     );
 
-    // `int_mult` is derived: whatever the input says, `t_mult` decides.
+    // `int_mult` (which older forms hold) is derived: whatever the input
+    // says, `t_mult` decides.
+    let old = |json: &Value, int_mult: Value| {
+        let mut json = json.clone();
+        json["int_mult"] = int_mult;
+        json
+    };
     for int_mult in [json!(0), json!(3), json!(null)] {
-        let read: R = serde_json::from_value(with(good.clone(), "/int_mult", int_mult)).unwrap();
+        let read: R = serde_json::from_value(old(&good, int_mult)).unwrap();
         assert_eq!(read, s);
         assert_eq!(read.at(25), s.at(25));
     }
     let fractional = with(good.clone(), "/config/t_mult", json!(1.5));
-    let read: R = serde_json::from_value(with(fractional, "/int_mult", json!(2))).unwrap();
+    let read: R = serde_json::from_value(old(&fractional, json!(2))).unwrap();
     let built = CosineRestarts::builder(0.1_f64, 10)
         .t_mult(1.5)
         .warmup(2)
@@ -140,7 +146,7 @@ fn same_values<F: Real, A: HyperSchedule<F>, B: HyperSchedule<F>>(a: &A, b: &B, 
 }
 
 #[test]
-fn seed_clr() {
+fn keras_clr() {
     let keras = KerasClr::builder(3, (0.002_f64, 0.01), 600)
         .momentum_range(0.95, 0.85)
         .build_keras()
@@ -168,8 +174,8 @@ fn seed_clr() {
         ),
         (
             "/config/momentum_range",
-            json!([1.5, 0.85]),
-            "invalid momentum_range.0 = 1.5",
+            json!([-0.5, 0.85]),
+            "invalid momentum_range.0 = -0.5",
         ),
         (
             "/config/amplitude",
@@ -229,7 +235,7 @@ fn one_cycle_lr() {
     type O = OneCycleLr<f64>;
     let s = OneCycleLr::builder(0.1_f64, 100).build().unwrap();
     assert_eq!(same_form(&s, PINNED_ONE_CYCLE), s);
-    let s3 = OneCycleLr::builder(0.1_f64, 100)
+    let s3 = OneCycleLr::builder_epochs(0.1_f64, 4, 25)
         .three_phase(true)
         .no_momentum()
         .build()
@@ -240,47 +246,37 @@ fn one_cycle_lr() {
     refuses::<O>(
         &good,
         &[
+            ("/config/max_lr", json!(-0.1), "invalid max_lr = -0.1"),
+            ("/config/pct_start", json!(1.5), "invalid pct_start = 1.5"),
+            ("/config/div_factor", json!(0.0), "invalid div_factor = 0"),
             (
-                "/lr/phases/0/start_value",
-                json!(-0.004),
-                "invalid lr = -0.004",
-            ),
-            ("/lr/phases/1/end_value", json!(0.0), "invalid lr = 0"),
-            (
-                "/momentum/phases/0/start_value",
-                json!(2.0),
-                "invalid momentum = 2",
+                "/config/final_div_factor",
+                json!(1e-320),
+                "invalid final_div_factor = 1e-320",
             ),
             (
-                "/momentum/total_steps",
-                json!(50),
-                "invalid lr.total_steps = 100",
+                "/config/momentum",
+                json!([-1.0, 0.95]),
+                "invalid base_momentum = -1",
             ),
             (
-                "/momentum/total_steps",
-                json!(200),
-                "invalid momentum.total_steps = 200",
+                "/config/length",
+                json!({"Steps": 0}),
+                "invalid total_steps = 0",
             ),
-        ],
-    );
-    // The phases' own checks (already there).
-    refuses::<O>(
-        &good,
-        &[
-            ("/lr/total_steps", json!(0), "invalid total_steps = 0"),
-            ("/lr/len", json!(0), "invalid phases = 0"),
             (
-                "/lr/phases/0/anneal",
-                json!({"Poly": -1.0}),
-                "invalid power = -1",
+                "/config/length",
+                json!({"Epochs": {"epochs": 0, "steps_per_epoch": 10}}),
+                "invalid epochs = 0",
             ),
         ],
     );
-    // Unused phase slots are kept as written and never read.
-    let mut slot = serde_json::from_str::<Value>(PINNED_ONE_CYCLE_3).unwrap();
-    slot = with(slot, "/lr/phases/5/start_value", json!(-7.0));
-    let read: O = serde_json::from_value(slot).unwrap();
-    same_values(&read, &s3, 101);
+    // The form written before the one-cycle was written as its builder
+    // (its phases) is refused, not read as something else.
+    refused::<O>(
+        json!({"lr": {}, "momentum": null}),
+        "missing field `config`",
+    );
 }
 
 #[test]
@@ -293,20 +289,81 @@ fn fit_one_cycle() {
     refuses::<O>(
         &good,
         &[
-            ("/lr/phases/0/end_value", json!(-1.0), "invalid lr = -1"),
+            ("/config/total_steps", json!(0), "invalid total_steps = 0"),
+            ("/config/lr_max", json!(-1.0), "invalid lr_max = -1"),
+            ("/config/pct_start", json!(1.5), "invalid pct_start = 1.5"),
             (
-                "/momentum/phases/1/end_value",
-                json!(1.5),
-                "invalid momentum = 1.5",
+                "/config/moms",
+                json!([0.95, -0.1, 0.95]),
+                "invalid moms.1 = -0.1",
             ),
             (
-                "/momentum/total_steps",
-                json!(99),
-                "invalid lr.total_steps = 100",
+                "/config/epochs",
+                json!(3),
+                "invalid epochs = 3: expected a divisor of 100",
             ),
         ],
     );
-    refused::<O>(with(good, "/momentum", Value::Null), "invalid type: null");
+    // The form written before it followed fastai's float32 positions (its
+    // phases) is refused, not read with other values.
+    refused::<O>(json!({"lr": {}, "momentum": {}}), "missing field `config`");
+}
+
+/// fastai's `combine_scheds` phases keep their rule through a round trip;
+/// their ends are float32 fractions that end at 1.
+#[test]
+fn piecewise_by_fractions() {
+    type P = Piecewise<f64>;
+    let spans = [
+        Span::new(0.3, 0.0_f64, 1.0, Anneal::Linear),
+        Span::new(0.7, 1.0, 0.5, Anneal::Cos),
+    ];
+    let s = Piecewise::by_fractions(10, &spans).unwrap();
+    let back: P = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(back, s);
+    for k in 0..12 {
+        assert_eq!(back.at(k).to_bits(), s.at(k).to_bits(), "{k}");
+    }
+    let good = serde_json::to_value(s).unwrap();
+    assert_eq!(good["rule"], json!("Fractions"));
+    refuses::<P>(
+        &good,
+        &[
+            ("/phases/0/end", json!(0.3), "invalid end = 0.3"),
+            ("/phases/1/end", json!(0.75), "invalid pcts = 0.75"),
+        ],
+    );
+}
+
+/// A schedule holding a user's function cannot be written: serializing it
+/// is an error naming the function, not a form that reads back with
+/// another (a `CyclicMode::Custom` used to come back as `|_| 1.0`, lrs
+/// 1, 3, 5, 3 where they were 1, 2, 3, 2), and so is reading one.
+#[test]
+fn user_functions_are_refused_not_dropped() {
+    let half_per_cycle = CyclicLr::builder(1.0_f64, 5.0)
+        .step_size_up(4)
+        .mode(CyclicMode::Custom {
+            scale_fn: |cycle| 0.5_f64.powf(cycle - 1.0),
+            scale_mode: ScaleMode::Cycle,
+        })
+        .build()
+        .unwrap();
+    let e = serde_json::to_string(&half_per_cycle).unwrap_err();
+    assert!(e.to_string().contains("invalid scale_fn"), "{e}");
+    let written = serde_json::to_value(CyclicLr::builder(1.0_f64, 5.0).build().unwrap()).unwrap();
+    let custom = json!({"Custom": {"scale_fn": null, "scale_mode": "Cycle"}});
+    refused::<CyclicLr<f64>>(with(written, "/config/mode", custom), "invalid scale_fn");
+
+    let decaying = KerasClr::builder(3, (0.002_f64, 0.01), 600)
+        .amplitude(Amplitude::Custom(|c| 1.0 / (1.0 + c)));
+    let e = serde_json::to_string(&decaying.build_keras().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("invalid amplitude_fn"), "{e}");
+    let e = serde_json::to_string(&decaying.build_fixed().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("invalid amplitude_fn"), "{e}");
+    let good: Value = serde_json::from_str(PINNED_KERAS_CLR).unwrap();
+    let custom = with(good, "/config/amplitude", json!({"Custom": null}));
+    refused::<KerasClr<f64>>(custom, "invalid amplitude_fn");
 }
 
 #[test]
@@ -363,8 +420,7 @@ fn scheduler() {
     let s = Scheduler::new(Bundle::lr_only(r), Cycle::new(2, 50).unwrap())
         .unwrap()
         .record_every(5)
-        .unwrap()
-        .incremental();
+        .unwrap();
     assert_eq!(same_form(&s, PINNED_SCHEDULER), s);
 
     let mut then = Scheduler::new(Bundle::lr_only(r), Cycle::new(1, 20).unwrap())
@@ -391,8 +447,7 @@ fn scheduler_refusals() {
     let s = Scheduler::new(Bundle::lr_only(r), Cycle::new(2, 50).unwrap())
         .unwrap()
         .record_every(5)
-        .unwrap()
-        .incremental();
+        .unwrap();
     let good = serde_json::to_value(&s).unwrap();
     // `record_every = 0` divided by zero at the first record.
     refuses::<S>(
@@ -411,39 +466,42 @@ fn scheduler_refusals() {
             .unwrap();
     finite = with(finite, "/cycle/epochs", json!(2));
     refused::<Scheduler<OneCycleLr<f64>>>(finite, "invalid total_steps = 1000");
-    // Without the `incremental` field (written before it existed): exact.
-    let mut old = good;
-    old.as_object_mut().unwrap().remove("incremental");
-    let read: S = serde_json::from_value(old).unwrap();
-    assert_eq!(
-        read,
-        Scheduler::new(Bundle::lr_only(r), Cycle::new(2, 50).unwrap())
-            .unwrap()
-            .record_every(5)
-            .unwrap()
-    );
+    // A form naming the incremental stepper this crate had reads as the
+    // exact scheduler, whose values it was within 1e-12 of.
+    for incremental in [true, false] {
+        let mut old = good.clone();
+        old["incremental"] = json!(incremental);
+        let read: S = serde_json::from_value(old).unwrap();
+        assert_eq!(read, s);
+    }
 }
 
 // The forms as the main branch wrote them (before deserialisation was
-// validated); these types are still written as derived.
-const PINNED_RESTARTS: &str = r#"{"config":{"lr":0.1,"t0":10,"t_mult":2.0,"eta_min":0.0,"peak_decay":0.5,"warmup":2},"int_mult":2}"#;
-const PINNED_RESTARTS32: &str = r#"{"config":{"lr":0.1,"t0":10,"t_mult":1.5,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":null}"#;
+// validated), but for what was derived and is no longer written (the warm
+// restarts' `int_mult`, the scheduler's `incremental` flag since the
+// stepper went; old forms still read) and the one-cycle presets, written
+// as their builder like every other preset since each is its reference's
+// transcription (their old forms are refused).
+const PINNED_RESTARTS: &str =
+    r#"{"config":{"lr":0.1,"t0":10,"t_mult":2.0,"eta_min":0.0,"peak_decay":0.5,"warmup":2}}"#;
+const PINNED_RESTARTS32: &str =
+    r#"{"config":{"lr":0.1,"t0":10,"t_mult":1.5,"eta_min":0.0,"peak_decay":1.0,"warmup":0}}"#;
 const PINNED_SWEEP_DOWN: &str = r#"{"min":0.00001,"max":10.0,"start":1.0,"stop":-5.0,"step":-0.12244897959183673,"steps":50,"mode":"Exp","_value":null}"#;
 const PINNED_SWEEP_LIN: &str = r#"{"min":9.999999747378752e-6,"max":10.0,"start":9.999999747378752e-6,"stop":10.0,"step":0.10101000000000256,"steps":100,"mode":"Linear","_value":null}"#;
 const PINNED_KERAS_CLR: &str = r#"{"config":{"cycles":3,"lr_range":[0.002,0.01],"total_steps":600,"momentum_range":[0.95,0.85],"phase_one_fraction":0.3,"amplitude":{"Decay":1.0}}}"#;
 const PINNED_COSINE_CYCLES: &str = r#"{"config":{"cycles":3,"lr_range":[0.002,0.01],"total_steps":600,"momentum_range":null,"phase_one_fraction":0.3,"amplitude":{"Decay":0.5}}}"#;
 const PINNED_KERAS_ONE_CYCLE: &str = r#"{"config":{"lr_range":[0.01,0.1],"total_steps":1000,"momentum_range":[0.95,0.85],"phase_one_fraction":0.3}}"#;
-const PINNED_ONE_CYCLE: &str = r#"{"lr":{"phases":[{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":99.0,"start_value":0.1,"end_value":4e-7,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"}],"len":2,"total_steps":100},"momentum":{"phases":[{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":99.0,"start_value":0.85,"end_value":0.95,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":29.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"}],"len":2,"total_steps":100}}"#;
-const PINNED_ONE_CYCLE_3: &str = r#"{"lr":{"phases":[{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":58.0,"start_value":0.1,"end_value":0.004,"anneal":"Cos"},{"end":99.0,"start_value":0.004,"end_value":4e-7,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"},{"end":29.0,"start_value":0.004,"end_value":0.1,"anneal":"Cos"}],"len":3,"total_steps":100},"momentum":null}"#;
-const PINNED_FIT_ONE_CYCLE: &str = r#"{"lr":{"phases":[{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":100.0,"start_value":0.001,"end_value":1e-8,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"},{"end":25.0,"start_value":0.00004,"end_value":0.001,"anneal":"Cos"}],"len":2,"total_steps":100},"momentum":{"phases":[{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":100.0,"start_value":0.85,"end_value":0.95,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"},{"end":25.0,"start_value":0.95,"end_value":0.85,"anneal":"Cos"}],"len":2,"total_steps":100}}"#;
+const PINNED_ONE_CYCLE: &str = r#"{"config":{"max_lr":0.1,"length":{"Steps":100},"pct_start":0.3,"anneal":"Cos","div_factor":25.0,"final_div_factor":10000.0,"three_phase":false,"momentum":[0.85,0.95]}}"#;
+const PINNED_ONE_CYCLE_3: &str = r#"{"config":{"max_lr":0.1,"length":{"Epochs":{"epochs":4,"steps_per_epoch":25}},"pct_start":0.3,"anneal":"Cos","div_factor":25.0,"final_div_factor":10000.0,"three_phase":true,"momentum":null}}"#;
+const PINNED_FIT_ONE_CYCLE: &str = r#"{"config":{"lr_max":0.001,"total_steps":100,"div":25.0,"div_final":100000.0,"pct_start":0.25,"moms":[0.95,0.85,0.95],"epochs":1}}"#;
 const PINNED_CONSTANT: &str = r#"0.5"#;
 const PINNED_SCALED: &str = r#"{"inner":0.5,"factor":2.0}"#;
 const PINNED_CLAMPED: &str = r#"{"inner":0.5,"min":0.0,"max":1.0}"#;
 const PINNED_REPEAT: &str = r#"{"inner":{"min":0.001,"max":1.0,"start":-3.0,"stop":0.0,"step":0.3333333333333333,"steps":10,"mode":"Exp","_value":null},"period":10,"times":3}"#;
 #[cfg(feature = "alloc")]
-const PINNED_SCHEDULER: &str = r#"{"schedule":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"next":null,"cycle":{"epochs":2,"batches_per_epoch":50},"record_every":5,"past_end":"Hold","state":{"iteration":0,"epoch":0},"records":{"batches":[],"epochs":[]},"incremental":true}"#;
+const PINNED_SCHEDULER: &str = r#"{"schedule":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0}},"momentum":null},"next":null,"cycle":{"epochs":2,"batches_per_epoch":50},"record_every":5,"past_end":"Hold","state":{"iteration":0,"epoch":0},"records":{"batches":[],"epochs":[]}}"#;
 #[cfg(feature = "alloc")]
-const PINNED_SCHEDULER_THEN: &str = r#"{"schedule":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"next":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0},"int_mult":1},"momentum":null},"cycle":{"epochs":1,"batches_per_epoch":20},"record_every":10,"past_end":"Continue","state":{"iteration":1,"epoch":1},"records":{"batches":[{"iteration":0,"lr":0.1,"momentum":null,"loss":0.5,"metrics":[]}],"epochs":[{"epoch":0,"lr":0.1,"metrics":[["loss",0.5]]}]},"incremental":false}"#;
+const PINNED_SCHEDULER_THEN: &str = r#"{"schedule":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0}},"momentum":null},"next":{"lr":{"config":{"lr":0.1,"t0":10,"t_mult":1.0,"eta_min":0.0,"peak_decay":1.0,"warmup":0}},"momentum":null},"cycle":{"epochs":1,"batches_per_epoch":20},"record_every":10,"past_end":"Continue","state":{"iteration":1,"epoch":1},"records":{"batches":[{"iteration":0,"lr":0.1,"momentum":null,"loss":0.5,"metrics":[]}],"epochs":[{"epoch":0,"lr":0.1,"metrics":[["loss",0.5]]}]}}"#;
 
 /// A range test's result is plain data, read as written: its curves may
 /// have any lengths, and suggesting on them must not panic.

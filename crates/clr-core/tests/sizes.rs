@@ -9,7 +9,7 @@
 
 use clr_core::{
     Bundle, CosineCycles, CosineRestarts, CyclicLr, FitOneCycle, KerasClr, KerasOneCycle, LrSweep,
-    OneCycleLr, Piecewise, Scheduler, SchedulerState, Stepper,
+    OneCycleLr, Piecewise, Scheduler, SchedulerState,
 };
 use core::mem::size_of;
 
@@ -61,7 +61,6 @@ fn sizes() {
             size_of::<Piecewise<f32>>(),
             size_of::<Piecewise<f64>>(),
         ),
-        ("Stepper", size_of::<Stepper>(), size_of::<Stepper>()),
         (
             "SchedulerState",
             size_of::<SchedulerState>(),

@@ -29,8 +29,20 @@ pub struct Case {
     pub kind: String,
     pub params: Map<String, Value>,
     pub steps: usize,
+    /// The steps of the rows, when not `0..steps` (a sparse case of a long run).
+    pub at: Option<Vec<u64>>,
     pub lr: Vec<f64>,
     pub momentum: Option<Vec<f64>>,
+}
+
+impl Case {
+    /// The step of each row.
+    pub fn row_steps(&self) -> Vec<u64> {
+        match &self.at {
+            Some(at) => at.clone(),
+            None => (0..self.steps as u64).collect(),
+        }
+    }
 }
 
 pub fn fixture_path(file: &str) -> std::path::PathBuf {
@@ -54,6 +66,10 @@ pub fn load(file: &str) -> Fixture {
         kind: c["kind"].as_str().expect("kind").to_owned(),
         params: c["params"].as_object().expect("params").clone(),
         steps: c["steps"].as_u64().unwrap_or(0) as usize,
+        at: c.get("at").map(|at| {
+            let at = at.as_array().expect("at is an array");
+            at.iter().map(|k| k.as_u64().expect("a step")).collect()
+        }),
         lr: c.get("lr").map(floats).unwrap_or_default(),
         momentum: c.get("momentum").map(floats),
     };
@@ -80,43 +96,10 @@ pub fn load(file: &str) -> Fixture {
     }
 }
 
-/// How close a value must be to its reference.
-pub enum Tolerance {
-    /// |a - b| <= rel·|b| + abs.
-    Relative { rel: f64, abs: f64 },
-    /// |a - b| <= frac · peak (fastai computes positions in float32).
-    OfPeak { lr: f64, momentum: f64 },
-}
-
-impl Tolerance {
-    pub fn for_source(file: &str, case: &Case) -> Self {
-        if file.starts_with("fastai") {
-            let peak = |v: &[f64]| v.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
-            Tolerance::OfPeak {
-                lr: 1e-6 * peak(&case.lr),
-                momentum: 1e-6 * case.momentum.as_deref().map_or(1.0, peak),
-            }
-        } else {
-            Tolerance::Relative {
-                rel: 1e-12,
-                abs: 1e-15,
-            }
-        }
-    }
-
-    pub fn accepts(&self, got: f64, want: f64) -> bool {
-        match *self {
-            Tolerance::Relative { rel, abs } => (got - want).abs() <= rel * want.abs() + abs,
-            Tolerance::OfPeak { lr, .. } => (got - want).abs() <= lr,
-        }
-    }
-
-    pub fn accepts_momentum(&self, got: f64, want: f64) -> bool {
-        match *self {
-            Tolerance::OfPeak { momentum, .. } => (got - want).abs() <= momentum,
-            _ => self.accepts(got, want),
-        }
-    }
+/// How close a value must be to its reference: |a - b| <= 1e-12·|b| + 1e-15,
+/// for every source (`bits.rs` counts the values equal to the bit).
+pub fn close(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1e-12 * want.abs() + 1e-15
 }
 
 fn num(case: &Case, key: &str) -> Option<f64> {
@@ -297,6 +280,9 @@ pub fn build<F: Real>(case: &Case) -> Result<Box<dyn HyperSchedule<F>>, Error> {
             }
             if let Some(m) = list(case, "moms") {
                 b = b.moms(f(m[0]), f(m[1]), f(m[2]));
+            }
+            if let Some(n) = int(case, "epochs") {
+                b = b.epochs(n);
             }
             Box::new(b.build()?)
         }
