@@ -63,7 +63,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 2. One-cycle, beta1 cycled, weight decay set every step.
     let cycle = Cycle::new(EPOCHS, batches_per_epoch)?;
     let schedule = OneCycleLr::builder(max_lr, cycle.iterations())
-        .momentum(0.85, 0.95)
+        .momentum_range(0.95, 0.85)
         .build()?
         .with_weight_decay(Constant::new(1e-4)?);
     let mut adam = adam.into_inner();

@@ -393,7 +393,7 @@ fn decode_schedule(bytes: &mut Bytes<'_>) -> SchedInput {
             builder = builder.step_size_down(u64::from(down % 20));
         }
         builder = match momentum {
-            Some((m1, m2)) => builder.momentum(m1, m2),
+            Some((m1, m2)) => builder.momentum_range(m2, m1),
             None => builder.no_momentum(),
         };
         builder

@@ -105,7 +105,9 @@ impl<F: Real> FitOneCycleBuilder<F> {
         self
     }
 
-    /// Sets `moms`, any finite values `>= 0`.
+    /// Sets `moms`, any finite values `>= 0`: the momentum at the start
+    /// first, as in every preset (`OneCycleLr::momentum_range`,
+    /// `KerasOneCycle::momentum_range`).
     pub fn moms(mut self, start: F, middle: F, end: F) -> Self {
         self.moms = (start, middle, end);
         self

@@ -8,7 +8,8 @@
 macro_rules! wave_setters {
     () => {
         /// Cycles momentum `m1 → m2 → m1` (in every cycle), any finite
-        /// values `>= 0`.
+        /// values `>= 0`: the momentum at the start first, as in every
+        /// preset (`OneCycleLr::momentum_range`, `FitOneCycle::moms`).
         pub fn momentum_range(mut self, m1: F, m2: F) -> Self {
             self.momentum_range = Some((m1, m2));
             self

@@ -3,13 +3,20 @@
 //! `k` times.
 
 /// PyTorch's momentum setters (`cycle_momentum`, `base_momentum`,
-/// `max_momentum`), for a builder with a `momentum: Option<(F, F)>` field.
+/// `max_momentum`), for a builder with a `momentum: Option<(F, F)>` field
+/// (PyTorch's `(base_momentum, max_momentum)`).
 macro_rules! momentum_setters {
     () => {
-        /// Cycles momentum between `base_momentum` (at the peak lr) and
-        /// `max_momentum`, any finite values `>= 0`.
-        pub fn momentum(mut self, base_momentum: F, max_momentum: F) -> Self {
-            self.momentum = Some((base_momentum, max_momentum));
+        /// Cycles momentum against the learning rate: `start` where the
+        /// learning rate is lowest (PyTorch's `max_momentum`), `at_peak`
+        /// where it peaks (`base_momentum`); any finite values `>= 0`.
+        ///
+        /// The momentum at the start comes first, in every preset:
+        /// `KerasOneCycle::momentum_range(0.95, 0.85)`,
+        /// `FitOneCycle::moms(0.95, 0.85, 0.95)` and this
+        /// `momentum_range(0.95, 0.85)` all start at 0.95.
+        pub fn momentum_range(mut self, start: F, at_peak: F) -> Self {
+            self.momentum = Some((at_peak, start));
             self
         }
 

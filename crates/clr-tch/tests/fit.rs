@@ -23,7 +23,7 @@ fn values(t: &Tensor) -> Vec<f64> {
 /// One-cycle over `cycle` with momentum and a weight decay a tenth of the lr.
 fn schedule(cycle: Cycle) -> impl HyperSchedule<f64> + Clone {
     let one_cycle = OneCycleLr::builder(0.1, cycle.iterations())
-        .momentum(0.85, 0.95)
+        .momentum_range(0.95, 0.85)
         .build()
         .unwrap();
     one_cycle.with_weight_decay(Scaled::new(Lr(one_cycle), 0.1).unwrap())

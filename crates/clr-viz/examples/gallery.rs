@@ -8,8 +8,7 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use clr_core::{
-    Action, CosineRestarts, HyperSchedule, OneCycleLr, RangeTest, RangeTestConfig, Report,
-    Schedule, Smoothing,
+    Action, Bundle, CosineRestarts, OneCycleLr, RangeTest, RangeTestConfig, Report, Smoothing,
 };
 use clr_viz::{Boundary, Figure, History, HistoryPlot, RangeTestPlot, SchedulePlot};
 
@@ -43,12 +42,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // One-cycle, as `clr schedule one-cycle --max-lr 0.01 --total-steps 1000`.
     let n = 1000;
     let s = OneCycleLr::builder(0.01, n).build()?;
-    let lr: Vec<f64> = (0..n).map(|i| s.hypers(i).lr).collect();
-    let m: Vec<f64> = (0..n)
-        .map(|i| s.hypers(i).momentum.unwrap_or(0.0))
-        .collect();
-    let plot = SchedulePlot::from_lr(&lr)
-        .momentum(&m)?
+    let plot = SchedulePlot::from_schedule(&s, n)
         .boundaries(&[Boundary::phase(299)])
         .title("one-cycle (PyTorch OneCycleLR), 1000 steps");
     save(&plot, &dir, "schedule")?;
@@ -59,8 +53,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         .t_mult(2.0)
         .eta_min(1e-3)
         .build()?;
-    let lr: Vec<f64> = (0..1500).map(|i| r.at(i)).collect();
-    let plot = SchedulePlot::from_lr(&lr)
+    // An lr-only schedule, as a bundle without momentum.
+    let plot = SchedulePlot::from_schedule(&Bundle::lr_only(r), 1500)
         .boundaries(&[
             Boundary::cycle(100),
             Boundary::cycle(300),

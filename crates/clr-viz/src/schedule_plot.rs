@@ -117,7 +117,9 @@ impl SchedulePlot {
 
     /// The learning rate of `schedule`'s iterations `0..steps`, and its
     /// momentum panel when it sets a momentum (`NaN`, a gap, at a step
-    /// where it sets none), in `f64` whatever the schedule's value type.
+    /// where it sets none), in `f64` whatever the schedule's value type. A
+    /// learning-rate-only `Schedule` (`CosineRestarts`, `LrSweep`) is
+    /// plotted as `Bundle::lr_only(schedule)`.
     pub fn from_schedule<F, S>(schedule: &S, steps: u64) -> Self
     where
         F: Real,

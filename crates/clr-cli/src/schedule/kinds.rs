@@ -273,7 +273,7 @@ impl OneCycleArgs {
             .div_factor(self.div_factor)
             .final_div_factor(self.final_div_factor)
             .three_phase(self.three_phase)
-            .momentum(self.base_momentum, self.max_momentum);
+            .momentum_range(self.max_momentum, self.base_momentum);
         if self.no_momentum {
             builder = builder.no_momentum();
         }
@@ -306,7 +306,7 @@ impl CyclicArgs {
                 Mode::Triangular2 => CyclicMode::Triangular2,
                 Mode::ExpRange => CyclicMode::ExpRange { gamma: self.gamma },
             })
-            .momentum(self.base_momentum, self.max_momentum);
+            .momentum_range(self.max_momentum, self.base_momentum);
         if let Some(down) = self.step_size_down {
             builder = builder.step_size_down(down);
         }

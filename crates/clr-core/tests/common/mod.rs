@@ -181,7 +181,7 @@ pub fn build<F: Real>(case: &Case) -> Result<Box<dyn HyperSchedule<F>>, Error> {
             b = b.three_phase(flag(case, "three-phase"));
             let base = num(case, "base-momentum").unwrap_or(0.85);
             let max = num(case, "max-momentum").unwrap_or(0.95);
-            b = b.momentum(f(base), f(max));
+            b = b.momentum_range(f(max), f(base));
             if flag(case, "no-momentum") {
                 b = b.no_momentum();
             }
@@ -217,7 +217,7 @@ pub fn build<F: Real>(case: &Case) -> Result<Box<dyn HyperSchedule<F>>, Error> {
             }
             let base = num(case, "base-momentum").unwrap_or(0.8);
             let max = num(case, "max-momentum").unwrap_or(0.9);
-            b = b.momentum(f(base), f(max));
+            b = b.momentum_range(f(max), f(base));
             if flag(case, "no-momentum") {
                 b = b.no_momentum();
             }
