@@ -126,16 +126,9 @@ impl AdapterError {
         value: f64,
     ) -> Result<f64, AdapterError> {
         if value.is_finite() && value >= 0.0 {
-            Ok(value)
-        } else {
-            Err(AdapterError::Invalid {
-                optimizer,
-                group: None,
-                param,
-                value,
-                expected: "a finite number >= 0",
-            })
+            return Ok(value);
         }
+        Err(invalid(optimizer, param, value, "a finite number >= 0"))
     }
 
     /// `value` if it is in `[0, 1]` (`[0, 1)` when `open`), else an
@@ -146,26 +139,14 @@ impl AdapterError {
         value: f64,
         open: bool,
     ) -> Result<f64, AdapterError> {
-        let ok = value >= 0.0 && if open { value < 1.0 } else { value <= 1.0 };
-        if ok {
-            Ok(value)
-        } else {
-            Err(AdapterError::Invalid {
-                optimizer,
-                group: None,
-                param,
-                value,
-                expected: if open {
-                    "a number in [0, 1)"
-                } else {
-                    "a number in [0, 1]"
-                },
-            })
+        match (value >= 0.0, open) {
+            (true, true) if value < 1.0 => Ok(value),
+            (true, false) if value <= 1.0 => Ok(value),
+            (_, true) => Err(invalid(optimizer, param, value, "a number in [0, 1)")),
+            (_, false) => Err(invalid(optimizer, param, value, "a number in [0, 1]")),
         }
     }
-}
 
-impl AdapterError {
     /// PyTorch's rule for SGD's Nesterov momentum: it needs a `momentum`
     /// `> 0` and no `dampening`; otherwise an [`AdapterError::Invalid`]
     /// naming the one at fault.
@@ -174,24 +155,25 @@ impl AdapterError {
         momentum: f64,
         dampening: f64,
     ) -> Result<(), AdapterError> {
-        let (param, value, expected) = if momentum <= 0.0 {
-            ("momentum", momentum, "a number > 0 with nesterov")
+        if momentum <= 0.0 {
+            Err(invalid(
+                optimizer,
+                "momentum",
+                momentum,
+                "a number > 0 with nesterov",
+            ))
         } else if dampening != 0.0 {
-            ("dampening", dampening, "0 with nesterov")
+            Err(invalid(
+                optimizer,
+                "dampening",
+                dampening,
+                "0 with nesterov",
+            ))
         } else {
-            return Ok(());
-        };
-        Err(AdapterError::Invalid {
-            optimizer,
-            group: None,
-            param,
-            value,
-            expected,
-        })
+            Ok(())
+        }
     }
-}
 
-impl AdapterError {
     /// The error, an [`AdapterError::Invalid`] naming parameter group
     /// `group` (the value was set on it); any other error as it is.
     pub fn in_group(self, group: usize) -> Self {
@@ -211,6 +193,22 @@ impl AdapterError {
             },
             other => other,
         }
+    }
+}
+
+/// An [`AdapterError::Invalid`] of a configuration (no group yet).
+fn invalid(
+    optimizer: &'static str,
+    param: &'static str,
+    value: f64,
+    expected: &'static str,
+) -> AdapterError {
+    AdapterError::Invalid {
+        optimizer,
+        group: None,
+        param,
+        value,
+        expected,
     }
 }
 
