@@ -19,9 +19,8 @@
 //! `m` and `v` start at zero; the scalars are computed in `f64` with `powf`,
 //! as Python does.
 
-use burn::module::ParamGroup;
 use burn::optim::LearningRate;
-use burn::optim::{ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource};
+use burn::optim::{Optimizer, RecordState, StateSink, StateSource};
 use burn::tensor::{Device, Tensor};
 use clr_core::Hypers;
 
@@ -93,26 +92,20 @@ impl Params for AdamWParams {
 }
 
 impl sealed::Rule for AdamWParams {
-    fn module_optimizer(shared: &Shared<Self>) -> ModuleOptimizer {
-        ModuleOptimizer::from(AdamWRule(shared.clone()))
-    }
+    type Rule = AdamWRule;
 
-    fn add_group(
-        optimizer: ModuleOptimizer,
-        group: ParamGroup,
-        shared: &Shared<Self>,
-    ) -> ModuleOptimizer {
-        optimizer.with_group(group, AdamWRule(shared.clone()), None)
+    fn rule(shared: &Shared<Self>) -> AdamWRule {
+        AdamWRule(shared.clone())
     }
 }
 
 /// The update of one tensor, with the group's current [`AdamWParams`].
 #[derive(Clone)]
-struct AdamWRule(Shared<AdamWParams>);
+pub struct AdamWRule(Shared<AdamWParams>);
 
 /// One tensor's step count and moments.
 #[derive(Clone)]
-struct AdamWState<const D: usize> {
+pub struct AdamWState<const D: usize> {
     step: u64,
     exp_avg: Tensor<D>,
     exp_avg_sq: Tensor<D>,

@@ -67,23 +67,16 @@ impl<P> Clone for Shared<P> {
 }
 
 pub(crate) mod sealed {
-    use burn::module::ParamGroup;
-    use burn::optim::ModuleOptimizer;
-
     use super::Shared;
 
-    /// How a [`Params`](super::Params) type's update rule joins burn's
-    /// `ModuleOptimizer`; not for use outside this crate.
+    /// The update rule of a [`Params`](super::Params) type, as burn's
+    /// `ModuleOptimizer` takes it; not for use outside this crate.
     pub trait Rule: Sized {
-        /// burn's optimizer of every parameter, by the rule reading `shared`.
-        fn module_optimizer(shared: &Shared<Self>) -> ModuleOptimizer;
+        /// burn's per-tensor optimizer that reads its values from a `Shared`.
+        type Rule: burn::optim::Optimizer;
 
-        /// `optimizer` with the parameters of `group` under the rule reading `shared`.
-        fn add_group(
-            optimizer: ModuleOptimizer,
-            group: ParamGroup,
-            shared: &Shared<Self>,
-        ) -> ModuleOptimizer;
+        /// The rule reading `shared`.
+        fn rule(shared: &Shared<Self>) -> Self::Rule;
     }
 }
 

@@ -59,7 +59,7 @@ impl<P: Params> Scheduled<P> {
         params.validate(0)?;
         let shared = Shared::new(params);
         Ok(Scheduled {
-            inner: P::module_optimizer(&shared),
+            inner: ModuleOptimizer::from(P::rule(&shared)),
             groups: vec![Group {
                 matcher: None,
                 shared,
@@ -74,7 +74,7 @@ impl<P: Params> Scheduled<P> {
     pub fn with_group(mut self, group: ParamGroup, params: P) -> Result<Self, Error> {
         params.validate(self.groups.len())?;
         let shared = Shared::new(params);
-        self.inner = P::add_group(self.inner, group.clone(), &shared);
+        self.inner = self.inner.with_group(group.clone(), P::rule(&shared), None);
         self.groups.push(Group {
             matcher: Some(group),
             shared,

@@ -19,9 +19,8 @@
 //! scheduled to 0 the buffers are neither used nor updated, and they are
 //! used again, as they were, once it is not 0: what PyTorch does.
 
-use burn::module::ParamGroup;
 use burn::optim::LearningRate;
-use burn::optim::{ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource};
+use burn::optim::{Optimizer, RecordState, StateSink, StateSource};
 use burn::tensor::{Device, Tensor};
 use clr_core::Hypers;
 
@@ -112,26 +111,20 @@ impl Params for SgdParams {
 }
 
 impl sealed::Rule for SgdParams {
-    fn module_optimizer(shared: &Shared<Self>) -> ModuleOptimizer {
-        ModuleOptimizer::from(SgdRule(shared.clone()))
-    }
+    type Rule = SgdRule;
 
-    fn add_group(
-        optimizer: ModuleOptimizer,
-        group: ParamGroup,
-        shared: &Shared<Self>,
-    ) -> ModuleOptimizer {
-        optimizer.with_group(group, SgdRule(shared.clone()), None)
+    fn rule(shared: &Shared<Self>) -> SgdRule {
+        SgdRule(shared.clone())
     }
 }
 
 /// The update of one tensor, with the group's current [`SgdParams`].
 #[derive(Clone)]
-struct SgdRule(Shared<SgdParams>);
+pub struct SgdRule(Shared<SgdParams>);
 
 /// One tensor's momentum buffer, `None` before its first step with momentum.
 #[derive(Clone)]
-struct SgdState<const D: usize> {
+pub struct SgdState<const D: usize> {
     buffer: Option<Tensor<D>>,
 }
 
