@@ -97,7 +97,8 @@ impl<P: Params> Scheduled<P> {
     }
 
     /// One update of `module` with `grads`, each group with its
-    /// hyper-parameters: burn's `ModuleOptimizer::step`.
+    /// hyper-parameters: burn's `ModuleOptimizer::step`, which wants the
+    /// module's parameters on an autodiff device, as in training.
     pub fn step<M: Module>(&mut self, module: M, grads: GradientsParams) -> M {
         let lr = self.learning_rates();
         self.inner.step(lr, module, grads)
