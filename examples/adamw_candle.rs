@@ -21,15 +21,15 @@ use clr_viz::{Figure, HistoryPlot, SchedulePlot};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-#[path = "common/seed_demo.rs"]
-mod seed_demo;
-use seed_demo::{seed_data, Batches, Mlp};
+#[path = "common/keras_demo.rs"]
+mod keras_demo;
+use keras_demo::{keras_data, Batches, Mlp};
 
 const EPOCHS: u64 = 30;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut rng = StdRng::seed_from_u64(99);
-    let [x_train, y_train, x_val, y_val] = seed_data(&mut rng)?;
+    let [x_train, y_train, x_val, y_val] = keras_data(&mut rng)?;
     let mut varmap = VarMap::new();
     let model = Mlp::new(&varmap, &mut rng)?;
     let params = ParamsAdamW {

@@ -1,10 +1,10 @@
-//! The seed's demo on Candle: a 1→20→1 network (batch norm, ReLU) on the
-//! seed's 1-D regression data, SGD with momentum 0.95, batches of 16.
+//! The Keras package's demo on Candle: a 1→20→1 network (batch norm, ReLU) on the
+//! Keras package's 1-D regression data, SGD with momentum 0.95, batches of 16.
 //!
 //! 1. A learning-rate range test, and its suggestions.
 //! 2. Three trainings from the same initial weights: one-cycle (40 epochs,
 //!    lr 2e-3 → 1e-2 then down to ~0, momentum 0.95 → 0.85 → 0.95, the
-//!    seed's `OneCycle`), CLR (60 epochs,
+//!    Keras package's `OneCycle`), CLR (60 epochs,
 //!    3 cycles, amplitude × 1/3 per cycle) and a constant lr of 5e-3 (40
 //!    epochs), with a table of their final and best validation losses.
 //! 3. Plots (PNG and SVG) and histories (CSV) in `target/clr-quickstart/`.
@@ -28,9 +28,9 @@ use clr_viz::{Boundary, Figure, HistoryPlot, RangeTestPlot, SchedulePlot};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-#[path = "common/seed_demo.rs"]
-mod seed_demo;
-use seed_demo::{seed_data, Batches, Mlp};
+#[path = "common/keras_demo.rs"]
+mod keras_demo;
+use keras_demo::{keras_data, Batches, Mlp};
 
 /// How big a run is: the README's (`full`) or a test's (`small`).
 pub struct Settings {
@@ -148,13 +148,13 @@ fn train<S: HyperSchedule<f64>>(
 /// The whole demo.
 pub fn run(settings: &Settings) -> Result<Report, Box<dyn StdError>> {
     let mut rng = StdRng::seed_from_u64(SEED);
-    let data = seed_data(&mut rng)?;
+    let data = keras_data(&mut rng)?;
     let mut varmap = VarMap::new();
     let model = Mlp::new(&varmap, &mut rng)?;
     let start = VarMapSnapshot::take(&varmap)?;
     let bpe = Batches::new(&data[0], &data[1], 0).per_epoch();
 
-    // 1. The range test (the seed's defaults but a narrower range).
+    // 1. The range test (the Keras package's defaults but a narrower range).
     let config = RangeTestConfig {
         lr_range: (1e-4, 1.0),
         steps: settings.range_steps,

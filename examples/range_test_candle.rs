@@ -1,4 +1,4 @@
-//! The seed's learning-rate and weight-decay range test on Candle:
+//! The Keras package's learning-rate and weight-decay range test on Candle:
 //!
 //! ```python
 //! lrrt_cb = clr.LrRangeTest(lr_range=(1e-3, 1), wd_list=[0, 1e-4, 1e-3, 1e-2, 1e-1],
@@ -28,15 +28,15 @@ use clr_viz::{wd_label, Figure, RangeTestPlot};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-#[path = "common/seed_demo.rs"]
-mod seed_demo;
-use seed_demo::{seed_data, Mlp, BATCH};
+#[path = "common/keras_demo.rs"]
+mod keras_demo;
+use keras_demo::{keras_data, Mlp, BATCH};
 
 const VAL_BATCH: usize = 40;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut rng = StdRng::seed_from_u64(99);
-    let [x_train, y_train, x_val, y_val] = seed_data(&mut rng)?;
+    let [x_train, y_train, x_val, y_val] = keras_data(&mut rng)?;
     let mut varmap = VarMap::new();
     let model = Mlp::new(&varmap, &mut rng)?;
     let mut sgd = MomentumSgd::new(
@@ -60,7 +60,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     let batches_per_epoch = (x_train.dims()[0] / BATCH) as u64;
     let runner = RangeTestRunner::new(config, |_, i| {
-        // The training set in order, epoch after epoch (the seed's generator).
+        // The training set in order, epoch after epoch (the Keras package's generator).
         let start = (i % batches_per_epoch) as usize * BATCH;
         Ok(model.mse(
             &x_train.narrow(0, start, BATCH)?,
@@ -75,7 +75,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut next_val = 0;
     let outcome = runner
         .validation(|_, batches| {
-            // `batches` validation batches of 40, in turn (the seed's batches_per_val).
+            // `batches` validation batches of 40, in turn (the Keras package's batches_per_val).
             let mut sum = 0.0;
             for _ in 0..batches {
                 let start = next_val * VAL_BATCH;

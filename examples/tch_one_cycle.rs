@@ -1,4 +1,4 @@
-//! The seed's demo on tch (libtorch 2.13): the seed's 1-D regression data,
+//! The Keras package's demo on tch (libtorch 2.13): the Keras package's 1-D regression data,
 //! a 1→20→1 network with batch norm and ReLU, libtorch's SGD with momentum
 //! 0.95, trained under three policies — one-cycle (40 epochs), CLR (60
 //! epochs, 3 cycles, amplitude 1/3 per cycle) and a constant learning rate
@@ -22,7 +22,7 @@ pub const HIDDEN: i64 = 20;
 /// Samples per batch.
 pub const BATCH: i64 = 16;
 
-/// The seed's data: `x` on [-1, 1] in 1001 points, its formula with noise
+/// The Keras package's data: `x` on [-1, 1] in 1001 points, its formula with noise
 /// N(0, 0.1), shuffled, 20% held out for validation (201 points; 800 train).
 pub struct Data {
     /// Training inputs, `[800, 1]`.
@@ -36,7 +36,7 @@ pub struct Data {
 }
 
 impl Data {
-    /// The seed's data, drawn with libtorch's generator (seed it first).
+    /// The Keras package's data, drawn with libtorch's generator (seed it first).
     pub fn seed() -> Data {
         let opts = (Kind::Float, Device::Cpu);
         let x = Tensor::linspace(-1.0, 1.0, 1001, opts).reshape([1001, 1]);
@@ -157,7 +157,7 @@ pub fn run(epochs: [u64; 3]) -> Result<(f64, Vec<Row>), Error> {
     let model = mlp(&vs);
     let start = VarStoreSnapshot::take(&vs)?;
     let initial = tch::no_grad(|| data.val_loss(&model))?;
-    // Keras' SGD defaults to momentum 0.95 in the seed; the schedules set it.
+    // the Keras package's demo sets SGD's momentum to 0.95; the schedules set it.
     let sgd = nn::Sgd {
         momentum: 0.95,
         ..Default::default()

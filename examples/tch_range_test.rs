@@ -1,6 +1,6 @@
-//! The seed's range test on tch (libtorch 2.13): a learning-rate sweep for
+//! The Keras package's range test on tch (libtorch 2.13): a learning-rate sweep for
 //! each weight decay of a grid, judged on the validation loss (10 batches
-//! after every step, the seed's `batches_per_val`), on the seed's data and
+//! after every step, the Keras package's `batches_per_val`), on the Keras package's data and
 //! network (from `tch_one_cycle.rs`). The model — batch norm's running
 //! statistics included — is put back bit for bit after every sweep; then one cycle trains at the suggested learning
 //! rate with the weight decay whose sweep reached the lowest loss.
@@ -17,7 +17,7 @@ use clr_tch::tch::nn::{self, VarStore};
 use clr_tch::tch::{self, Device, Kind, Tensor};
 use clr_tch::{Error, Fit, RangeTestRunner, TchOptimizer, VarStoreSnapshot};
 
-// The seed's data and model.
+// The Keras package's data and model.
 #[allow(dead_code)]
 #[path = "tch_one_cycle.rs"]
 mod demo;
@@ -38,7 +38,7 @@ fn main() -> Result<(), Error> {
     let mut optimizer = TchOptimizer::new(&vs, sgd, 1e-3)?;
     let bpe = data.batches_per_epoch();
 
-    // The seed's LrRangeTest defaults, with a weight-decay grid and validation.
+    // The Keras package's LrRangeTest defaults, with a weight-decay grid and validation.
     let config = RangeTestConfig {
         lr_range: (1e-5, 10.0),
         steps: 100,

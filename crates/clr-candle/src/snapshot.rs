@@ -201,7 +201,7 @@ impl<O: OptimizerState<Candle> + CandleStep> OptimizerState<Candle> for ParamGro
 /// replaces it with a fresh one from `build`.
 ///
 /// This is exact when the optimizer was fresh when its state was saved, as
-/// for a range test run before training (fastai's and the seed's use); a
+/// for a range test run before training (fastai's and the Keras package's use); a
 /// state saved after some steps comes back with the moments of a fresh
 /// optimizer (as tch, which cannot save optimizer state either).
 ///

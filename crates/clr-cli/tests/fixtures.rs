@@ -4,7 +4,7 @@
 //! Each case's `params` become options (`--name value`, lists joined by
 //! commas, `true` flags bare); `--steps` is passed only when the fixture has
 //! it (the unbounded kinds), so the finite kinds also check the default row
-//! count. Tolerance: |a-b| <= 1e-12|b| + 1e-15 for torch and the keras seed,
+//! count. Tolerance: |a-b| <= 1e-12|b| + 1e-15 for torch and the Keras package,
 //! 1e-6 × max|value| for fastai (whose positions are float32).
 
 mod common;

@@ -2,7 +2,7 @@
 //! to do next (train a batch at a learning rate and weight decay, evaluate
 //! validation, restore the model, stop) and takes the losses back.
 //!
-//! It reproduces the seed's `LrRangeTest` (sweep, averaging over
+//! It reproduces the Keras package's `LrRangeTest` (sweep, averaging over
 //! `batches_per_step`, early stop when the loss exceeds `threshold_multiplier`
 //! × the best, a weight-decay grid, restoring the model between sweeps and at
 //! the end) and adds loss smoothing, gradient accumulation, a linear sweep
@@ -41,7 +41,7 @@ use crate::real::Real;
 use crate::schedule::Schedule;
 use crate::sweep::{LrSweep, SweepMode};
 
-/// The range test's parameters, with the seed's names and defaults.
+/// The range test's parameters, with the Keras package's names and defaults.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RangeTestConfig<F> {
@@ -59,11 +59,11 @@ pub struct RangeTestConfig<F> {
     /// (default empty).
     pub wd_list: Vec<F>,
     /// `Some(n)`: evaluate `n` validation batches after every step and judge
-    /// divergence on the validation loss (the seed's `batches_per_val`, 10).
+    /// divergence on the validation loss (the Keras package's `batches_per_val`, 10).
     pub validation_batches: Option<u64>,
     /// Exponential (default) or linear spacing.
     pub mode: SweepMode,
-    /// Loss smoothing (default none, as the seed).
+    /// Loss smoothing (default none, as the Keras package).
     pub smoothing: Smoothing,
     /// Micro-batches whose gradients make one optimizer step (default 1).
     pub accumulation_steps: u64,
@@ -86,7 +86,7 @@ impl<F: Real> Default for RangeTestConfig<F> {
 }
 
 impl<F: Real> RangeTestConfig<F> {
-    /// The seed's `find_n_epoch`: epochs a fit must run for the whole grid,
+    /// The Keras package's `find_n_epoch`: epochs a fit must run for the whole grid,
     /// `ceil(steps × batches_per_step × accumulation / batches_per_epoch) × n_wd`.
     pub fn n_epochs(&self, batches_per_epoch: u64) -> Result<u64, Error> {
         let bpe = check::nonzero("batches_per_epoch", batches_per_epoch)?;

@@ -68,7 +68,7 @@ fn config(steps: u64) -> RangeTestConfig<f64> {
 }
 
 #[test]
-fn seed_defaults() {
+fn keras_defaults() {
     let c = RangeTestConfig::<f64>::default();
     assert_eq!(c.lr_range, (1e-5, 10.0));
     assert_eq!((c.steps, c.batches_per_step), (100, 5));

@@ -61,7 +61,7 @@ fn bench(c: &mut Criterion) {
     let schedule = OneCycleLr::builder(0.1_f64, 1000).build().unwrap();
     let hypers: Vec<Hypers<f64>> = (0..1000).map(|s| schedule.hypers(s)).collect();
     let models: [(&str, &[i64]); 2] = [
-        ("1-20-1", &[1, 20, 1]),                // the seed's network
+        ("1-20-1", &[1, 20, 1]),                // the Keras package's network
         ("64-128-128-10", &[64, 128, 128, 10]), // a small MLP
     ];
     let specs: [(&str, OptimizerSpec); 2] = [

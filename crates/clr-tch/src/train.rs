@@ -71,7 +71,7 @@ pub type Fit<S, N = S, V = NoValidation, F = f64> = clr_train::Fit<Tch, S, N, V,
 /// the model in eval mode yourself if it has dropout or batch norm).
 ///
 /// A sweep for each weight decay of a grid, judged on a validation loss
-/// (fastai's `lr_find` with the seed's `wd_list` and `batches_per_val`):
+/// (fastai's `lr_find` with the Keras package's `wd_list` and `batches_per_val`):
 ///
 /// ```
 /// use clr_core::RangeTestConfig;

@@ -62,8 +62,8 @@ pub struct Fit<B: Adapter, S, N = S, V = NoValidation, F = f64> {
 impl<B: Adapter, F: Real, S: HyperSchedule<F>> Fit<B, S, S, NoValidation, F> {
     /// A run of `cycle.epochs()` epochs of `cycle.batches_per_epoch()`
     /// batches under `schedule` (which must last the cycle, or be
-    /// unbounded), stopping at the end of the cycle as the seed's callbacks
-    /// do. Records every 10th batch (the seed's `record_frq`).
+    /// unbounded), stopping at the end of the cycle as the Keras package's callbacks
+    /// do. Records every 10th batch (the Keras package's `record_frq`).
     pub fn new(schedule: S, cycle: Cycle) -> Result<Self, B::Error> {
         Ok(Fit::with_scheduler(
             Scheduler::new(schedule, cycle)?.stop_at_end(),

@@ -1,6 +1,6 @@
-//! [`History`]: what a training run logged per epoch (the seed's Keras
-//! `History`), with concatenation; CSV in the seed's pandas layout and
-//! JSON are in [`csv`] and `json`. [`Fit`](crate::Fit) returns it, the
+//! [`History`]: what a training run logged per epoch (Keras' `History`, as
+//! the Keras package uses it), with concatenation; CSV in the Keras package's
+//! pandas layout and JSON are in [`csv`] and `json`. [`Fit`](crate::Fit) returns it, the
 //! adapters share it and `clr-viz` plots it.
 //!
 //! ```
@@ -12,7 +12,7 @@
 //! let mut second = History::new();
 //! second.push_epoch(0, &[("loss", 0.4), ("val_loss", 0.6)]);
 //!
-//! // The seed's `concatenate_history([hist1, hist2], reindex_epoch=True)`.
+//! // The Keras package's `concatenate_history([hist1, hist2], reindex_epoch=True)`.
 //! let all = History::concatenate(&[first, second], true);
 //! assert_eq!(all.epochs(), &[0, 1, 2]);
 //! assert_eq!(all.get("loss"), Some(&[0.9, 0.5, 0.4][..]));
@@ -151,7 +151,7 @@ impl History {
             .map(|(name, column)| (name.as_str(), column.as_slice()))
     }
 
-    /// Joins the histories of several runs, one after the other (the seed's
+    /// Joins the histories of several runs, one after the other (the Keras package's
     /// `concatenate_history`). Series are matched by name; a run without
     /// one contributes `NaN`s. With `reindex_epochs`, each run's epochs are
     /// shifted to follow on from the previous run's last epoch; without it

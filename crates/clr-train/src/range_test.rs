@@ -42,7 +42,7 @@ impl<B: Adapter, T> RangeTestRunner<B, T>
 where
     T: FnMut(&B::Model, u64) -> Result<B::Loss, BoxError>,
 {
-    /// A test of `config` (the seed's parameters; see [`RangeTestConfig`])
+    /// A test of `config` (the Keras package's parameters; see [`RangeTestConfig`])
     /// training with `train`.
     pub fn new(config: RangeTestConfig<f64>, train: T) -> Self {
         RangeTestRunner {
@@ -94,7 +94,7 @@ where
         &self.config
     }
 
-    /// The seed's `find_n_epoch`: the epochs of `batches_per_epoch` batches
+    /// The Keras package's `find_n_epoch`: the epochs of `batches_per_epoch` batches
     /// the whole grid trains (so the data loader knows how far it goes).
     pub fn n_epochs(&self, batches_per_epoch: u64) -> Result<u64, B::Error> {
         Ok(self.config.n_epochs(batches_per_epoch)?)

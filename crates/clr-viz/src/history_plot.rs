@@ -1,4 +1,4 @@
-//! [`HistoryPlot`]: train and validation loss per epoch (the seed's
+//! [`HistoryPlot`]: train and validation loss per epoch (the Keras package's
 //! `plot_from_history`), for one run or several compared on one plot.
 
 use plotters::coord::Shift;
@@ -61,7 +61,7 @@ impl HistoryPlot {
         }
     }
 
-    /// Several runs on one plot, each with its legend name (the seed's
+    /// Several runs on one plot, each with its legend name (the Keras package's
     /// "comparing validation" figure: `.series(&["val_loss"])`).
     pub fn compare(runs: &[(&str, &History)]) -> Self {
         HistoryPlot {

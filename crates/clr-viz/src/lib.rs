@@ -6,7 +6,7 @@
 //! use clr_core::OneCycleLr;
 //! use clr_viz::{Boundary, Figure, History, HistoryPlot, SchedulePlot};
 //!
-//! // The seed's `test_run()`: lr and momentum per iteration, the peak marked.
+//! // The Keras package's `test_run()`: lr and momentum per iteration, the peak marked.
 //! let s = OneCycleLr::builder(0.01_f64, 200).build()?;
 //! let plot = SchedulePlot::from_schedule(&s, 200)
 //!     .boundaries(&[Boundary::phase(59)])
@@ -15,7 +15,7 @@
 //! assert!(png.starts_with(b"\x89PNG"));
 //! print!("{}", plot.to_terminal(80, 24, false));
 //!
-//! // A training history, saved as the seed's CSV and drawn per epoch.
+//! // A training history, saved as the Keras package's CSV and drawn per epoch.
 //! let mut history = History::new();
 //! history.push_epoch(0, &[("loss", 0.9), ("val_loss", 1.1)]);
 //! history.push_epoch(1, &[("loss", 0.5), ("val_loss", 0.7)]);

@@ -1,5 +1,5 @@
 //! [`RangeTestPlot`]: loss against learning rate, one curve per weight decay,
-//! the seed's `LrRangeTest.plot()` with suggestions and stops marked.
+//! the Keras package's `LrRangeTest.plot()` with suggestions and stops marked.
 
 use plotters::prelude::*;
 

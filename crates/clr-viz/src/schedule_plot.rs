@@ -1,5 +1,5 @@
 //! [`SchedulePlot`]: the learning rate (and momentum) per iteration, the
-//! seed's `test_run()` picture, with phase and cycle boundaries marked.
+//! Keras package's `test_run()` picture, with phase and cycle boundaries marked.
 
 use clr_core::{HyperSchedule, Real};
 use plotters::coord::Shift;

@@ -80,7 +80,7 @@ impl Kind {
             Kind::KerasClr(a) => {
                 let n = a.total_steps;
                 let cyc = a.cycles as f64;
-                // The seed's (cycle, position) of step k.
+                // The Keras package's (cycle, position) of step k.
                 let position = |k: u64| {
                     let x = k as f64 / n as f64;
                     let c = (x * cyc).floor();

@@ -107,7 +107,7 @@ impl<F: Real> RangeTestResult<F> {
         ))
     }
 
-    /// The seed's moving-window average (pandas `rolling(window,
+    /// The Keras package's moving-window average (pandas `rolling(window,
     /// min_periods=1).mean()`, NaN skipped) of a loss curve.
     pub fn moving_average(values: &[F], window: usize) -> Vec<F> {
         moving_average(values, window)

@@ -11,7 +11,7 @@ use crate::real::Real;
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Smoothing {
-    /// Raw step losses (the seed).
+    /// Raw step losses (the Keras package).
     #[default]
     None,
     /// `avg = beta·avg + (1-beta)·loss; smoothed = avg / (1 - beta^(i+1))`

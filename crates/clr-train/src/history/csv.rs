@@ -1,4 +1,4 @@
-//! CSV in the seed's pandas layout: a header `epoch,<names…>` and one row
+//! CSV in the Keras package's pandas layout: a header `epoch,<names…>` and one row
 //! per epoch, written so that floats read back bit-exact (`nan`, `inf`,
 //! `-inf` for the non-finite), read back from this layout or from pandas'
 //! own (an unnamed index column, empty cells).
@@ -10,7 +10,7 @@ use super::{History, HistoryError};
 
 impl History {
     /// Writes CSV: a header `epoch,<names…>` and one row per epoch (the
-    /// seed's `save_history_to_csv`). Floats are written so they read back
+    /// Keras package's `save_history_to_csv`). Floats are written so they read back
     /// bit-exact; `NaN` is `nan`, infinities `inf` and `-inf`.
     pub fn to_csv<W: Write>(&self, writer: W) -> Result<(), HistoryError> {
         let mut out = csv::Writer::from_writer(writer);

@@ -15,7 +15,7 @@ pub enum Curve {
     /// computed.
     #[default]
     Raw,
-    /// The seed's moving average: the mean of the last `window` losses
+    /// The Keras package's moving average: the mean of the last `window` losses
     /// (pandas `rolling(window, min_periods=1).mean()`, NaN skipped).
     MovingAverage {
         /// Points averaged, at least 1.

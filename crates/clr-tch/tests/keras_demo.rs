@@ -1,4 +1,4 @@
-//! The seed's demo on tch (`examples/tch_one_cycle.rs`, the very file) at
+//! The Keras package's demo on tch (`examples/tch_one_cycle.rs`, the very file) at
 //! reduced size: 4 epochs of one-cycle, 6 of CLR (3 cycles), 4 at a
 //! constant rate, from the same initial weights.
 
@@ -10,7 +10,7 @@ mod demo;
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
-fn the_seed_demo_trains_under_every_policy() {
+fn the_keras_demo_trains_under_every_policy() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (initial, rows) = demo::run([4, 6, 4]).unwrap();
     assert!(initial.is_finite() && initial > 0.0);
@@ -30,7 +30,7 @@ fn the_seed_demo_trains_under_every_policy() {
 
 /// Every policy starts from the same weights: the demo is deterministic.
 #[test]
-fn the_seed_demo_is_reproducible() {
+fn the_keras_demo_is_reproducible() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let first = demo::run([1, 3, 1]).unwrap();
     let second = demo::run([1, 3, 1]).unwrap();

@@ -1,4 +1,4 @@
-//! The seed's demo problem, shared by the Candle examples: its 1-D
+//! The Keras package's demo problem, shared by the Candle examples: its 1-D
 //! regression data, a 1→20→1 network with batch norm and ReLU, and a loader
 //! that reshuffles every epoch. Everything is drawn from one seeded
 //! generator, so a run is reproducible (candle's own CPU random numbers
@@ -25,10 +25,10 @@ pub const BATCH: usize = 16;
 /// Hidden units.
 pub const HIDDEN: usize = 20;
 
-/// The seed's data: `x` on [-1, 1] in 1001 points, its formula with noise
+/// The Keras package's data: `x` on [-1, 1] in 1001 points, its formula with noise
 /// N(0, 0.1), shuffled, 20% held out for validation (201 points; 800
 /// train). Returns `[x_train, y_train, x_val, y_val]`, each `(n, 1)`.
-pub fn seed_data(rng: &mut StdRng) -> Result<[Tensor; 4], Error> {
+pub fn keras_data(rng: &mut StdRng) -> Result<[Tensor; 4], Error> {
     let noise = Normal::new(0.0, 0.1).map_err(user)?;
     let mut points: Vec<(f32, f32)> = (0..1001)
         .map(|i| {
