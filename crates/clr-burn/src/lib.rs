@@ -80,13 +80,12 @@ pub use clr_train;
 
 pub use adamw::AdamWParams;
 pub use clr_core::ScheduledOptimizer;
-pub use clr_train::OptimizerState;
+pub use clr_train::{OptimizerState, SgdParams};
 pub use error::{AdapterError, Error, RecordError};
 pub use marker::Burn;
 pub use module_snapshot::ModuleSnapshot;
 pub use params::Params;
 pub use scheduled::{MomentumSgd, Scheduled, ScheduledAdamW};
 pub use scheduler::ClrScheduler;
-pub use sgd::SgdParams;
 pub use snapshot::Snapshot;
 pub use train::{Fit, RangeTestRunner};
