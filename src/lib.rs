@@ -61,7 +61,8 @@ pub use clr_viz as viz;
 pub use clr_burn as burn;
 
 // The README's Rust examples run as doc tests; its Candle snippet needs the
-// `candle` feature (`cargo test -p clr --features candle --doc`).
+// `candle` feature, its burn snippet runs with `burn` as well
+// (`cargo test -p clr --features candle,burn --doc`).
 #[cfg(all(doctest, feature = "candle"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
