@@ -195,16 +195,12 @@ pub fn run(settings: &Settings) -> Result<Report, Box<dyn StdError>> {
             .series(&["val_loss"])
             .y_label("validation loss")
             .title("Validation loss on burn: one-cycle, CLR, constant lr");
-        let figures: [(&str, &dyn Fn(&Path) -> Result<(), clr_viz::Error>); 3] = [
-            ("range_test.png", &|p| range_plot.save(p)),
-            ("schedule.png", &|p| schedule.save(p)),
-            ("comparison.png", &|p| comparison.save(p)),
-        ];
-        for (name, save) in figures {
-            let path = dir.join(name);
-            save(&path)?;
-            files.push(path);
-        }
+        files = ["range_test.png", "schedule.png", "comparison.png"]
+            .map(|name| dir.join(name))
+            .to_vec();
+        range_plot.save(&files[0])?;
+        schedule.save(&files[1])?;
+        comparison.save(&files[2])?;
     }
     Ok(Report {
         range_test,

@@ -41,7 +41,7 @@ fn a_burn_loop_trains_the_demo_under_a_clr_one_cycle_scheduler() {
         .momentum_range(0.95, 0.85)
         .build()
         .unwrap();
-    let mut scheduler: ModuleLrScheduler = ClrScheduler::new(schedule.clone()).into();
+    let mut scheduler: ModuleLrScheduler = ClrScheduler::new(schedule).into();
     let momentum = MomentumConfig {
         momentum: 0.95,
         dampening: 0.0,
