@@ -17,6 +17,10 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal, Uniform};
 
+#[path = "keras_points.rs"]
+mod keras_points;
+use keras_points::keras_points;
+
 /// The batch size.
 pub const BATCH: usize = 16;
 /// Hidden units.
@@ -35,18 +39,7 @@ pub struct Data {
 impl Data {
     /// The data on `device`, drawn from `rng`.
     pub fn new(rng: &mut StdRng, device: &Device) -> Data {
-        let noise = Normal::new(0.0, 0.1).expect("a valid normal");
-        let mut points: Vec<(f32, f32)> = (0..1001)
-            .map(|i| {
-                let x = -1.0 + 2.0 * f64::from(i) / 1000.0;
-                let y = x.powi(3) - 0.5 * x * x - x + noise.sample(rng) + (-x.abs()).exp()
-                    - ((x + 1.0) / 2.0).round() * (3.0 - x * x).sqrt()
-                    + ((x + 1.0 - 0.5) / 2.0).round() * (3.0 - x).powf(0.33);
-                (x as f32, y as f32)
-            })
-            .collect();
-        points.shuffle(rng);
-        let valid = points.split_off(points.len() - 201);
+        let (points, valid) = keras_points(rng).expect("a valid normal");
         let column = |p: &[(f32, f32)], f: fn(&(f32, f32)) -> f32| {
             let values: Vec<f32> = p.iter().map(f).collect();
             Tensor::from_data(TensorData::new(values, [p.len(), 1]), device)
