@@ -37,11 +37,11 @@ pub enum Error {
         optimizer: &'static str,
     },
     /// What any `clr-train` adapter can fail with (see [`AdapterError`]):
-    /// an optimizer hyper-parameter out of range
-    /// ([`AdapterError::Invalid`], naming the optimizer, the group, the
-    /// parameter and the value), a loss that is not a single number, an optimizer state that does
-    /// not fit, a checkpoint that does not fit the run, an error of the
-    /// user's closures.
+    /// an optimizer hyper-parameter out of range ([`AdapterError::Invalid`],
+    /// naming the optimizer, the group, the parameter and the value), a
+    /// loss that is not a single number, an optimizer state that does not
+    /// fit, a checkpoint that does not fit the run, an error of the user's
+    /// closures.
     Adapter(AdapterError),
     /// burn could not write or read a record file (a checkpoint's weights
     /// or optimizer state), or the file does not fit the module: a
