@@ -99,3 +99,8 @@ pub use scheduled::{MomentumSgd, Scheduled, ScheduledAdamW};
 pub use scheduler::ClrScheduler;
 pub use snapshot::Snapshot;
 pub use train::{Fit, RangeTestRunner};
+
+// The README's snippet runs as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

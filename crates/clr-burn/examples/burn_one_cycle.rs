@@ -1,6 +1,6 @@
 //! The Keras package's demo on burn (ndarray backend, autodiff): a 1→20→1
 //! network (batch norm, ReLU) on the Keras package's 1-D regression data
-//! (1001 points), `clr::burn::MomentumSgd` with momentum 0.95, batches of
+//! (1001 points), `clr_burn::MomentumSgd` with momentum 0.95, batches of
 //! 16.
 //!
 //! 1. A learning-rate range test, and its suggestions.
@@ -10,21 +10,21 @@
 //!    5e-3 (40 epochs), with a table of their final and best validation
 //!    losses.
 //! 3. Plots (PNG) of the range test, the one-cycle schedule and the
-//!    validation losses in `target/clr-burn-one-cycle/`.
+//!    validation losses in the workspace's `target/clr-burn-one-cycle/`.
 //!
 //! ```text
-//! cargo run --release --features burn --example burn_one_cycle
+//! cargo run --release -p clr-burn --example burn_one_cycle
 //! ```
 
 use std::error::Error as StdError;
 use std::path::{Path, PathBuf};
 
-use clr::burn::burn::tensor::Device;
-use clr::burn::{Error, Fit, ModuleSnapshot, MomentumSgd, RangeTestRunner, SgdParams};
-use clr::train::{History, RangeTestOutcome};
-use clr::{
+use clr_burn::burn::tensor::Device;
+use clr_burn::{Error, Fit, ModuleSnapshot, MomentumSgd, RangeTestRunner, SgdParams};
+use clr_core::{
     Amplitude, Bundle, Constant, Cycle, HyperSchedule, KerasClr, KerasOneCycle, RangeTestConfig,
 };
+use clr_train::{History, RangeTestOutcome};
 use clr_viz::{Figure, HistoryPlot, RangeTestPlot, SchedulePlot};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -51,7 +51,9 @@ impl Settings {
         Settings {
             epochs: [40, 60, 40],
             range_steps: 100,
-            out_dir: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/clr-burn-one-cycle")),
+            out_dir: Some(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/clr-burn-one-cycle"),
+            ),
             quiet: false,
         }
     }

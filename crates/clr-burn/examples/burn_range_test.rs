@@ -1,6 +1,6 @@
 //! The Keras package's range test on burn, on a small classification task:
 //! two interleaved half-moons (1000 training and 200 validation points),
-//! a 2→32→32→2 network with batch norm, `clr::burn::ScheduledAdamW`. A
+//! a 2→32→32→2 network with batch norm, `clr_burn::ScheduledAdamW`. A
 //! learning-rate sweep for each weight decay of a grid, judged on the
 //! validation loss (10 batches after every step, the Keras package's
 //! `batches_per_val`); the module (batch norm's running statistics too)
@@ -9,20 +9,20 @@
 //! whose sweep reached the lowest validation loss.
 //!
 //! ```text
-//! cargo run --release --features burn --example burn_range_test
+//! cargo run --release -p clr-burn --example burn_range_test
 //! ```
 
 use std::error::Error as StdError;
 
 // `#[derive(Module)]` names `burn::…`: the facade's re-export.
-use clr::burn::burn;
-use clr::burn::burn::module::Module;
-use clr::burn::burn::nn::loss::CrossEntropyLoss;
-use clr::burn::burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
-use clr::burn::burn::tensor::activation::relu;
-use clr::burn::burn::tensor::{Device, Int, Tensor, TensorData};
-use clr::burn::{AdamWParams, Fit, ModuleSnapshot, RangeTestRunner, ScheduledAdamW};
-use clr::{Constant, Cycle, HyperSchedule, KerasOneCycle, RangeTestConfig, SweepStop};
+use clr_burn::burn;
+use clr_burn::burn::module::Module;
+use clr_burn::burn::nn::loss::CrossEntropyLoss;
+use clr_burn::burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
+use clr_burn::burn::tensor::activation::relu;
+use clr_burn::burn::tensor::{Device, Int, Tensor, TensorData};
+use clr_burn::{AdamWParams, Fit, ModuleSnapshot, RangeTestRunner, ScheduledAdamW};
+use clr_core::{Constant, Cycle, HyperSchedule, KerasOneCycle, RangeTestConfig, SweepStop};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

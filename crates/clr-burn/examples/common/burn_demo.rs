@@ -7,17 +7,17 @@
 #![allow(dead_code)]
 
 // `#[derive(Module)]` names `burn::…`: the facade's re-export.
-use clr::burn::burn;
-use clr::burn::burn::module::{Module, Param};
-use clr::burn::burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
-use clr::burn::burn::tensor::activation::relu;
-use clr::burn::burn::tensor::{Device, Int, Tensor, TensorData};
+use clr_burn::burn;
+use clr_burn::burn::module::{Module, Param};
+use clr_burn::burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
+use clr_burn::burn::tensor::activation::relu;
+use clr_burn::burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal, Uniform};
 
-#[path = "keras_points.rs"]
+#[path = "../../../../examples/common/keras_points.rs"]
 mod keras_points;
 use keras_points::keras_points;
 

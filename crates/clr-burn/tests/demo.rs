@@ -1,4 +1,4 @@
-//! The Keras package's demo on burn (`--features burn`):
+//! The Keras package's demo on burn (`cargo test -p clr-burn --test demo`):
 //!
 //! - a hand-written burn loop, the calls burn-train's `Learner` makes
 //!   (`lr = scheduler.step()`, then `optimizer.step(lr, model, grads)` with
@@ -16,12 +16,12 @@
 mod burn_one_cycle;
 
 use burn_one_cycle::burn_demo::{Batches, Data, Mlp};
-use clr::burn::burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
-use clr::burn::burn::optim::momentum::MomentumConfig;
-use clr::burn::burn::optim::{GradientsParams, SgdConfig};
-use clr::burn::burn::tensor::Device;
-use clr::burn::ClrScheduler;
-use clr::{HyperSchedule, KerasOneCycle};
+use clr_burn::burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use clr_burn::burn::optim::momentum::MomentumConfig;
+use clr_burn::burn::optim::{GradientsParams, SgdConfig};
+use clr_burn::burn::tensor::Device;
+use clr_burn::ClrScheduler;
+use clr_core::{HyperSchedule, KerasOneCycle};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
