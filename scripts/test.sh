@@ -75,6 +75,11 @@ cargo test -p clr --features candle,tch --doc --locked # the README's clr-tch ex
 cargo build --features tch --examples --locked
 cargo bench -p clr-tch --no-run --locked
 
+step "cargo package: every publishable crate packs and builds from its package"
+# --allow-dirty so a local run with uncommitted work checks too (CI's clone
+# is clean); clr-tch's verification needs the libtorch provisioned above.
+cargo package --workspace --allow-dirty --locked
+
 step "cargo doc (no warnings; clr-tch included, libtorch provisioned above)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked
 

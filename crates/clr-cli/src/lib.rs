@@ -15,8 +15,11 @@
 //! suggestion marked.
 //!
 //! Bad input, and an output file that cannot be written, print one line on
-//! stderr and exit with status 2; nothing is written to stdout then. A closed stdout (`clr schedule ... | head -1`)
-//! ends the command quietly with status 0.
+//! stderr and exit with status 2; nothing is written to stdout then. A
+//! closed stdout (`clr schedule ... | head -1`) ends the command quietly
+//! with status 0.
+//!
+//! This crate has no feature flags.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -105,3 +105,8 @@ pub use torch::{
     AnnealStrategy, CosineRestarts, CosineRestartsBuilder, CyclicLr, CyclicLrBuilder, CyclicMode,
     Length, OneCycleLr, OneCycleLrBuilder, ScaleMode,
 };
+
+/// The README's example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
