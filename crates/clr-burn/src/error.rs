@@ -2,12 +2,18 @@
 //! a learning-rate scheduler record was refused.
 
 use std::fmt;
+use std::path::PathBuf;
+
+use burn::tensor::TensorReadError;
+pub use clr_train::AdapterError;
 
 /// Everything `clr-burn` can fail with. Nothing in this crate panics on bad
 /// input: an optimizer hyper-parameter out of range, a parameter group that
-/// does not exist and a scheduler record from another schedule are all
-/// reported here, naming the optimizer, the group and the value.
-#[derive(Debug, Clone, PartialEq)]
+/// does not exist, a scheduler record from another schedule, a loss that
+/// is not a single tracked number and a checkpoint that does not fit are
+/// all reported here, naming the optimizer, the group, the value or the
+/// file.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// `clr-core` refused a value: a schedule's configuration, or a
@@ -43,6 +49,26 @@ pub enum Error {
         /// The optimizer.
         optimizer: &'static str,
     },
+    /// What any `clr-train` adapter can fail with (see [`AdapterError`]):
+    /// a loss that is not a single number, an optimizer state that does
+    /// not fit, a checkpoint that does not fit the run, an error of the
+    /// user's closures.
+    Adapter(AdapterError),
+    /// burn could not write or read a record file (a checkpoint's weights
+    /// or optimizer state), or the file does not fit the module: a
+    /// parameter missing, left over or of another shape.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What burn said.
+        source: burn::store::RecordError,
+    },
+    /// burn could not read a tensor's values (a loss, a weight).
+    Read(TensorReadError),
+    /// The loss does not track gradients, so there is nothing to
+    /// back-propagate: the module's parameters are not on an autodiff
+    /// device (`Device::default().autodiff()`), or are frozen.
+    Untracked,
 }
 
 /// Why a [`ClrScheduler`](crate::ClrScheduler) refused an
@@ -149,6 +175,14 @@ impl fmt::Display for Error {
                 "{optimizer}: this snapshot was taken from another optimizer; \
                  a snapshot restores only its own"
             ),
+            Error::Adapter(e) => write!(f, "{e}"),
+            Error::File { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Read(e) => write!(f, "burn could not read a tensor: {e}"),
+            Error::Untracked => write!(
+                f,
+                "the loss does not track gradients: put the module on an autodiff \
+                 device (`Device::default().autodiff()`) and do not freeze it"
+            ),
         }
     }
 }
@@ -158,6 +192,9 @@ impl std::error::Error for Error {
         match self {
             Error::Core(e) => Some(e),
             Error::Record(e) => Some(e),
+            Error::Adapter(e) => Some(e),
+            Error::File { source, .. } => Some(source),
+            Error::Read(e) => Some(e),
             _ => None,
         }
     }
@@ -168,6 +205,18 @@ impl std::error::Error for RecordError {}
 impl From<clr_core::Error> for Error {
     fn from(e: clr_core::Error) -> Self {
         Error::Core(e)
+    }
+}
+
+impl From<AdapterError> for Error {
+    fn from(e: AdapterError) -> Self {
+        Error::Adapter(e)
+    }
+}
+
+impl From<TensorReadError> for Error {
+    fn from(e: TensorReadError) -> Self {
+        Error::Read(e)
     }
 }
 

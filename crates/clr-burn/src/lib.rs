@@ -63,6 +63,8 @@
 
 mod adamw;
 mod error;
+mod marker;
+mod module_snapshot;
 mod params;
 mod record;
 mod scheduled;
@@ -70,15 +72,21 @@ mod scheduler;
 mod sgd;
 mod snapshot;
 mod state;
+mod train;
 
 pub use burn;
 pub use clr_core;
+pub use clr_train;
 
 pub use adamw::AdamWParams;
 pub use clr_core::ScheduledOptimizer;
-pub use error::{Error, RecordError};
+pub use clr_train::OptimizerState;
+pub use error::{AdapterError, Error, RecordError};
+pub use marker::Burn;
+pub use module_snapshot::ModuleSnapshot;
 pub use params::Params;
-pub use scheduled::{Burn, MomentumSgd, Scheduled, ScheduledAdamW};
+pub use scheduled::{MomentumSgd, Scheduled, ScheduledAdamW};
 pub use scheduler::ClrScheduler;
 pub use sgd::SgdParams;
 pub use snapshot::Snapshot;
+pub use train::{Fit, RangeTestRunner};

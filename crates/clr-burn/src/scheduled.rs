@@ -12,6 +12,7 @@ use clr_core::ScheduledOptimizer;
 
 use crate::adamw::AdamWParams;
 use crate::error::Error;
+use crate::marker::Burn;
 use crate::params::{Params, Shared};
 use crate::sgd::SgdParams;
 
@@ -22,12 +23,6 @@ pub type MomentumSgd = Scheduled<SgdParams>;
 /// AdamW in PyTorch's semantics, with its learning rate, beta1 and weight
 /// decay settable before every step.
 pub type ScheduledAdamW = Scheduled<AdamWParams>;
-
-/// The marker of this crate's [`ScheduledOptimizer`] implementations: they
-/// are `ScheduledOptimizer<f64, Burn>` (see
-/// [`clr_core::ScheduledOptimizer`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Burn;
 
 /// An optimizer of a burn module whose parameter groups each have
 /// hyper-parameters `P` ([`SgdParams`], [`AdamWParams`]) that may change
@@ -128,6 +123,25 @@ impl<P: Params> Scheduled<P> {
     /// record lacks starts afresh).
     pub fn load_record(&mut self, record: OptimizerRecord) {
         self.inner = self.inner.clone().load_record(record);
+    }
+
+    /// Loads per-parameter states from `record` unless it holds state this
+    /// optimizer cannot read (another optimizer's: burn would drop it and
+    /// start those parameters afresh), which is an
+    /// [`AdapterError::StateMismatch`](clr_train::AdapterError::StateMismatch)
+    /// and changes nothing.
+    pub fn try_load_record(&mut self, record: OptimizerRecord) -> Result<(), Error> {
+        let tensors = record.len();
+        let loaded = self.inner.clone().load_record(record);
+        if loaded.to_record().len() != tensors {
+            return Err(clr_train::AdapterError::StateMismatch {
+                optimizer: P::OPTIMIZER,
+                reason: "the record holds state it cannot read (another optimizer's)",
+            }
+            .into());
+        }
+        self.inner = loaded;
+        Ok(())
     }
 
     fn group(&self, group: usize) -> Result<&Group<P>, Error> {

@@ -32,6 +32,10 @@ pub trait Adapter {
     /// puts it back after every sweep).
     type Snapshot;
 
+    /// The extension of the files [`save_weights`](Self::save_weights) and
+    /// [`Backprop::save_optimizer`] write (without the dot).
+    const FILE_EXTENSION: &'static str = "safetensors";
+
     /// The adapter's error: it carries `clr-core`'s errors and the shared
     /// [`AdapterError`].
     type Error: From<clr_core::Error>
@@ -65,7 +69,8 @@ pub trait Adapter {
     /// [`Fit::terminate_on_nan`](crate::Fit::terminate_on_nan)).
     fn weights_finite(model: &Self::Model) -> Result<bool, Self::Error>;
 
-    /// Writes every weight of `model` to `path` as safetensors, keyed by
+    /// Writes every weight of `model` to `path` (safetensors unless
+    /// [`FILE_EXTENSION`](Self::FILE_EXTENSION) says otherwise), keyed by
     /// the variable's name.
     fn save_weights(model: &Self::Model, path: &Path) -> Result<(), Self::Error>;
 
@@ -107,8 +112,8 @@ pub trait Backprop<O: ?Sized>: Adapter {
     ) -> Result<(), Self::Error>;
 
     /// Writes what `optimizer` keeps between steps (momentum buffers,
-    /// moments) to `path` as safetensors, keyed by the names of the
-    /// variables of `model` they belong to. An optimizer whose state the
+    /// moments) to `path` (as [`save_weights`](Adapter::save_weights)
+    /// does), keyed by the variables of `model` they belong to. An optimizer whose state the
     /// framework does not let us read is an
     /// [`AdapterError::StateUnreadable`], never a file that would resume
     /// differently.

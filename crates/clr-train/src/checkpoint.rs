@@ -1,8 +1,11 @@
 //! Checkpoints of a [`Fit`](crate::Fit) run, PyTorch's `state_dict()` trio
 //! in a directory: the scheduler's state with the history so far
-//! (`checkpoint.json`), the weights and the optimizer's state (safetensors,
-//! keyed by variable name). A run resumed from one ends with the weights
-//! of the uninterrupted run, bit for bit.
+//! (`checkpoint.json`), the weights and the optimizer's state in the
+//! adapter's tensor files (safetensors keyed by variable name for Candle
+//! and tch, burnpack records for burn; see
+//! [`Adapter::FILE_EXTENSION`](crate::Adapter::FILE_EXTENSION)). A run
+//! resumed from one ends with the weights of the uninterrupted run, bit for
+//! bit.
 //!
 //! `checkpoint.json` is written last and by renaming a complete file, and
 //! it names the tensor files of its own iteration: a run killed while
@@ -116,8 +119,9 @@ where
     O: ?Sized,
 {
     fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
-    let weights = format!("weights-{}.safetensors", state.iteration);
-    let optimizer_file = format!("optimizer-{}.safetensors", state.iteration);
+    let ext = B::FILE_EXTENSION;
+    let weights = format!("weights-{}.{ext}", state.iteration);
+    let optimizer_file = format!("optimizer-{}.{ext}", state.iteration);
     let staged = |name: &str| dir.join(format!("{name}.partial"));
     B::save_weights(model, &staged(&weights))?;
     B::save_optimizer(model, optimizer, &staged(&optimizer_file))?;
@@ -139,13 +143,13 @@ where
     for name in [&manifest.weights, &manifest.optimizer, MANIFEST] {
         fs::rename(staged(name), dir.join(name)).map_err(|source| io(&dir.join(name), source))?;
     }
-    remove_stale(dir, &[&manifest.weights, &manifest.optimizer]);
+    remove_stale(dir, ext, &[&manifest.weights, &manifest.optimizer]);
     Ok(())
 }
 
-/// Removes the tensor files of earlier checkpoints (best effort: a file
-/// left behind is only disk space).
-fn remove_stale(dir: &Path, keep: &[&str]) {
+/// Removes the tensor files (`.ext`) of earlier checkpoints (best effort: a
+/// file left behind is only disk space).
+fn remove_stale(dir: &Path, ext: &str, keep: &[&str]) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -153,7 +157,7 @@ fn remove_stale(dir: &Path, keep: &[&str]) {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let ours = (name.starts_with("weights-") || name.starts_with("optimizer-"))
-            && name.ends_with(".safetensors");
+            && name.strip_suffix(ext).is_some_and(|n| n.ends_with('.'));
         if ours && !keep.contains(&name) {
             let _ = fs::remove_file(entry.path());
         }
