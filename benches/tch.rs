@@ -284,11 +284,9 @@ fn fit_pair(
     };
     let ours = || {
         let start = Instant::now();
-        Fit::new(schedule, cycle)?.quiet(true).run(
-            vs,
-            &mut our_optimizer,
-            |_, batch| Ok(loss_of(batch.index)),
-        )?;
+        Fit::new(schedule, cycle)?
+            .quiet(true)
+            .run(vs, &mut our_optimizer, |_, batch| Ok(loss_of(batch.index)))?;
         Ok::<Duration, Error>(start.elapsed())
     };
     time_fit(("clr-tch", model), STEPS, repeats, bare, ours)
