@@ -182,8 +182,14 @@ fn weights_that_do_not_fit_are_refused() {
     let mut linear = burn::nn::LinearConfig::new(1, 8).init(&device);
     let before = linear.clone().into_record();
     let e = Burn::<burn::nn::Linear>::load_weights(&mut linear, &file).unwrap_err();
-    assert!(matches!(&e, Error::File { path, .. } if path == &file), "{e}");
-    assert!(e.to_string().starts_with(&file.display().to_string()), "{e}");
+    assert!(
+        matches!(&e, Error::File { path, .. } if path == &file),
+        "{e}"
+    );
+    assert!(
+        e.to_string().starts_with(&file.display().to_string()),
+        "{e}"
+    );
     let after = linear.into_record();
     assert_eq!(
         before.into_bytes().unwrap().to_vec(),

@@ -230,9 +230,11 @@ fn bad_input_is_a_typed_error() {
     // A loss of 8 numbers.
     let e = RangeTestRunner::new(config.clone(), |net: &Net, b| {
         let i = 8 * (b % 8) as usize;
-        Ok((net.forward(data.x.clone().narrow(0, i, 8)) - data.y.clone().narrow(0, i, 8))
-            .square()
-            .reshape([8]))
+        Ok(
+            (net.forward(data.x.clone().narrow(0, i, 8)) - data.y.clone().narrow(0, i, 8))
+                .square()
+                .reshape([8]),
+        )
     })
     .quiet(true)
     .run(&mut net, &mut opt)

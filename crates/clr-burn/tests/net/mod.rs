@@ -114,7 +114,15 @@ pub fn weights(net: &Net) -> Vec<(String, ParamId, Vec<u8>)> {
     all.extend(linear("l2", &net.l2));
     all.push(bits("bn.gamma", bn.gamma.id, bn.gamma.val()));
     all.push(bits("bn.beta", bn.beta.id, bn.beta.val()));
-    all.push(bits("bn.mean", ParamId::from(0), bn.running_mean.value_sync()));
-    all.push(bits("bn.var", ParamId::from(0), bn.running_var.value_sync()));
+    all.push(bits(
+        "bn.mean",
+        ParamId::from(0),
+        bn.running_mean.value_sync(),
+    ));
+    all.push(bits(
+        "bn.var",
+        ParamId::from(0),
+        bn.running_var.value_sync(),
+    ));
     all
 }
