@@ -329,6 +329,29 @@ mod tests {
         assert_eq!(batches_per_epoch(POINTS), 32);
     }
 
+    /// Values that benches/range_test_torch_lr_finder.py draws (printed
+    /// from its `demo()` and `Order` as f32): both tools train one task.
+    #[test]
+    fn the_demo_is_the_python_scripts() {
+        let demo = Demo::new();
+        let y = [0, 500, 1000].map(|i| f64::from(demo.y[i]));
+        assert_eq!(
+            y,
+            [
+                -0.05578741803765297,
+                -0.7937842011451721,
+                -0.13311657309532166
+            ]
+        );
+        assert_eq!(f64::from(demo.hidden_weight[0]), -0.28527936339378357);
+        assert_eq!(f64::from(demo.hidden_bias[19]), -0.6502851843833923);
+        assert_eq!(f64::from(demo.out_weight[19]), -0.25310543179512024);
+        assert_eq!(f64::from(demo.out_bias[0]), -0.1459769457578659);
+        let mut order = Order::new(POINTS);
+        assert_eq!(order.shuffle()[..5], [895, 635, 548, 791, 407]);
+        assert_eq!(order.shuffle()[..5], [737, 492, 832, 704, 912]);
+    }
+
     #[test]
     fn medians() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
