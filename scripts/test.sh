@@ -18,13 +18,14 @@ cargo fmt --all --check
 step "cargo clippy (workspace but clr-tch, all targets) -D warnings"
 cargo clippy --workspace --exclude clr-tch --all-targets --locked -- -D warnings
 cargo clippy -p clr-core --all-targets --all-features --locked -- -D warnings
-cargo clippy -p clr --features candle,viz,serde --all-targets --locked -- -D warnings
+cargo clippy -p clr --features candle,viz,serde,burn --all-targets --locked -- -D warnings
 
 step "cargo test (workspace but clr-tch: unit, integration and doc tests; clr-train included)"
 cargo test --workspace --exclude clr-tch --locked
 
-step "the facade with its Candle and plot features: the README's snippets as doc tests"
-cargo test -p clr --features candle,viz --doc --locked
+step "the facade with its Candle, burn and plot features: the README's snippets as doc tests, the burn demo"
+cargo test -p clr --features candle,viz,burn --doc --locked
+cargo test -p clr --features burn --test burn_demo --locked
 
 step "cargo test -p clr-core --all-features (serde, proptest, alloc)"
 cargo test -p clr-core --all-features --locked

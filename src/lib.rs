@@ -22,6 +22,8 @@
 //! - `candle`: the Candle adapter, `clr::candle` (`clr-candle`).
 //! - `tch`: the tch (libtorch 2.13) adapter, `clr::tch` (`clr-tch`);
 //!   needs libtorch to build (see the README's "Using clr-tch").
+//! - `burn`: the burn 0.22 adapter, `clr::burn` (`clr-burn`); needs rustc
+//!   1.95, as burn does.
 //! - `viz`: plots of schedules, range tests and histories as PNG, SVG or
 //!   terminal text, `clr::viz` (`clr-viz`).
 //! - `serde`: (de)serialize every schedule and state.
@@ -54,12 +56,13 @@ pub use clr_tch as tch;
 #[cfg(feature = "viz")]
 pub use clr_viz as viz;
 
-// The burn adapter, once `crates/clr-burn` is a member (`burn` feature):
-// #[cfg(feature = "burn")]
-// pub use clr_burn as burn;
+/// The burn 0.22 adapter (`clr-burn`; `burn` feature, needs rustc 1.95).
+#[cfg(feature = "burn")]
+pub use clr_burn as burn;
 
 // The README's Rust examples run as doc tests; its Candle snippet needs the
-// `candle` feature (`cargo test -p clr --features candle --doc`).
+// `candle` feature, its burn snippet runs with `burn` as well
+// (`cargo test -p clr --features candle,burn --doc`).
 #[cfg(all(doctest, feature = "candle"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -15,6 +15,10 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal, Uniform};
 
+#[path = "keras_points.rs"]
+mod keras_points;
+use keras_points::keras_points;
+
 /// An error of the demo's own (a distribution's parameters, a lock).
 fn user(error: impl Into<clr::train::BoxError>) -> Error {
     Error::from(AdapterError::user(error))
@@ -29,19 +33,7 @@ pub const HIDDEN: usize = 20;
 /// N(0, 0.1), shuffled, 20% held out for validation (201 points; 800
 /// train). Returns `[x_train, y_train, x_val, y_val]`, each `(n, 1)`.
 pub fn keras_data(rng: &mut StdRng) -> Result<[Tensor; 4], Error> {
-    let noise = Normal::new(0.0, 0.1).map_err(user)?;
-    let mut points: Vec<(f32, f32)> = (0..1001)
-        .map(|i| {
-            let x = -1.0 + 2.0 * f64::from(i) / 1000.0;
-            let y = x.powi(3) - 0.5 * x * x - x + noise.sample(rng) + (-x.abs()).exp()
-                - ((x + 1.0) / 2.0).round() * (3.0 - x * x).sqrt()
-                + ((x + 1.0 - 0.5) / 2.0).round() * (3.0 - x).powf(0.33);
-            (x as f32, y as f32)
-        })
-        .collect();
-    points.shuffle(rng);
-    let n_val = (0.2 * points.len() as f64).ceil() as usize;
-    let valid = points.split_off(points.len() - n_val);
+    let (points, valid) = keras_points(rng).map_err(user)?;
     let column = |p: &[(f32, f32)], f: fn(&(f32, f32)) -> f32| {
         Tensor::from_vec(
             p.iter().map(f).collect::<Vec<_>>(),

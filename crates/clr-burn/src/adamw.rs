@@ -24,8 +24,8 @@ use burn::optim::{Optimizer, RecordState, StateSink, StateSource};
 use burn::tensor::{Device, Tensor};
 use clr_core::Hypers;
 
-use crate::error::Error;
-use crate::params::{non_negative, sealed, unit, Params, Shared};
+use crate::error::{AdapterError, Error};
+use crate::params::{sealed, Params, Shared};
 use crate::state;
 
 const NAME: &str = "clr_burn::ScheduledAdamW";
@@ -62,11 +62,13 @@ impl Params for AdamWParams {
     const OPTIMIZER: &'static str = NAME;
 
     fn validate(&self, group: usize) -> Result<(), Error> {
-        non_negative(NAME, group, "lr", self.lr)?;
-        unit(NAME, group, "beta1", self.beta1, true)?;
-        unit(NAME, group, "beta2", self.beta2, true)?;
-        non_negative(NAME, group, "eps", self.eps)?;
-        non_negative(NAME, group, "weight_decay", self.weight_decay)
+        let in_group = |e: AdapterError| Error::from(e.in_group(group));
+        AdapterError::non_negative(NAME, "lr", self.lr).map_err(in_group)?;
+        AdapterError::unit(NAME, "beta1", self.beta1, true).map_err(in_group)?;
+        AdapterError::unit(NAME, "beta2", self.beta2, true).map_err(in_group)?;
+        AdapterError::non_negative(NAME, "eps", self.eps).map_err(in_group)?;
+        AdapterError::non_negative(NAME, "weight_decay", self.weight_decay).map_err(in_group)?;
+        Ok(())
     }
 
     fn lr(&self) -> f64 {

@@ -19,19 +19,6 @@ pub enum Error {
     /// `clr-core` refused a value: a schedule's configuration, or a
     /// learning-rate factor (`Invalid { param: "lr_factor", .. }`).
     Core(clr_core::Error),
-    /// A hyper-parameter outside what the optimizer accepts.
-    Invalid {
-        /// The optimizer, as `clr_burn::ScheduledAdamW`.
-        optimizer: &'static str,
-        /// The parameter group it was meant for (0 for all parameters).
-        group: usize,
-        /// The hyper-parameter, by PyTorch's name (`lr`, `momentum`, `beta1`, …).
-        param: &'static str,
-        /// The value given.
-        value: f64,
-        /// What it accepts, as "a number in [0, 1)".
-        expected: &'static str,
-    },
     /// A parameter group that does not exist.
     NoSuchGroup {
         /// The optimizer.
@@ -50,9 +37,11 @@ pub enum Error {
         optimizer: &'static str,
     },
     /// What any `clr-train` adapter can fail with (see [`AdapterError`]):
-    /// a loss that is not a single number, an optimizer state that does
-    /// not fit, a checkpoint that does not fit the run, an error of the
-    /// user's closures.
+    /// an optimizer hyper-parameter out of range ([`AdapterError::Invalid`],
+    /// naming the optimizer, the group, the parameter and the value), a
+    /// loss that is not a single number, an optimizer state that does not
+    /// fit, a checkpoint that does not fit the run, an error of the user's
+    /// closures.
     Adapter(AdapterError),
     /// burn could not write or read a record file (a checkpoint's weights
     /// or optimizer state), or the file does not fit the module: a
@@ -101,25 +90,6 @@ pub enum RecordError {
     },
 }
 
-impl Error {
-    /// The error for `value` of `param` in `group` of `optimizer`.
-    pub(crate) fn invalid(
-        optimizer: &'static str,
-        group: usize,
-        param: &'static str,
-        value: f64,
-        expected: &'static str,
-    ) -> Self {
-        Error::Invalid {
-            optimizer,
-            group,
-            param,
-            value,
-            expected,
-        }
-    }
-}
-
 fn steps(n: Option<u64>) -> String {
     n.map_or_else(|| String::from("unbounded"), |n| format!("{n} steps"))
 }
@@ -151,16 +121,6 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Core(e) => write!(f, "{e}"),
-            Error::Invalid {
-                optimizer,
-                group,
-                param,
-                value,
-                expected,
-            } => write!(
-                f,
-                "{optimizer}, group {group}: `{param}` = {value}: expected {expected}"
-            ),
             Error::NoSuchGroup {
                 optimizer,
                 group,

@@ -50,13 +50,23 @@
 //!   optimizers fix when built) are set before every step, per parameter
 //!   group, through `clr-core`'s [`ScheduledOptimizer`] (marker [`Burn`]).
 //!   [`Snapshot`]s put their state back bit for bit.
+//! - [`Fit`] and [`RangeTestRunner`]: `clr-train`'s training run and range
+//!   test on a burn module (the adapter [`Burn`]): per-step hyper-parameters,
+//!   validation, checkpoints of burn's own records that resume
+//!   bit-identically, and a range test that puts the module
+//!   ([`ModuleSnapshot`]) and the optimizer back bit for bit, NaN weights or
+//!   not.
 //!
 //! Bad input (a hyper-parameter out of range, a group that does not exist,
 //! a record of another schedule) is an [`Error`] naming it, never a panic.
 //!
-//! burn, `clr-core` are re-exported ([`burn`], [`clr_core`]) so versions
-//! always match. burn's libtorch backend (its `tch` feature) is not
-//! available next to `clr-tch`: the two pin different `tch` versions.
+//! burn, `clr-core` and `clr-train` are re-exported ([`burn`],
+//! [`clr_core`], [`clr_train`]) so versions always match. burn's libtorch
+//! backend (its `tch` feature) is not available next to `clr-tch`: the two
+//! pin different `tch` versions.
+//!
+//! This crate has no feature flags: burn comes with its `std`, `ndarray`,
+//! `autodiff` and `optim` features (no GPU backend, no TUI).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -80,13 +90,12 @@ pub use clr_train;
 
 pub use adamw::AdamWParams;
 pub use clr_core::ScheduledOptimizer;
-pub use clr_train::OptimizerState;
+pub use clr_train::{OptimizerState, SgdParams};
 pub use error::{AdapterError, Error, RecordError};
 pub use marker::Burn;
 pub use module_snapshot::ModuleSnapshot;
 pub use params::Params;
 pub use scheduled::{MomentumSgd, Scheduled, ScheduledAdamW};
 pub use scheduler::ClrScheduler;
-pub use sgd::SgdParams;
 pub use snapshot::Snapshot;
 pub use train::{Fit, RangeTestRunner};

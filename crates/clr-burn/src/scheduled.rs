@@ -14,7 +14,7 @@ use crate::adamw::AdamWParams;
 use crate::error::Error;
 use crate::marker::Burn;
 use crate::params::{Params, Shared};
-use crate::sgd::SgdParams;
+use clr_train::SgdParams;
 
 /// SGD with momentum, dampening, Nesterov momentum and weight decay in
 /// PyTorch's semantics, every one of them settable before every step.

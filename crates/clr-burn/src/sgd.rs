@@ -1,4 +1,4 @@
-//! [`SgdParams`] and the update rule of [`MomentumSgd`](crate::MomentumSgd):
+//! [`SgdParams`]' checks and the update rule of [`MomentumSgd`](crate::MomentumSgd):
 //! `torch.optim.SGD` on burn, with momentum, dampening, Nesterov momentum and
 //! weight decay that may all change between steps (burn's `Sgd` fixes its
 //! momentum when it is built).
@@ -23,69 +23,19 @@ use burn::optim::LearningRate;
 use burn::optim::{Optimizer, RecordState, StateSink, StateSource};
 use burn::tensor::{Device, Tensor};
 use clr_core::Hypers;
+use clr_train::SgdParams;
 
 use crate::error::Error;
-use crate::params::{non_negative, sealed, unit, Params, Shared};
+use crate::params::{sealed, Params, Shared};
 use crate::state;
 
 const NAME: &str = "clr_burn::MomentumSgd";
-
-/// [`MomentumSgd`](crate::MomentumSgd)'s hyper-parameters for one parameter
-/// group, with PyTorch's names and defaults (`lr` aside: PyTorch has none,
-/// this one is 1e-3).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SgdParams {
-    /// Learning rate, finite and `>= 0`.
-    pub lr: f64,
-    /// Momentum factor in `[0, 1]` (0 = plain SGD).
-    pub momentum: f64,
-    /// Dampening for momentum, in `[0, 1]`.
-    pub dampening: f64,
-    /// Nesterov momentum; needs `momentum > 0` and `dampening == 0`.
-    pub nesterov: bool,
-    /// L2 penalty added to the gradient, finite and `>= 0`.
-    pub weight_decay: f64,
-}
-
-impl Default for SgdParams {
-    fn default() -> Self {
-        SgdParams {
-            lr: 1e-3,
-            momentum: 0.0,
-            dampening: 0.0,
-            nesterov: false,
-            weight_decay: 0.0,
-        }
-    }
-}
 
 impl Params for SgdParams {
     const OPTIMIZER: &'static str = NAME;
 
     fn validate(&self, group: usize) -> Result<(), Error> {
-        non_negative(NAME, group, "lr", self.lr)?;
-        unit(NAME, group, "momentum", self.momentum, false)?;
-        unit(NAME, group, "dampening", self.dampening, false)?;
-        non_negative(NAME, group, "weight_decay", self.weight_decay)?;
-        if self.nesterov && self.momentum <= 0.0 {
-            return Err(Error::invalid(
-                NAME,
-                group,
-                "momentum",
-                self.momentum,
-                "a number > 0 with nesterov",
-            ));
-        }
-        if self.nesterov && self.dampening != 0.0 {
-            return Err(Error::invalid(
-                NAME,
-                group,
-                "dampening",
-                self.dampening,
-                "0 with nesterov",
-            ));
-        }
-        Ok(())
+        SgdParams::validate(self, NAME).map_err(|e| e.in_group(group).into())
     }
 
     fn lr(&self) -> f64 {

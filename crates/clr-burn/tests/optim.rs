@@ -8,7 +8,9 @@ mod common;
 use burn::module::ParamGroup;
 use burn::optim::OptimizerRecord;
 use burn::tensor::DType;
-use clr_burn::{AdamWParams, Error, MomentumSgd, ScheduledAdamW, ScheduledOptimizer, SgdParams};
+use clr_burn::{
+    AdamWParams, AdapterError, Error, MomentumSgd, ScheduledAdamW, ScheduledOptimizer, SgdParams,
+};
 use clr_core::Hypers;
 use common::Two;
 
@@ -18,16 +20,16 @@ const ADAMW: &str = "clr_burn::ScheduledAdamW";
 fn invalid(optimizer: &'static str, group: usize, param: &'static str, value: f64) -> Error {
     let expected = match param {
         "beta1" | "beta2" => "a number in [0, 1)",
-        "momentum" | "dampening" => "a number in [0, 1]",
+        "dampening" => "a number in [0, 1]",
         _ => "a finite number >= 0",
     };
-    Error::Invalid {
+    Error::Adapter(AdapterError::Invalid {
         optimizer,
-        group,
+        group: Some(group),
         param,
         value,
         expected,
-    }
+    })
 }
 
 /// `got` is `want`, field for field: `Error` carries other crates' errors
@@ -57,13 +59,15 @@ fn invalid_hyper_parameters_are_refused_by_name() {
     assert_error(&e, &invalid(SGD, 0, "momentum", -0.1));
     assert_eq!(
         e.to_string(),
-        "clr_burn::MomentumSgd, group 0: `momentum` = -0.1: expected a number in [0, 1]"
+        "clr_burn::MomentumSgd, parameter group 0: `momentum` = -0.1: expected a finite number >= 0"
     );
     let e = sgd(SgdParams {
         lr: f64::NAN,
         ..base
     });
-    assert!(matches!(e, Error::Invalid { param: "lr", value, .. } if value.is_nan()));
+    assert!(
+        matches!(e, Error::Adapter(AdapterError::Invalid { param: "lr", value, .. }) if value.is_nan())
+    );
     assert_error(
         &sgd(SgdParams {
             weight_decay: -1.0,
@@ -77,10 +81,10 @@ fn invalid_hyper_parameters_are_refused_by_name() {
     };
     assert!(matches!(
         sgd(nesterov),
-        Error::Invalid {
+        Error::Adapter(AdapterError::Invalid {
             param: "momentum",
             ..
-        }
+        })
     ));
 
     let adamw = |p: AdamWParams| ScheduledAdamW::new(p).unwrap_err();
@@ -110,8 +114,24 @@ fn invalid_hyper_parameters_are_refused_by_name() {
     assert_error(&group, &invalid(ADAMW, 1, "beta1", 1.5));
     assert_eq!(
         group.to_string(),
-        "clr_burn::ScheduledAdamW, group 1: `beta1` = 1.5: expected a number in [0, 1)"
+        "clr_burn::ScheduledAdamW, parameter group 1: `beta1` = 1.5: expected a number in [0, 1)"
     );
+}
+
+#[test]
+fn sgd_takes_any_finite_momentum_at_least_zero_as_pytorch_does() {
+    // PyTorch's SGD refuses only a negative momentum; a schedule may cycle
+    // it past 1 (issue 22). Before, `MomentumSgd` refused anything above 1.
+    let mut sgd = MomentumSgd::new(SgdParams {
+        momentum: 1.5,
+        ..SgdParams::default()
+    })
+    .unwrap();
+    sgd.apply(0, &hypers(0.1, 2.0)).unwrap();
+    assert_eq!(sgd.params(0).unwrap().momentum, 2.0);
+    let e = sgd.apply(0, &hypers(0.1, f64::INFINITY)).unwrap_err();
+    assert_error(&e, &invalid(SGD, 0, "momentum", f64::INFINITY));
+    assert_eq!(sgd.params(0).unwrap().momentum, 2.0);
 }
 
 #[test]
@@ -154,11 +174,11 @@ fn a_scheduled_value_out_of_range_changes_nothing() {
     assert!(
         matches!(
             e,
-            Error::Invalid {
-                group: 1,
+            Error::Adapter(AdapterError::Invalid {
+                group: Some(1),
                 param: "momentum",
                 ..
-            }
+            })
         ),
         "{e}"
     );

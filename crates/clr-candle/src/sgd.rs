@@ -37,54 +37,12 @@ use std::collections::HashMap;
 use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 use clr_train::AdapterError;
+pub use clr_train::SgdParams;
 
 use crate::checkpoint::VarNames;
 use crate::error::Error;
 
 const NAME: &str = "MomentumSgd";
-
-/// [`MomentumSgd`]'s hyper-parameters, with PyTorch's names and defaults
-/// (`lr` aside: PyTorch's is 1e-3, and so is this one).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SgdParams {
-    /// Learning rate, finite and `>= 0`.
-    pub lr: f64,
-    /// Momentum factor, finite and `>= 0` (0 = plain SGD): PyTorch's SGD
-    /// refuses only a negative one, and schedules may cycle it past 1.
-    pub momentum: f64,
-    /// Dampening for momentum, in `[0, 1]`.
-    pub dampening: f64,
-    /// Nesterov momentum; needs `momentum > 0` and `dampening == 0`.
-    pub nesterov: bool,
-    /// L2 penalty added to the gradient, finite and `>= 0`.
-    pub weight_decay: f64,
-}
-
-impl Default for SgdParams {
-    fn default() -> Self {
-        SgdParams {
-            lr: 1e-3,
-            momentum: 0.0,
-            dampening: 0.0,
-            nesterov: false,
-            weight_decay: 0.0,
-        }
-    }
-}
-
-impl SgdParams {
-    /// Checks every field; the error names the first one out of range.
-    pub fn validate(&self) -> Result<(), Error> {
-        AdapterError::non_negative(NAME, "lr", self.lr)?;
-        AdapterError::non_negative(NAME, "momentum", self.momentum)?;
-        AdapterError::unit(NAME, "dampening", self.dampening, false)?;
-        AdapterError::non_negative(NAME, "weight_decay", self.weight_decay)?;
-        if self.nesterov {
-            AdapterError::nesterov(NAME, self.momentum, self.dampening)?;
-        }
-        Ok(())
-    }
-}
 
 /// Stochastic gradient descent with momentum, dampening, Nesterov momentum
 /// and weight decay: `torch.optim.SGD`'s update on candle-core; see the
@@ -111,7 +69,7 @@ pub struct SgdState {
 impl MomentumSgd {
     /// An optimizer over the floating-point variables among `vars`.
     pub fn new(vars: Vec<Var>, params: SgdParams) -> Result<Self, Error> {
-        params.validate()?;
+        params.validate(NAME)?;
         let vars: Vec<Var> = vars.into_iter().filter(|v| v.dtype().is_float()).collect();
         let buffers = vec![None; vars.len()];
         Ok(MomentumSgd {
@@ -128,7 +86,7 @@ impl MomentumSgd {
 
     /// Replaces the hyper-parameters (checked first; on error nothing changes).
     pub fn set_params(&mut self, params: SgdParams) -> Result<(), Error> {
-        params.validate()?;
+        params.validate(NAME)?;
         self.params = params;
         Ok(())
     }
@@ -164,7 +122,7 @@ impl MomentumSgd {
     /// Puts back a state taken with [`state`](Self::state) from this
     /// optimizer (same variables, same shapes).
     pub fn load_state(&mut self, state: &SgdState) -> Result<(), Error> {
-        state.params.validate()?;
+        state.params.validate(NAME)?;
         if state.buffers.len() != self.vars.len() {
             return Err(Error::from(AdapterError::StateMismatch {
                 optimizer: NAME,

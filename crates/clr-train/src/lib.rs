@@ -27,7 +27,9 @@
 //!   it runs, [`fit`], with a [`Trainer`] for hand-written frameworks.
 //! - [`RangeTestRunner`] over `clr-core`'s [`RangeTest`](clr_core::RangeTest).
 //! - [`Adapter`], [`Backprop`], [`OptimizerState`]: what an adapter
-//!   implements; [`AdapterError`]: what every adapter can fail with.
+//!   implements; [`AdapterError`]: what every adapter can fail with;
+//!   [`SgdParams`], PyTorch SGD's hyper-parameters, which every adapter's
+//!   `MomentumSgd` takes.
 //! - [`Batch`], [`StepOutput`], [`BatchOutput`], [`Evaluation`]: what a
 //!   batch is and gives; [`Validation`], [`NoValidation`].
 //! - [`Checkpoints`], [`Observer`], [`EpochTable`]; [`Named`], values by
@@ -50,6 +52,7 @@ mod named;
 mod observer;
 mod progress;
 mod range_test;
+mod sgd_params;
 mod validation;
 
 pub use adapter::{Adapter, Backprop, OptimizerState};
@@ -64,4 +67,5 @@ pub use history::{History, HistoryError};
 pub use named::Named;
 pub use observer::{EpochTable, Observer};
 pub use range_test::RangeTestRunner;
+pub use sgd_params::SgdParams;
 pub use validation::{NoValidation, Validation};
