@@ -53,7 +53,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         lr_range: (1e-3, 1.0),
         steps: 60,
         batches_per_step: 5,
-        threshold_multiplier: 5.0,
+        threshold_multiplier: Some(5.0),
         wd_list: vec![0.0, 1e-4, 1e-3, 1e-2, 1e-1],
         validation_batches: Some(5),
         ..RangeTestConfig::default()

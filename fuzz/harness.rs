@@ -164,9 +164,10 @@ fn decode_config(bytes: &mut Bytes<'_>) -> RangeTestConfig<f64> {
     };
     let steps = 1 + u64::from(bytes.u16() % 300);
     let batches_per_step = 1 + u64::from(bytes.u8() % 4);
-    let threshold_multiplier = match bytes.u8() % 4 {
-        0 => bytes.float(),
-        _ => 1.0 + f64::from(bytes.u8()) / 16.0,
+    let threshold_multiplier = match bytes.u8() % 5 {
+        0 => Some(bytes.float()),
+        1 => None,
+        _ => Some(1.0 + f64::from(bytes.u8()) / 16.0),
     };
     let wd_list = (0..bytes.u8() % 5)
         .map(|_| match bytes.u8() % 3 {

@@ -36,8 +36,12 @@ cargo test -p clr-core --no-default-features --locked
 cargo test -p clr-core --no-default-features --test bits --locked -- --nocapture
 cargo test -p clr-core --features std --test bits --locked -- --nocapture
 
-step "benchmarks compile (criterion; timing them is by hand, see BENCHMARKS.md)"
-cargo bench -p clr --bench schedules --no-run --locked
+step "benchmarks compile (clr-benches; timing them is by hand, see BENCHMARKS.md)"
+cargo check -p clr-benches --benches --locked
+if command -v python3 >/dev/null; then
+  # Compiled to a scratch directory, so that no __pycache__ lands in benches/.
+  PYTHONPYCACHEPREFIX="$(mktemp -d)" python3 -m py_compile benches/*.py
+fi
 
 step "clr-core is no_std: link it into a #![no_std] staticlib"
 CARGO_TARGET_DIR="$PWD/target/nostd" cargo build --locked --manifest-path ci/nostd/Cargo.toml
@@ -74,11 +78,13 @@ cargo test -p clr-tch --locked
 cargo test -p clr --features candle,tch --doc --locked # the README's clr-tch example
 cargo build --features tch --examples --locked
 cargo bench -p clr-tch --no-run --locked
+cargo clippy -p clr-benches --features tch --benches --locked -- -D warnings
 
 step "cargo package: every publishable crate packs and builds from its package"
 # --allow-dirty so a local run with uncommitted work checks too (CI's clone
 # is clean); clr-tch's verification needs the libtorch provisioned above.
-cargo package --workspace --allow-dirty --locked
+# clr-benches is not published (publish = false).
+cargo package --workspace --exclude clr-benches --allow-dirty --locked
 
 step "cargo doc (no warnings; clr-tch included, libtorch provisioned above)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked

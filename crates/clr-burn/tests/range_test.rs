@@ -102,7 +102,7 @@ fn a_range_test_that_diverges_to_nan_leaves_every_parameter_bit_identical() {
         lr_range: (1e-4, 1e36),
         steps: 21,
         batches_per_step: 2,
-        threshold_multiplier: 1e100,
+        threshold_multiplier: Some(1e100),
         ..RangeTestConfig::default()
     };
     let checked = check_restored(config, None);
@@ -138,7 +138,7 @@ fn an_early_stops_suggestions_come_from_the_recorded_points() {
         steps: 60,
         batches_per_step: 1,
         smoothing: Smoothing::FASTAI,
-        threshold_multiplier: 4.0,
+        threshold_multiplier: Some(4.0),
         ..RangeTestConfig::default()
     };
     let outcome = check_restored(config, None).outcome;

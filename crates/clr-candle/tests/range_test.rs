@@ -190,7 +190,7 @@ fn restores_after_an_early_stop() {
         steps: 60,
         batches_per_step: 1,
         smoothing: Smoothing::FASTAI,
-        threshold_multiplier: 4.0,
+        threshold_multiplier: Some(4.0),
         ..RangeTestConfig::default()
     };
     let outcome = check_restored(config, None);

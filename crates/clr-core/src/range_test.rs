@@ -5,8 +5,11 @@
 //! It reproduces the Keras package's `LrRangeTest` (sweep, averaging over
 //! `batches_per_step`, early stop when the loss exceeds `threshold_multiplier`
 //! × the best, a weight-decay grid, restoring the model between sweeps and at
-//! the end) and adds loss smoothing, gradient accumulation, a linear sweep
-//! and non-finite losses treated as divergence.
+//! the end) and adds loss smoothing, gradient accumulation, a linear sweep,
+//! an early stop that can be switched off and non-finite losses treated as
+//! divergence. [`RangeTestConfig`]'s presets mirror the defaults of the
+//! Keras package's `LrRangeTest`, fastai's `lr_find` and torch-lr-finder's
+//! `range_test`.
 //!
 //! ```
 //! use clr_core::{Action, RangeTest, RangeTestConfig, Report};
@@ -27,111 +30,21 @@
 //! # Ok::<(), clr_core::Error>(())
 //! ```
 
+mod config;
 mod result;
 mod smoothing;
 
+pub use config::RangeTestConfig;
 pub use result::{moving_average, RangeTestOutcome, RangeTestResult, SweepResult, SweepStop};
 pub use smoothing::Smoothing;
 
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::error::{check, Comparison, Error};
+use crate::error::Error;
 use crate::real::Real;
 use crate::schedule::Schedule;
-use crate::sweep::{LrSweep, SweepMode};
-
-/// The range test's parameters, with the Keras package's names and defaults.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct RangeTestConfig<F> {
-    /// Lowest and highest learning rate (default `(1e-5, 10)`): both finite
-    /// and `> 0`, the first below the second (the sweep rises, as every
-    /// suggestion method assumes).
-    pub lr_range: (F, F),
-    /// Learning rates in the sweep (default 100).
-    pub steps: u64,
-    /// Optimizer steps averaged per learning rate (default 5).
-    pub batches_per_step: u64,
-    /// A sweep stops when the loss exceeds this × the best loss (default 5).
-    pub threshold_multiplier: F,
-    /// One sweep per weight decay; empty = one sweep at the optimizer's own
-    /// (default empty).
-    pub wd_list: Vec<F>,
-    /// `Some(n)`: evaluate `n` validation batches after every step and judge
-    /// divergence on the validation loss (the Keras package's `batches_per_val`, 10).
-    pub validation_batches: Option<u64>,
-    /// Exponential (default) or linear spacing.
-    pub mode: SweepMode,
-    /// Loss smoothing (default none, as the Keras package).
-    pub smoothing: Smoothing,
-    /// Micro-batches whose gradients make one optimizer step (default 1).
-    pub accumulation_steps: u64,
-}
-
-impl<F: Real> Default for RangeTestConfig<F> {
-    fn default() -> Self {
-        RangeTestConfig {
-            lr_range: (F::from_f64(1e-5), F::from_f64(10.0)),
-            steps: 100,
-            batches_per_step: 5,
-            threshold_multiplier: F::from_f64(5.0),
-            wd_list: Vec::new(),
-            validation_batches: None,
-            mode: SweepMode::Exp,
-            smoothing: Smoothing::None,
-            accumulation_steps: 1,
-        }
-    }
-}
-
-impl<F: Real> RangeTestConfig<F> {
-    /// The Keras package's `find_n_epoch`: epochs a fit must run for the whole grid,
-    /// `ceil(steps × batches_per_step × accumulation / batches_per_epoch) × n_wd`.
-    pub fn n_epochs(&self, batches_per_epoch: u64) -> Result<u64, Error> {
-        let bpe = check::nonzero("batches_per_epoch", batches_per_epoch)?;
-        let batches = self
-            .steps
-            .checked_mul(self.batches_per_step)
-            .and_then(|b| b.checked_mul(self.accumulation_steps))
-            .ok_or(Error::Overflow { param: "steps" })?;
-        let n_wd = self.wd_list.len().max(1) as u64;
-        batches
-            .div_ceil(bpe.get())
-            .checked_mul(n_wd)
-            .ok_or(Error::Overflow { param: "wd_list" })
-    }
-
-    fn validate(&self) -> Result<LrSweep<F>, Error> {
-        let sweep = LrSweep::new(self.lr_range, self.steps, self.mode)?;
-        // Every suggestion method reads the curve as rising rates.
-        let (lo, hi) = (self.lr_range.0.to_f64(), self.lr_range.1.to_f64());
-        if lo >= hi {
-            return Err(Error::Compare {
-                param: "lr_range.0",
-                value: lo,
-                other: "lr_range.1",
-                other_value: hi,
-                must: Comparison::Below,
-            });
-        }
-        check::nonzero("batches_per_step", self.batches_per_step)?;
-        check::at_least(
-            "threshold_multiplier",
-            self.threshold_multiplier.to_f64(),
-            1.0,
-        )?;
-        for wd in &self.wd_list {
-            check::non_negative("wd_list", Real::to_f64(*wd))?;
-        }
-        if let Some(n) = self.validation_batches {
-            check::nonzero("validation_batches", n)?;
-        }
-        self.smoothing.validate()?;
-        check::nonzero("accumulation_steps", self.accumulation_steps)?;
-        Ok(sweep)
-    }
-}
+use crate::sweep::LrSweep;
 
 /// What the driver should do next.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -357,13 +270,17 @@ impl<F: Real> RangeTest<F> {
             Some(SweepStop::NonFinite { step: self.step })
         } else {
             self.best = self.best.min(judged);
-            (judged > self.best * self.config.threshold_multiplier.to_f64()).then(|| {
-                SweepStop::Diverged {
+            let limit = self
+                .config
+                .threshold_multiplier
+                .map(|m| self.best * m.to_f64());
+            limit
+                .is_some_and(|limit| judged > limit)
+                .then(|| SweepStop::Diverged {
                     step: self.step,
                     loss: F::from_f64(judged),
                     best: F::from_f64(self.best),
-                }
-            })
+                })
         };
         self.step += 1;
         self.micro = 0;
@@ -426,19 +343,5 @@ impl<F: Real> RangeTest<F> {
     /// The losses so far (complete once [`Action::Done`]).
     pub fn result(&self) -> &RangeTestResult<F> {
         &self.result
-    }
-}
-
-impl<F: Real> RangeTestConfig<F> {
-    /// The micro-batches the whole grid trains at most (`steps ×
-    /// batches_per_step × accumulation_steps` per sweep, one sweep per
-    /// weight decay of `wd_list` or one without it), saturating: the length
-    /// of an adapter's progress bar.
-    pub fn micro_batches(&self) -> u64 {
-        let sweeps = self.wd_list.len().max(1) as u64;
-        self.steps
-            .saturating_mul(self.batches_per_step)
-            .saturating_mul(self.accumulation_steps)
-            .saturating_mul(sweeps)
     }
 }

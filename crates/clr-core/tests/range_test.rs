@@ -72,7 +72,7 @@ fn keras_defaults() {
     let c = RangeTestConfig::<f64>::default();
     assert_eq!(c.lr_range, (1e-5, 10.0));
     assert_eq!((c.steps, c.batches_per_step), (100, 5));
-    assert_eq!(c.threshold_multiplier, 5.0);
+    assert_eq!(c.threshold_multiplier, Some(5.0));
     assert!(c.wd_list.is_empty() && c.validation_batches.is_none());
     assert_eq!(c.smoothing, Smoothing::None);
     assert_eq!(c.accumulation_steps, 1);
@@ -255,7 +255,7 @@ fn smoothing_like_fastai_and_torch_lr_finder() {
     let losses = [4.0, 2.0, 3.0, 1.0];
     let mut c = config(4);
     c.batches_per_step = 1;
-    c.threshold_multiplier = 100.0;
+    c.threshold_multiplier = None;
     c.smoothing = Smoothing::FASTAI;
     let (test, _) = drive(c.clone(), |_, _, call| losses[call - 1], |_| 0.0);
     let mut avg = 0.0;
@@ -286,7 +286,7 @@ fn smoothing_a_curve_gives_the_judged_one() {
     ] {
         let mut c = config(5);
         c.batches_per_step = 1;
-        c.threshold_multiplier = 100.0;
+        c.threshold_multiplier = None;
         c.smoothing = smoothing;
         let (test, _) = drive(c, |_, _, call| losses[call - 1], |_| 0.0);
         let sweep = &test.result().sweeps[0];
@@ -336,10 +336,14 @@ fn invalid_configs_name_the_parameter() {
     assert_eq!(bad(|c| c.lr_range = (f64::NAN, 0.1)), "lr_range.0");
     assert_eq!(bad(|c| c.steps = 0), "steps");
     assert_eq!(bad(|c| c.batches_per_step = 0), "batches_per_step");
-    assert_eq!(
-        bad(|c| c.threshold_multiplier = 0.5),
-        "threshold_multiplier"
-    );
+    for m in [0.5, f64::INFINITY, f64::NAN, 1.1e100] {
+        let c = RangeTestConfig {
+            threshold_multiplier: Some(m),
+            ..RangeTestConfig::default()
+        };
+        let e = RangeTest::new(c).unwrap_err();
+        assert_eq!(e.param(), "threshold_multiplier", "{m}");
+    }
     assert_eq!(bad(|c| c.wd_list = vec![-1.0]), "wd_list");
     assert_eq!(
         bad(|c| c.validation_batches = Some(0)),
@@ -381,7 +385,7 @@ fn the_learning_rate_range_must_rise() {
 #[test]
 fn result_suggests_on_the_judged_curve() {
     let mut c = config(100);
-    c.threshold_multiplier = 1e9;
+    c.threshold_multiplier = None;
     let (test, _) = drive(c, |lr, _, _| bowl(lr), |_| 0.0);
     let result = test.result();
     let s = result.suggestions(0).expect("one sweep");
@@ -440,4 +444,32 @@ fn run_drives_the_same_actions_as_the_manual_loop() {
     assert_eq!(driver.log, seen);
     // NaN marks steps never reached, so compare the printed form.
     assert_eq!(format!("{result:?}"), format!("{:?}", manual.result()));
+}
+
+/// With the divergence stop off (`None`) a sweep tries every learning rate
+/// however far the loss climbs past its best, and still ends at its first
+/// non-finite loss; the largest multiplier accepted is 1e100.
+#[test]
+fn the_divergence_stop_can_be_switched_off() {
+    let mut c = config(40);
+    c.threshold_multiplier = None;
+    let steep = |lr: f64, _: Option<f64>, _: usize| bowl(lr).powi(8);
+    let (test, _) = drive(c.clone(), steep, |_| 0.0);
+    assert_eq!(test.result().sweeps[0].stop, SweepStop::Completed);
+    c.threshold_multiplier = Some(5.0);
+    let (test, _) = drive(c.clone(), steep, |_| 0.0);
+    assert!(test.result().sweeps[0].stop.is_early());
+
+    c.threshold_multiplier = None;
+    let blows_up =
+        |lr: f64, _: Option<f64>, _: usize| if lr > 1.0 { f64::INFINITY } else { bowl(lr) };
+    let (test, _) = drive(c.clone(), blows_up, |_| 0.0);
+    let first = test.result().lrs.iter().position(|&lr| lr > 1.0).unwrap() as u64;
+    assert_eq!(
+        test.result().sweeps[0].stop,
+        SweepStop::NonFinite { step: first }
+    );
+
+    c.threshold_multiplier = Some(1e100);
+    assert!(RangeTest::new(c).is_ok());
 }

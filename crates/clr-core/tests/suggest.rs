@@ -212,7 +212,7 @@ fn early_stopped_sweeps_suggest_as_the_references_did() {
             lr_range: (1e-7, 10.0),
             steps: c.num_it as u64,
             batches_per_step: 1,
-            threshold_multiplier: if c.name.contains("_tlf") { 5.0 } else { 4.0 },
+            threshold_multiplier: Some(if c.name.contains("_tlf") { 5.0 } else { 4.0 }),
             ..Default::default()
         };
         let mut test = RangeTest::new(config).unwrap();

@@ -158,7 +158,7 @@ fn every_sweep_starts_from_the_same_bits_and_the_end_restores_them_after_nan() {
         lr_range: (1e-4, 1e8), // far past divergence
         steps: 40,
         batches_per_step: 1,
-        threshold_multiplier: 1e30, // only a non-finite loss stops a sweep
+        threshold_multiplier: None, // only a non-finite loss stops a sweep
         wd_list: vec![0.0, 1e-3, 1e-1],
         ..Default::default()
     };
@@ -224,7 +224,7 @@ fn an_early_stop_suggests_on_the_points_recorded() {
         steps: 60,
         batches_per_step: 1,
         smoothing: Smoothing::FASTAI,
-        threshold_multiplier: 4.0,
+        threshold_multiplier: Some(4.0),
         ..Default::default()
     };
     let outcome = RangeTestRunner::new(config, |_, b| Ok(p.loss(b)))

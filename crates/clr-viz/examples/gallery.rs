@@ -68,7 +68,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         lr_range: (1e-6, 10.0),
         steps: 120,
         batches_per_step: 1,
-        threshold_multiplier: 4.0,
+        threshold_multiplier: Some(4.0),
         wd_list: vec![0.0, 1e-4, 1e-3, 1e-2],
         smoothing: Smoothing::FASTAI,
         ..Default::default()
