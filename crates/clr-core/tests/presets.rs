@@ -508,3 +508,22 @@ fn keras_waves_stay_within_subnormal_ranges() {
         }
     }
 }
+
+/// More cycles than 2^53 round a step's position within its cycle far
+/// outside [0, 1] (here -2.08 at step 4157); with a rise of subnormal
+/// length that became an infinite angle and a NaN learning rate (found by
+/// the finiteness property). The position is put back into its cycle.
+#[test]
+fn keras_clr_past_2_53_cycles_stays_finite_and_in_range() {
+    fn check(s: &impl HyperSchedule<f64>) {
+        for k in 0..4159 {
+            let lr = s.hypers(k).lr;
+            assert!((0.0..=f64::MIN_POSITIVE).contains(&lr), "lr {lr:e} at {k}");
+        }
+    }
+    let b = KerasClr::builder(18_735_174_578_194_755, (-0.0_f64, f64::MIN_POSITIVE), 4159)
+        .phase_one_fraction(f64::MIN_POSITIVE)
+        .amplitude(Amplitude::Decay(0.823_737_860_171_482_2));
+    check(&b.build_keras().unwrap());
+    check(&b.build_fixed().unwrap());
+}

@@ -139,7 +139,10 @@ impl<F: Real> ClrBuilder<F> {
         let cyc = step_f64(self.cycles);
         let x = step_f64(step.min(n - 1)) / step_f64(n);
         let c = floor_non_negative(x * cyc);
-        let x = (x - c / cyc) * cyc;
+        // Within a cycle the position lies in [0, 1]; past 2^53 cycles the
+        // product rounds it far outside, and a rise of subnormal length
+        // then turned it into an infinite angle (NaN).
+        let x = ((x - c / cyc) * cyc).clamp(0.0, 1.0);
         let wave = Wave::<F>::at(x, self.phase_one_fraction);
         let (lo, hi) = self.lr_range;
         let amp = (hi - lo) * F::from_f64(self.amplitude.at(c));
