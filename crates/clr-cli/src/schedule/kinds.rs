@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 
 use clr_core::{
     AnnealStrategy, Bundle, ClrBuilder, CosineRestarts, CyclicLr, CyclicMode, FitOneCycle,
-    KerasClr, KerasOneCycle, LrSweep, OneCycleLr, SweepMode,
+    KerasClr, KerasOneCycle, LrSweep, OneCycleLr, RangeTestConfig, SweepMode,
 };
 
 use crate::error::{number, CliError, OptionRef};
@@ -404,18 +404,13 @@ impl RangeTestArgs {
                 other => OptionRef::from_param(other),
             })
         };
-        let sweep = LrSweep::new((lo, hi), self.total_steps, mode).map_err(err)?;
-        // A range test's rates rise (RangeTestConfig refuses the rest too):
-        // every suggestion method reads the curve that way.
-        if lo >= hi {
-            return Err(err(clr_core::Error::Compare {
-                param: "lr_range.0",
-                value: lo,
-                other: "lr_range.1",
-                other_value: hi,
-                must: clr_core::Comparison::Below,
-            }));
-        }
-        Ok(Bundle::lr_only(sweep))
+        // The range test's own sweep, checked as the range test checks it.
+        let config = RangeTestConfig {
+            lr_range: (lo, hi),
+            steps: self.total_steps,
+            mode,
+            ..RangeTestConfig::keras()
+        };
+        Ok(Bundle::lr_only(config.sweep().map_err(err)?))
     }
 }

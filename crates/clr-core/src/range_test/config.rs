@@ -134,9 +134,11 @@ impl<F: Real> RangeTestConfig<F> {
             .saturating_mul(sweeps)
     }
 
-    pub(super) fn validate(&self) -> Result<LrSweep<F>, Error> {
+    /// The learning rates a sweep tries (`lr_range`, `steps`, `mode`),
+    /// checked: a valid [`LrSweep`] whose rates rise, since every
+    /// suggestion method reads the curve that way.
+    pub fn sweep(&self) -> Result<LrSweep<F>, Error> {
         let sweep = LrSweep::new(self.lr_range, self.steps, self.mode)?;
-        // Every suggestion method reads the curve as rising rates.
         let (lo, hi) = (self.lr_range.0.to_f64(), self.lr_range.1.to_f64());
         if lo >= hi {
             return Err(Error::Compare {
@@ -147,6 +149,11 @@ impl<F: Real> RangeTestConfig<F> {
                 must: Comparison::Below,
             });
         }
+        Ok(sweep)
+    }
+
+    pub(super) fn validate(&self) -> Result<LrSweep<F>, Error> {
+        let sweep = self.sweep()?;
         check::nonzero("batches_per_step", self.batches_per_step)?;
         if let Some(m) = self.threshold_multiplier {
             check::at_least("threshold_multiplier", m.to_f64(), 1.0)?;
