@@ -84,6 +84,13 @@ step "cargo package: every publishable crate packs and builds from its package"
 # --allow-dirty so a local run with uncommitted work checks too (CI's clone
 # is clean); clr-tch's verification needs the libtorch provisioned above.
 # clr-benches is not published (publish = false).
+# Cargo unpacks each packaged crate under $CARGO_HOME/registry/src/-<hash of
+# this checkout's path>/, builds it like a registry crate (never rebuilt for a
+# changed source), and reuses both on the next run from the same path: a CI
+# clone at a fixed path verified against last run's clr-train. Drop our stale
+# copies and their fingerprints first.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/clr-* \
+  "${CARGO_TARGET_DIR:-target}"/debug/.fingerprint/clr-*
 cargo package --workspace --exclude clr-benches --allow-dirty --locked
 
 step "cargo doc (no warnings; clr-tch included, libtorch provisioned above)"
