@@ -182,7 +182,12 @@ impl<M: Module, P: Params> Backprop<Scheduled<P>> for Burn<M> {
         optimizer: &mut Scheduled<P>,
         grads: GradientsParams,
     ) -> Result<(), Error> {
-        *model = optimizer.step(model.clone(), grads);
+        // burn's step takes the module by value and updates a tensor in
+        // place only when nothing else holds it, so a clone would make every
+        // update allocate. Moving the module out leaves nothing to put back
+        // if burn panicked midway; it panics only on gradients of another
+        // module, which `backward` never gives, so the process aborts then.
+        replace_with::replace_with_or_abort(model, |model| optimizer.step(model, grads));
         Ok(())
     }
 
