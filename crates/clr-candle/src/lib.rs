@@ -62,9 +62,9 @@
 //!
 //! Optimizer state in checkpoints: `MomentumSgd`'s momentum buffers and
 //! plain `SGD`'s (empty) state are saved; candle-nn keeps `AdamW`'s moments
-//! private, so a checkpoint of a run with it is an
-//! [`AdapterError::StateUnreadable`] rather than a file that would resume
-//! differently.
+//! private, so a run with checkpoints and it is refused with an
+//! [`AdapterError::StateUnreadable`] before it trains, rather than left to
+//! write a file that would resume differently.
 //!
 //! Candle, `clr-core` and `clr-train` are re-exported ([`candle_core`],
 //! [`candle_nn`], [`clr_core`], [`clr_train`]) so versions always match.

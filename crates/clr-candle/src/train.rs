@@ -41,6 +41,7 @@ use std::path::Path;
 use candle_core::backprop::GradStore;
 use candle_core::{DType, Tensor, Var};
 use candle_nn::VarMap;
+use clr_core::Hypers;
 use clr_train::{Adapter, AdapterError, Backprop, NoValidation};
 
 use crate::checkpoint::{self, VarNames};
@@ -144,6 +145,13 @@ impl<O: CandleStep + ?Sized> Backprop<O> for Candle {
         let mut tensors = Vec::new();
         optimizer.state_tensors(&VarNames::of(varmap)?, "", &mut tensors)?;
         checkpoint::write(path, tensors)
+    }
+
+    /// What [`save_optimizer`](Backprop::save_optimizer) does, without the
+    /// file: an optimizer whose state is private (candle-nn's `AdamW`)
+    /// refuses now.
+    fn check_saveable(varmap: &VarMap, optimizer: &O, _first: &Hypers<f64>) -> Result<(), Error> {
+        optimizer.state_tensors(&VarNames::of(varmap)?, "", &mut Vec::new())
     }
 
     fn load_optimizer(varmap: &VarMap, optimizer: &mut O, path: &Path) -> Result<(), Error> {

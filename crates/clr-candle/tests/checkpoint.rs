@@ -183,19 +183,25 @@ fn plain_sgd_checkpoints_resume_too() {
 }
 
 /// candle-nn keeps `AdamW`'s moments private: a checkpoint of it is a
-/// typed error naming the optimizer, not a file that resumes differently.
+/// typed error naming the optimizer, not a file that resumes differently,
+/// given when the run starts, before it trains a batch.
 #[test]
 fn adamw_state_cannot_be_checkpointed() {
     let dir = scratch("adamw");
     let mut varmap = VarMap::new();
     let net = Net::new(&varmap, 0.3);
     let mut adam = AdamW::new(varmap.all_vars(), ParamsAdamW::default()).unwrap();
+    let mut batches = 0;
     let e = Fit::new(schedule(), cycle())
         .unwrap()
         .quiet(true)
         .checkpoints(Checkpoints::new(&dir))
-        .run(&mut varmap, &mut adam, |_, b| net.loss(&b))
+        .run(&mut varmap, &mut adam, |_, b| {
+            batches += 1;
+            net.loss(&b)
+        })
         .unwrap_err();
+    assert_eq!(batches, 0, "refused before training");
     assert!(
         matches!(
             e,

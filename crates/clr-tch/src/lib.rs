@@ -62,11 +62,11 @@
 //! # Optimizer state
 //! tch cannot read a libtorch optimizer's moments or momentum buffers.
 //! A range test therefore rebuilds the optimizer (exact for a fresh one,
-//! the usual case), and a checkpoint of an optimizer that holds such state
-//! ([`TchOptimizer::has_state`]: Adam, AdamW or RMSprop after a step, SGD
-//! after a step with a momentum) is an [`AdapterError::StateUnreadable`],
-//! not a file that would resume differently. Plain SGD checkpoints and
-//! resumes bit-identically.
+//! the usual case), and a run with checkpoints of an optimizer that will
+//! hold such state (Adam, AdamW, RMSprop; SGD stepping with a momentum) is
+//! refused with an [`AdapterError::StateUnreadable`] before it trains, not
+//! left to write a file that would resume differently. Plain SGD
+//! checkpoints and resumes bit-identically.
 //!
 //! # libtorch
 //! tch 0.26 links libtorch 2.13.0. `bash scripts/provision-libtorch.sh`

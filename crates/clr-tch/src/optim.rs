@@ -113,6 +113,13 @@ pub trait TchStep: ScheduledOptimizer<f64, Error = Error> {
     ) -> Result<(), Error> {
         Err(unreadable(self.name()))
     }
+
+    /// Refuses an optimizer whose [`state_tensors`](Self::state_tensors)
+    /// will fail once it steps with `first` (see `clr-train`'s
+    /// `Backprop::check_saveable`); by default, when they fail now.
+    fn check_saveable(&self, vs: &VarStore, _first: &Hypers<f64>) -> Result<(), Error> {
+        self.state_tensors(vs).map(drop)
+    }
 }
 
 /// The error of an optimizer whose state cannot be read.
@@ -142,6 +149,9 @@ impl<O: TchStep + ?Sized> TchStep for &mut O {
         tensors: Vec<(String, Tensor)>,
     ) -> Result<(), Error> {
         (**self).load_state_tensors(vs, tensors)
+    }
+    fn check_saveable(&self, vs: &VarStore, first: &Hypers<f64>) -> Result<(), Error> {
+        (**self).check_saveable(vs, first)
     }
 }
 
@@ -528,6 +538,21 @@ impl TchStep for TchOptimizer {
         }
         if self.stateful {
             self.rebuild()?;
+        }
+        Ok(())
+    }
+
+    /// Refuses Adam, AdamW and RMSprop, and SGD that will step with a
+    /// momentum (`first`'s, or its groups' when `first` has none), since
+    /// libtorch then keeps state tch cannot read.
+    fn check_saveable(&self, _vs: &VarStore, first: &Hypers<f64>) -> Result<(), Error> {
+        let momentum = |h: &Hypers<f64>| h.momentum.is_some_and(|m| m != 0.0);
+        let stepped_momentum = match first.momentum {
+            Some(m) => m != 0.0,
+            None => momentum(&self.defaults) || self.groups.iter().any(momentum),
+        };
+        if self.stateful || self.kind() != OptimizerKind::Sgd || stepped_momentum {
+            return Err(unreadable(self.name()));
         }
         Ok(())
     }

@@ -36,6 +36,7 @@
 
 use std::path::Path;
 
+use clr_core::Hypers;
 use clr_train::{Adapter, AdapterError, Backprop, NoValidation};
 use tch::nn::VarStore;
 use tch::Tensor;
@@ -201,6 +202,10 @@ impl<O: TchStep + ?Sized> Backprop<O> for Tch {
     fn save_optimizer(vs: &VarStore, optimizer: &O, path: &Path) -> Result<(), Error> {
         let tensors = optimizer.state_tensors(vs)?;
         Ok(Tensor::write_safetensors(&tensors, path)?)
+    }
+
+    fn check_saveable(vs: &VarStore, optimizer: &O, first: &Hypers<f64>) -> Result<(), Error> {
+        optimizer.check_saveable(vs, first)
     }
 
     fn load_optimizer(vs: &VarStore, optimizer: &mut O, path: &Path) -> Result<(), Error> {

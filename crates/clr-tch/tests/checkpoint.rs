@@ -147,7 +147,8 @@ fn a_killed_sgd_run_resumes_from_its_checkpoint_bit_identically() {
 
 /// libtorch's Adam keeps moments tch cannot read; SGD keeps momentum
 /// buffers once it stepped with a momentum: their checkpoints are typed
-/// errors naming the optimizer.
+/// errors naming the optimizer, given when the run starts, before it
+/// trains a batch.
 #[test]
 fn optimizer_state_tch_cannot_read_is_a_typed_error() {
     let momentum = KerasOneCycle::builder((0.02, 0.1), cycle().iterations())
@@ -163,13 +164,18 @@ fn optimizer_state_tch_cannot_read_is_a_typed_error() {
     };
     let mut opt = TchOptimizer::new(&vs, spec, 0.1).unwrap();
     assert!(!opt.has_state());
+    let mut batches = 0;
     let e = Fit::new(momentum, cycle())
         .unwrap()
         .quiet(true)
         .checkpoints(Checkpoints::new(&dir))
-        .run(&mut vs, &mut opt, |_, b| loss(&model, &b))
+        .run(&mut vs, &mut opt, |_, b| {
+            batches += 1;
+            loss(&model, &b)
+        })
         .unwrap_err();
-    assert!(opt.has_state());
+    assert_eq!(batches, 0, "refused before training");
+    assert!(!opt.has_state());
     assert!(
         matches!(
             e,
@@ -191,8 +197,12 @@ fn optimizer_state_tch_cannot_read_is_a_typed_error() {
         .unwrap()
         .quiet(true)
         .checkpoints(Checkpoints::new(&dir))
-        .run(&mut vs, &mut adam, |_, b| loss(&model, &b))
+        .run(&mut vs, &mut adam, |_, b| {
+            batches += 1;
+            loss(&model, &b)
+        })
         .unwrap_err();
+    assert_eq!(batches, 0, "refused before training");
     assert!(
         e.to_string()
             .starts_with("cannot save the state of tch::nn::AdamW: libtorch keeps its moments"),

@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use clr_core::ScheduledOptimizer;
+use clr_core::{Hypers, ScheduledOptimizer};
 
 use crate::adapter_error::{AdapterError, BoxError};
 
@@ -118,6 +118,19 @@ pub trait Backprop<O: ?Sized>: Adapter {
     /// [`AdapterError::StateUnreadable`], never a file that would resume
     /// differently.
     fn save_optimizer(model: &Self::Model, optimizer: &O, path: &Path) -> Result<(), Self::Error>;
+
+    /// Refuses, before a run that saves checkpoints trains its first batch,
+    /// an `optimizer` whose state [`save_optimizer`](Self::save_optimizer)
+    /// will not be able to write once it steps with `first` (the run's
+    /// first hyper-parameters), so that the error does not wait an epoch.
+    /// By default it refuses nothing.
+    fn check_saveable(
+        _model: &Self::Model,
+        _optimizer: &O,
+        _first: &Hypers<f64>,
+    ) -> Result<(), Self::Error> {
+        Ok(())
+    }
 
     /// Reads the state [`save_optimizer`](Self::save_optimizer) wrote into
     /// `optimizer`, by variable name.

@@ -190,7 +190,7 @@ where
 }
 
 /// A schedule's hyper-parameters in `f64`, as the optimizers take them.
-fn widen<F: Real>(h: Hypers<F>) -> Hypers<f64> {
+pub(crate) fn widen<F: Real>(h: Hypers<F>) -> Hypers<f64> {
     Hypers {
         lr: h.lr.to_f64(),
         momentum: h.momentum.map(Real::to_f64),

@@ -15,7 +15,7 @@ use crate::adapter::{user_error, Adapter, Backprop};
 use crate::adapter_error::BoxError;
 use crate::batch::{Batch, BatchOutput, Evaluation, FitStop, StepOutput};
 use crate::checkpoint::{self, Checkpoints, Resume};
-use crate::fit::{fit, EpochEnd, Trainer};
+use crate::fit::{fit, widen, EpochEnd, Trainer};
 use crate::history::History;
 use crate::observer::{EpochTable, Observer};
 use crate::progress::Progress;
@@ -163,7 +163,9 @@ where
         self
     }
 
-    /// Saves a checkpoint as `checkpoints` says (see [`Checkpoints`]).
+    /// Saves a checkpoint as `checkpoints` says (see [`Checkpoints`]). An
+    /// optimizer whose state the framework does not let us save is refused
+    /// when the run starts, before it trains ([`Backprop::check_saveable`]).
     pub fn checkpoints(mut self, checkpoints: Checkpoints) -> Self {
         self.checkpoints = Some(checkpoints);
         self
@@ -263,6 +265,9 @@ where
             B::load_weights(model, &resume.weights)?;
             B::load_optimizer(model, optimizer, &resume.optimizer)?;
             self.resume = None;
+        }
+        if let (Some(_), Ok(first)) = (&self.checkpoints, self.scheduler.batch_begin()) {
+            B::check_saveable(model, optimizer, &widen(first))?;
         }
         let bpe = self.scheduler.cycle().batches_per_epoch();
         let left = self
