@@ -239,6 +239,12 @@ impl TchOptimizer {
         self.stateful
     }
 
+    /// Whether a step with `groups`' hyper-parameters leaves libtorch with
+    /// state: any step of Adam, AdamW or RMSprop, one of SGD with a momentum.
+    fn steps_into_state<'a>(&self, mut groups: impl Iterator<Item = &'a Hypers<f64>>) -> bool {
+        self.kind() != OptimizerKind::Sgd || groups.any(|h| h.momentum.is_some_and(|m| m != 0.0))
+    }
+
     /// The configuration it was built from.
     pub fn spec(&self) -> &OptimizerSpec {
         &self.spec
@@ -508,8 +514,7 @@ impl TchStep for TchOptimizer {
     fn optimizer_step(&mut self) -> Result<(), Error> {
         self.sync()?;
         self.opt.step()?;
-        let momentum = |h: &Hypers<f64>| h.momentum.is_some_and(|m| m != 0.0);
-        self.stateful |= self.kind() != OptimizerKind::Sgd || self.groups.iter().any(momentum);
+        self.stateful |= self.steps_into_state(self.groups.iter());
         Ok(())
     }
 
@@ -546,12 +551,11 @@ impl TchStep for TchOptimizer {
     /// momentum (`first`'s, or its groups' when `first` has none), since
     /// libtorch then keeps state tch cannot read.
     fn check_saveable(&self, _vs: &VarStore, first: &Hypers<f64>) -> Result<(), Error> {
-        let momentum = |h: &Hypers<f64>| h.momentum.is_some_and(|m| m != 0.0);
-        let stepped_momentum = match first.momentum {
-            Some(m) => m != 0.0,
-            None => momentum(&self.defaults) || self.groups.iter().any(momentum),
+        let steps_into_state = match first.momentum {
+            Some(_) => self.steps_into_state(std::iter::once(first)),
+            None => self.steps_into_state(std::iter::once(&self.defaults).chain(&self.groups)),
         };
-        if self.stateful || self.kind() != OptimizerKind::Sgd || stepped_momentum {
+        if self.stateful || steps_into_state {
             return Err(unreadable(self.name()));
         }
         Ok(())
