@@ -62,13 +62,15 @@ impl Params for AdamWParams {
     const OPTIMIZER: &'static str = NAME;
 
     fn validate(&self, group: usize) -> Result<(), Error> {
-        let in_group = |e: AdapterError| Error::from(e.in_group(group));
-        AdapterError::non_negative(NAME, "lr", self.lr).map_err(in_group)?;
-        AdapterError::unit(NAME, "beta1", self.beta1, true).map_err(in_group)?;
-        AdapterError::unit(NAME, "beta2", self.beta2, true).map_err(in_group)?;
-        AdapterError::non_negative(NAME, "eps", self.eps).map_err(in_group)?;
-        AdapterError::non_negative(NAME, "weight_decay", self.weight_decay).map_err(in_group)?;
-        Ok(())
+        let check = || -> Result<(), AdapterError> {
+            AdapterError::non_negative(NAME, "lr", self.lr)?;
+            AdapterError::unit(NAME, "beta1", self.beta1, true)?;
+            AdapterError::unit(NAME, "beta2", self.beta2, true)?;
+            AdapterError::non_negative(NAME, "eps", self.eps)?;
+            AdapterError::non_negative(NAME, "weight_decay", self.weight_decay)?;
+            Ok(())
+        };
+        check().map_err(|e| e.in_group(group).into())
     }
 
     fn lr(&self) -> f64 {
