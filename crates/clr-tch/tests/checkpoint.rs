@@ -208,7 +208,12 @@ fn optimizer_state_tch_cannot_read_is_a_typed_error() {
             .starts_with("cannot save the state of tch::nn::AdamW: libtorch keeps its moments"),
         "{e}"
     );
-    // Rebuilt, it holds no state again.
+    assert!(!adam.has_state(), "refused before a step");
+    // Once it steps it holds state; rebuilt, it holds none again.
+    let x = Tensor::ones([8, 1], (Kind::Float, Device::Cpu));
+    adam.backward_step(&model.forward(&x).mean(Kind::Float))
+        .unwrap();
+    assert!(adam.has_state());
     adam.rebuild().unwrap();
     assert!(!adam.has_state());
     let _ = std::fs::remove_dir_all(&dir);
