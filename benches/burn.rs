@@ -17,12 +17,10 @@
 //! Both loops use clr-burn's `MomentumSgd`: burn's own SGD fixes its
 //! momentum when built, so a bare loop could not follow the schedule's.
 
-use std::time::{Duration, Instant};
-
-use clr::core::{Cycle, HyperSchedule, KerasOneCycle, RangeTestConfig};
+use clr::core::HyperSchedule;
 use clr_benches::{
-    batches_per_epoch, time_fit, time_range_test, Args, Classes, Demo, Order, BATCH, HIDDEN,
-    LR_RANGE, MOMENTUM, POINTS,
+    bare_sweep, batches_per_epoch, one_cycle, range_test_config, time_fit, time_range_test, Args,
+    Classes, Demo, Order, BATCH, HIDDEN, LR_RANGE, MOMENTUM, POINTS, STEPS,
 };
 // burn's `Module` derive names the crate `burn`.
 use clr_burn::burn;
@@ -34,9 +32,6 @@ use clr_burn::burn::tensor::{activation::relu, Device, Int, Tensor, TensorData};
 use clr_burn::{AdapterError, Error, Fit, MomentumSgd, RangeTestRunner, SgdParams};
 
 type Result<T> = std::result::Result<T, Error>;
-
-/// Steps in a block of the `fit` measurement: 8 epochs of 32 batches.
-const STEPS: u64 = 256;
 
 /// An error of the benchmark's own.
 fn user(message: impl Into<String>) -> Error {
@@ -149,13 +144,8 @@ fn range_test(device: &Device, iterations: &[u64], repeats: usize) -> Result<()>
     let mut optimizer = sgd(LR_RANGE.0)?;
     for &n in iterations {
         time_range_test("clr-burn", n, repeats, || {
-            let config = RangeTestConfig {
-                lr_range: LR_RANGE,
-                steps: n,
-                threshold_multiplier: None,
-                ..RangeTestConfig::torch_lr_finder(LR_RANGE.0)
-            };
             let mut loader = Loader::new(&demo, device);
+            let config = range_test_config(n);
             let outcome =
                 RangeTestRunner::new(config, |net: &DemoNet, i| Ok(net.loss(&loader.batch(i))))
                     .quiet(true)
@@ -177,29 +167,24 @@ fn bare_range_test(net: &mut DemoNet, demo: &Demo, device: &Device, n: u64) -> R
     let saved = net.valid();
     let mut optimizer = sgd(LR_RANGE.0)?;
     let mut loader = Loader::new(demo, device);
-    let (lo, hi) = LR_RANGE;
-    let mut smoothed = Vec::with_capacity(n as usize);
-    let mut model = net.clone();
-    for i in 0..n {
+    // burn's step takes the module by value: it waits here between steps.
+    let mut model = Some(net.clone());
+    let batches = bare_sweep(n, |i, lr| {
         optimizer.set_params(
             0,
             SgdParams {
-                lr: lo * (hi / lo).powf(i as f64 / (n - 1) as f64),
+                lr,
                 ..optimizer.params(0)?
             },
         )?;
-        let loss = model.loss(&loader.batch(i));
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optimizer.step(model, grads);
-        let value = loss.into_scalar::<f64>();
-        let previous = smoothed.last().copied().unwrap_or(value);
-        smoothed.push(0.05 * value + 0.95 * previous);
-        if !value.is_finite() {
-            break;
-        }
-    }
+        let now = model.take().ok_or_else(|| user("no module"))?;
+        let loss = now.loss(&loader.batch(i));
+        let grads = GradientsParams::from_grads(loss.backward(), &now);
+        model = Some(optimizer.step(now, grads));
+        Ok::<_, Error>(loss.into_scalar::<f64>())
+    })?;
     *net = saved.train();
-    Ok(smoothed.len() as u64)
+    Ok(batches)
 }
 
 /// The 64→128→128→10 ReLU MLP.
@@ -259,12 +244,13 @@ fn fit(device: &Device, repeats: usize) -> Result<()> {
     let demo = Demo::new();
     let batches = demo_batches(&demo, device);
     let net = DemoNet::new(&demo, device);
-    fit_pair("demo 1-20-1", net, repeats, |net: &DemoNet, k| {
+    let epoch = batches.len() as u64;
+    fit_pair(("demo 1-20-1", epoch), net, repeats, |net: &DemoNet, k| {
         net.loss(&batches[k as usize % batches.len()])
     })?;
     let batches = mlp_batches(device);
     fit_pair(
-        "MLP 64-128-128-10",
+        ("MLP 64-128-128-10", batches.len() as u64),
         Mlp::new(device),
         repeats,
         |net: &Mlp, k| net.loss(&batches[k as usize % batches.len()]),
@@ -272,24 +258,20 @@ fn fit(device: &Device, repeats: usize) -> Result<()> {
 }
 
 /// `Fit` against the hand-written loop on one model: a one-cycle of
-/// [`STEPS`] steps, learning rate and momentum, in epochs of 32 batches.
+/// [`STEPS`] steps, learning rate and momentum, in epochs of `batches`.
 fn fit_pair<M: Module>(
-    model: &str,
+    (model, batches): (&str, u64),
     net: M,
     repeats: usize,
     loss_of: impl Fn(&M, u64) -> Tensor<1>,
 ) -> Result<()> {
-    let cycle = Cycle::new(STEPS / 32, 32)?;
-    let schedule = KerasOneCycle::builder((1e-3, 1e-2), STEPS)
-        .momentum_range(0.95, 0.85)
-        .build()?;
+    let (schedule, cycle) = one_cycle(batches)?;
     // The bare loop owns its module between blocks, as a user's would.
     let mut bare_net = Some(net.clone());
     let mut our_net = net;
     let mut bare_optimizer = sgd(1e-3)?;
     let mut our_optimizer = sgd(1e-3)?;
     let bare = || {
-        let start = Instant::now();
         let mut net = bare_net.take().ok_or_else(|| user("no module"))?;
         let mut sum = 0.0;
         for k in 0..STEPS {
@@ -309,16 +291,15 @@ fn fit_pair<M: Module>(
         }
         bare_net = Some(net);
         std::hint::black_box(sum);
-        Ok::<Duration, Error>(start.elapsed())
+        Ok::<_, Error>(())
     };
     let ours = || {
-        let start = Instant::now();
         Fit::new(schedule, cycle)?.quiet(true).run(
             &mut our_net,
             &mut our_optimizer,
             |net: &M, batch| Ok(loss_of(net, batch.index)),
         )?;
-        Ok::<Duration, Error>(start.elapsed())
+        Ok::<_, Error>(())
     };
     time_fit(("clr-burn", model), STEPS, repeats, bare, ours)
 }

@@ -17,12 +17,10 @@
 //! Both loops use clr-candle's `MomentumSgd` (candle-nn has no SGD with
 //! momentum) through candle-nn's `Optimizer` trait.
 
-use std::time::{Duration, Instant};
-
-use clr::core::{Cycle, HyperSchedule, KerasOneCycle, RangeTestConfig};
+use clr::core::HyperSchedule;
 use clr_benches::{
-    batches_per_epoch, time_fit, time_range_test, Args, Classes, Demo, Order, BATCH, HIDDEN,
-    LR_RANGE, MOMENTUM, POINTS,
+    bare_sweep, batches_per_epoch, one_cycle, range_test_config, time_fit, time_range_test, Args,
+    Classes, Demo, Order, BATCH, HIDDEN, LR_RANGE, MOMENTUM, POINTS, STEPS,
 };
 use clr_candle::candle_core::{self, DType, Device, Module, ModuleT, Tensor};
 use clr_candle::candle_nn::{self, BatchNorm, Linear, Optimizer, VarBuilder, VarMap};
@@ -34,9 +32,6 @@ type Result<T> = std::result::Result<T, Error>;
 fn user(message: impl Into<String>) -> Error {
     Error::from(AdapterError::user(message.into()))
 }
-
-/// Steps in a block of the `fit` measurement: 8 epochs of 32 batches.
-const STEPS: u64 = 256;
 
 fn main() -> Result<()> {
     // Candle's CPU kernels take their thread count from here (read lazily).
@@ -149,14 +144,8 @@ fn range_test(iterations: &[u64], repeats: usize) -> Result<()> {
     let mut optimizer = sgd(&varmap, LR_RANGE.0)?;
     for &n in iterations {
         time_range_test("clr-candle", n, repeats, || {
-            let config = RangeTestConfig {
-                lr_range: LR_RANGE,
-                steps: n,
-                threshold_multiplier: None,
-                ..RangeTestConfig::torch_lr_finder(LR_RANGE.0)
-            };
             let mut loader = Loader::new(&demo)?;
-            let outcome = RangeTestRunner::new(config, |_, i| {
+            let outcome = RangeTestRunner::new(range_test_config(n), |_, i| {
                 let (x, y) = loader.batch(i)?;
                 Ok(net.loss(&x, &y)?)
             })
@@ -181,24 +170,17 @@ fn bare_range_test(varmap: &VarMap, net: &DemoNet, demo: &Demo, n: u64) -> Resul
         .collect::<candle_core::Result<Vec<_>>>()?;
     let mut optimizer = sgd(varmap, LR_RANGE.0)?;
     let mut loader = Loader::new(demo)?;
-    let (lo, hi) = LR_RANGE;
-    let mut smoothed = Vec::with_capacity(n as usize);
-    for i in 0..n {
-        optimizer.set_learning_rate(lo * (hi / lo).powf(i as f64 / (n - 1) as f64));
+    let batches = bare_sweep(n, |i, lr| {
+        optimizer.set_learning_rate(lr);
         let (x, y) = loader.batch(i)?;
         let loss = net.loss(&x, &y)?;
         optimizer.backward_step(&loss)?;
-        let value = f64::from(loss.to_scalar::<f32>()?);
-        let previous = smoothed.last().copied().unwrap_or(value);
-        smoothed.push(0.05 * value + 0.95 * previous);
-        if !value.is_finite() {
-            break;
-        }
-    }
+        Ok::<_, Error>(f64::from(loss.to_scalar::<f32>()?))
+    })?;
     for (var, saved) in vars.iter().zip(&saved) {
         var.set(saved)?;
     }
-    Ok(smoothed.len() as u64)
+    Ok(batches)
 }
 
 /// The 64→128→128→10 ReLU MLP.
@@ -278,10 +260,7 @@ fn fit_pair(
     repeats: usize,
     loss: impl Fn(&Tensor, &Tensor) -> Result<Tensor>,
 ) -> Result<()> {
-    let cycle = Cycle::new(STEPS / batches.len() as u64, batches.len() as u64)?;
-    let schedule = KerasOneCycle::builder((1e-3, 1e-2), STEPS)
-        .momentum_range(0.95, 0.85)
-        .build()?;
+    let (schedule, cycle) = one_cycle(batches.len() as u64)?;
     let loss_of = |index: u64| {
         let (x, y) = &batches[index as usize % batches.len()];
         loss(x, y)
@@ -289,7 +268,6 @@ fn fit_pair(
     let mut bare_optimizer = sgd(varmap, 1e-3)?;
     let mut our_optimizer = sgd(varmap, 1e-3)?;
     let bare = || {
-        let start = Instant::now();
         let mut sum = 0.0;
         for k in 0..STEPS {
             let h = schedule.hypers(k);
@@ -303,16 +281,15 @@ fn fit_pair(
             sum += f64::from(loss.to_scalar::<f32>()?);
         }
         std::hint::black_box(sum);
-        Ok::<Duration, Error>(start.elapsed())
+        Ok::<_, Error>(())
     };
     let ours = || {
-        let start = Instant::now();
         Fit::new(schedule, cycle)?
             .quiet(true)
             .run(varmap, &mut our_optimizer, |_, batch| {
                 Ok(loss_of(batch.index)?)
             })?;
-        Ok::<Duration, Error>(start.elapsed())
+        Ok::<_, Error>(())
     };
     time_fit(("clr-candle", model), STEPS, repeats, bare, ours)
 }

@@ -136,13 +136,15 @@ def main():
         torch.tensor(xs, dtype=torch.float32).view(POINTS, 1),
         torch.tensor(ys, dtype=torch.float32).view(POINTS, 1))
     net = model(weights)
+    # A fresh order every run, as the Rust benchmarks' loaders start.
+    def loader():
+        return torch.utils.data.DataLoader(data, batch_size=BATCH, sampler=Order())
     for n in args.iterations:
-        loader = torch.utils.data.DataLoader(data, batch_size=BATCH, sampler=Order())
-        batches = run(net, loader, n)
+        batches = run(net, loader(), n)
         totals = []
         for _ in range(args.repeats):
             start = time.perf_counter()
-            batches = run(net, loader, n)
+            batches = run(net, loader(), n)
             totals.append((time.perf_counter() - start) * 1e3)
         print(f"range_test\ttorch-lr-finder\t{n}\t{batches}\t{statistics.median(totals):.4f}")
 

@@ -17,21 +17,17 @@
 //! ```
 
 use std::error::Error as StdError;
-use std::time::{Duration, Instant};
 
 use clr_benches::{
-    batches_per_epoch, time_fit, time_range_test, Args, Classes, Demo, Order, BATCH, HIDDEN,
-    LR_RANGE, MOMENTUM, POINTS,
+    bare_sweep, batches_per_epoch, one_cycle, range_test_config, time_fit, time_range_test, Args,
+    Classes, Demo, Order, BATCH, HIDDEN, LR_RANGE, MOMENTUM, POINTS, STEPS,
 };
-use clr_tch::clr_core::{Cycle, HyperSchedule, KerasOneCycle, RangeTestConfig};
+use clr_tch::clr_core::HyperSchedule;
 use clr_tch::tch::nn::{self, Module, ModuleT, OptimizerConfig, VarStore};
 use clr_tch::tch::{self, Device, Reduction, Tensor};
 use clr_tch::{Error, Fit, RangeTestRunner, TchOptimizer};
 
 type Result<T> = std::result::Result<T, Error>;
-
-/// Steps in a block of the `fit` measurement: 8 epochs of 32 batches.
-const STEPS: u64 = 256;
 
 fn main() -> std::result::Result<(), Box<dyn StdError>> {
     tch::set_num_threads(1);
@@ -134,23 +130,17 @@ fn range_test(iterations: &[u64], repeats: usize) -> Result<()> {
     let mut vs = VarStore::new(Device::Cpu);
     let net = demo_net(&vs, &demo)?;
     let mut optimizer = TchOptimizer::new(&vs, sgd(), LR_RANGE.0)?;
-    let mut bare_optimizer = sgd().build(&vs, LR_RANGE.0)?;
     for &n in iterations {
         time_range_test("clr-tch", n, repeats, || {
-            let config = RangeTestConfig {
-                lr_range: LR_RANGE,
-                steps: n,
-                threshold_multiplier: None,
-                ..RangeTestConfig::torch_lr_finder(LR_RANGE.0)
-            };
             let mut loader = Loader::new(&demo)?;
+            let config = range_test_config(n);
             let outcome = RangeTestRunner::new(config, |_, i| Ok(mse(&net, &loader.batch(i)?)))
                 .quiet(true)
                 .run(&mut vs, &mut optimizer)?;
             Ok::<_, Error>(outcome.result.sweeps[0].recorded() as u64)
         })?;
         time_range_test("bare tch", n, repeats, || {
-            bare_range_test(&vs, &net, &mut bare_optimizer, &demo, n)
+            bare_range_test(&vs, &net, &demo, n)
         })?;
     }
     Ok(())
@@ -158,13 +148,7 @@ fn range_test(iterations: &[u64], repeats: usize) -> Result<()> {
 
 /// The range test by hand: torch-lr-finder's sweep and smoothing, no
 /// divergence stop but a non-finite loss; returns the batches trained.
-fn bare_range_test(
-    vs: &VarStore,
-    net: &nn::SequentialT,
-    optimizer: &mut nn::Optimizer,
-    demo: &Demo,
-    n: u64,
-) -> Result<u64> {
+fn bare_range_test(vs: &VarStore, net: &nn::SequentialT, demo: &Demo, n: u64) -> Result<u64> {
     let variables = vs.variables();
     let saved = tch::no_grad(|| {
         variables
@@ -172,28 +156,21 @@ fn bare_range_test(
             .map(|(name, var)| Ok((name.clone(), var.f_detach()?.copy())))
             .collect::<Result<Vec<_>>>()
     })?;
+    let mut optimizer = sgd().build(vs, LR_RANGE.0)?;
     let mut loader = Loader::new(demo)?;
-    let (lo, hi) = LR_RANGE;
-    let mut smoothed = Vec::with_capacity(n as usize);
-    for i in 0..n {
-        optimizer.set_lr(lo * (hi / lo).powf(i as f64 / (n - 1) as f64));
+    let batches = bare_sweep(n, |i, lr| {
+        optimizer.set_lr(lr);
         let loss = mse(net, &loader.batch(i)?);
         optimizer.backward_step(&loss);
-        let value = loss.f_double_value(&[])?;
-        let previous = smoothed.last().copied().unwrap_or(value);
-        smoothed.push(0.05 * value + 0.95 * previous);
-        if !value.is_finite() {
-            break;
-        }
-    }
+        Ok::<_, Error>(loss.f_double_value(&[])?)
+    })?;
     tch::no_grad(|| {
         for (name, value) in &saved {
             variables[name].shallow_clone().f_copy_(value)?;
         }
         Ok::<_, Error>(())
     })?;
-    *optimizer = sgd().build(vs, lo)?;
-    Ok(smoothed.len() as u64)
+    Ok(batches)
 }
 
 /// One epoch's batches of the demo's data.
@@ -261,15 +238,11 @@ fn fit_pair(
     repeats: usize,
     loss: impl Fn(&(Tensor, Tensor)) -> Tensor,
 ) -> Result<()> {
-    let cycle = Cycle::new(STEPS / batches.len() as u64, batches.len() as u64)?;
-    let schedule = KerasOneCycle::builder((1e-3, 1e-2), STEPS)
-        .momentum_range(0.95, 0.85)
-        .build()?;
+    let (schedule, cycle) = one_cycle(batches.len() as u64)?;
     let loss_of = |index: u64| loss(&batches[index as usize % batches.len()]);
     let mut bare_optimizer = sgd().build(vs, 1e-3)?;
     let mut our_optimizer = TchOptimizer::new(vs, sgd(), 1e-3)?;
     let bare = || {
-        let start = Instant::now();
         let mut sum = 0.0;
         for k in 0..STEPS {
             let h = schedule.hypers(k);
@@ -280,14 +253,13 @@ fn fit_pair(
             sum += loss.f_double_value(&[])?;
         }
         std::hint::black_box(sum);
-        Ok::<Duration, Error>(start.elapsed())
+        Ok::<_, Error>(())
     };
     let ours = || {
-        let start = Instant::now();
         Fit::new(schedule, cycle)?
             .quiet(true)
             .run(vs, &mut our_optimizer, |_, batch| Ok(loss_of(batch.index)))?;
-        Ok::<Duration, Error>(start.elapsed())
+        Ok::<_, Error>(())
     };
     time_fit(("clr-tch", model), STEPS, repeats, bare, ours)
 }

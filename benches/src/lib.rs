@@ -6,10 +6,15 @@
 //!   [`SplitMix64`] generator that `benches/range_test_torch_lr_finder.py`
 //!   reproduces, so that every tool trains the same problem;
 //! - the 64→128→128→10 MLP's classification task ([`Classes`]);
+//! - what every adapter runs the same way: the range test's configuration
+//!   ([`range_test_config`]), the hand-written sweep ([`bare_sweep`]) and
+//!   `fit`'s schedule ([`one_cycle`]);
 //! - the command line of the framework benchmarks ([`Args`]) and the lines
 //!   they print, which `benches/speed.py` reads.
 
 use std::time::{Duration, Instant};
+
+use clr_core::{Cycle, Error, KerasOneCycle, RangeTestConfig};
 
 /// Points of the Keras package's data.
 pub const POINTS: usize = 1001;
@@ -21,6 +26,50 @@ pub const BATCH: usize = 32;
 pub const LR_RANGE: (f64, f64) = (1e-5, 10.0);
 /// SGD's momentum in the range test, as the Keras package's demo sets it.
 pub const MOMENTUM: f64 = 0.95;
+/// Steps in a block of the `fit` measurement: 8 epochs of 32 batches.
+pub const STEPS: u64 = 256;
+
+/// The range test every adapter runs: torch-lr-finder's, over [`LR_RANGE`]
+/// in `steps` learning rates, divergence stop off.
+pub fn range_test_config(steps: u64) -> RangeTestConfig<f64> {
+    RangeTestConfig {
+        lr_range: LR_RANGE,
+        steps,
+        threshold_multiplier: None,
+        ..RangeTestConfig::torch_lr_finder(LR_RANGE.0)
+    }
+}
+
+/// The range test by hand, as [`range_test_config`] has it:
+/// torch-lr-finder's sweep and smoothing, stopped only by a non-finite
+/// loss. `train(i, lr)` trains batch `i` at learning rate `lr` and returns
+/// its loss; returns the batches trained.
+pub fn bare_sweep<E>(n: u64, mut train: impl FnMut(u64, f64) -> Result<f64, E>) -> Result<u64, E> {
+    let (lo, hi) = LR_RANGE;
+    let mut smoothed = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let value = train(i, lo * (hi / lo).powf(i as f64 / (n - 1) as f64))?;
+        let previous = smoothed.last().copied().unwrap_or(value);
+        smoothed.push(0.05 * value + 0.95 * previous);
+        if !value.is_finite() {
+            break;
+        }
+    }
+    Ok(std::hint::black_box(smoothed).len() as u64)
+}
+
+/// `fit`'s schedule: the Keras package's one-cycle over [`STEPS`] steps,
+/// learning rate 1e-3 → 1e-2 and momentum 0.95 → 0.85, in epochs of
+/// `batches_per_epoch`.
+pub fn one_cycle(batches_per_epoch: u64) -> Result<(KerasOneCycle<f64>, Cycle), Error> {
+    let schedule = KerasOneCycle::builder((1e-3, 1e-2), STEPS)
+        .momentum_range(0.95, 0.85)
+        .build()?;
+    Ok((
+        schedule,
+        Cycle::new(STEPS / batches_per_epoch, batches_per_epoch)?,
+    ))
+}
 
 /// Sebastiano Vigna's SplitMix64: a few lines any language reproduces bit
 /// for bit (the Python script does).
@@ -269,8 +318,8 @@ pub fn time_range_test<E>(
     Ok(())
 }
 
-/// Times `bare` and `ours` (each runs a block of `steps` training steps
-/// and returns how long it took) in `repeats` alternating pairs, after one
+/// Times `bare` and `ours` (each runs a block of `steps` training steps)
+/// in `repeats` alternating pairs, after one
 /// untimed pair, and prints `fit <adapter> <model> <bare µs/step> <ours
 /// µs/step> <overhead %>`, tab-separated: the median times, and the median
 /// over the pairs of `ours / bare - 1`.
@@ -278,11 +327,13 @@ pub fn time_fit<E>(
     (adapter, model): (&str, &str),
     steps: u64,
     repeats: usize,
-    mut bare: impl FnMut() -> Result<Duration, E>,
-    mut ours: impl FnMut() -> Result<Duration, E>,
+    mut bare: impl FnMut() -> Result<(), E>,
+    mut ours: impl FnMut() -> Result<(), E>,
 ) -> Result<(), E> {
     bare()?;
     ours()?;
+    let mut bare = || timed(&mut bare);
+    let mut ours = || timed(&mut ours);
     let per_step = |d: Duration| d.as_secs_f64() * 1e6 / steps as f64;
     let (mut b, mut o, mut overhead) = (Vec::new(), Vec::new(), Vec::new());
     for pair in 0..repeats {
@@ -305,6 +356,13 @@ pub fn time_fit<E>(
         median(&overhead)
     );
     Ok(())
+}
+
+/// How long `run` took.
+fn timed<E>(run: &mut impl FnMut() -> Result<(), E>) -> Result<Duration, E> {
+    let start = Instant::now();
+    run()?;
+    Ok(start.elapsed())
 }
 
 #[cfg(test)]
