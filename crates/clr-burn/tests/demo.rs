@@ -53,7 +53,7 @@ fn a_burn_loop_trains_the_demo_under_a_clr_one_cycle_scheduler() {
     for k in 0..epochs * bpe {
         let lr = scheduler.step();
         assert_eq!(lr.base().to_bits(), schedule.hypers(k).lr.to_bits(), "{k}");
-        let loss = batches.loss(&data, &model, k % bpe);
+        let loss = batches.loss(&data, &model, k);
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optimizer.step(lr, model, grads);
     }

@@ -1,5 +1,5 @@
 //! The Keras package's demo problem on burn, shared by the burn examples
-//! and `tests/burn_demo.rs`: its 1-D regression data (the Candle
+//! and `tests/demo.rs`: its 1-D regression data (the Candle
 //! quickstart's, drawn from the same seeded generator), a 1→20→1 network
 //! with batch norm and ReLU, and batches reshuffled every epoch.
 
@@ -57,26 +57,12 @@ impl Data {
         self.x_train.dims()[0].div_ceil(BATCH) as u64
     }
 
-    /// The mean squared error of `len` validation points from `start`, in
-    /// inference mode (batch norm on its running statistics).
-    pub fn val_loss_of(&self, model: &Mlp, start: usize, len: usize) -> f64 {
-        let model = model.valid();
-        let x = self
-            .x_valid
-            .clone()
-            .narrow(0, start, len)
-            .without_autodiff();
-        let y = self
-            .y_valid
-            .clone()
-            .narrow(0, start, len)
-            .without_autodiff();
-        mse(model.forward(x), y).into_scalar::<f64>()
-    }
-
-    /// The mean squared error on the whole validation set, in inference mode.
+    /// The mean squared error on the whole validation set, in inference
+    /// mode (batch norm on its running statistics).
     pub fn val_loss(&self, model: &Mlp) -> f64 {
-        self.val_loss_of(model, 0, self.x_valid.dims()[0])
+        let x = self.x_valid.clone().without_autodiff();
+        let y = self.y_valid.clone().without_autodiff();
+        mse(model.valid().forward(x), y).into_scalar::<f64>()
     }
 }
 
@@ -148,7 +134,7 @@ impl Batches {
     /// The mean squared error of batch `index` of the epoch (taken modulo
     /// the batches per epoch), in training mode; reshuffles at index 0.
     pub fn loss(&mut self, data: &Data, model: &Mlp, index: u64) -> Tensor<1> {
-        let index = index as usize % self.order.len().div_ceil(BATCH);
+        let index = (index % data.batches_per_epoch()) as usize;
         if index == 0 {
             self.order.shuffle(&mut self.rng);
         }
